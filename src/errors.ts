@@ -1,0 +1,200 @@
+import type { Job, Problem, ProblemCode } from "./types.ts";
+
+/**
+ * Base of every error the SDK throws. Branch on `code` (the contract's stable problem code)
+ * or use the `isX` guards, which also work across realms (they check `name`, not only
+ * `instanceof`).
+ *
+ * @example
+ * try { await client.jobs.submit(req) } catch (e) { if (isAsyncJobsError(e)) log(e.message) }
+ */
+export class AsyncJobsError extends Error {
+  override name = "AsyncJobsError";
+}
+
+/**
+ * The server answered with an RFC 9457 problem (any non-2xx status).
+ *
+ * @example
+ * if (isApiError(e, "invalid_input")) showFieldErrors(e.problem.errors)
+ */
+export class ApiError extends AsyncJobsError {
+  override name = "ApiError";
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** Stable problem code (CONTRACT §7); `"internal"` when the body was not a problem. */
+  readonly code: ProblemCode | (string & {});
+  /** The problem+json body as the server sent it. */
+  readonly problem: Problem;
+  /** The response's `X-Request-Id`, to quote in a support ticket. */
+  readonly requestId: string | undefined;
+  /** `Retry-After` in milliseconds, when the server sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    status: number;
+    problem: Problem;
+    requestId?: string | undefined;
+    retryAfterMs?: number | undefined;
+  }) {
+    super(`${init.status} ${init.problem.code}: ${init.problem.detail || init.problem.title}`);
+    this.status = init.status;
+    this.code = init.problem.code;
+    this.problem = init.problem;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/**
+ * The request never got an HTTP answer: DNS, connection refused or reset, TLS, or a
+ * per-attempt timeout.
+ *
+ * @example
+ * if (isNetworkError(e)) console.warn("offline?", e.cause)
+ */
+export class NetworkError extends AsyncJobsError {
+  override name = "NetworkError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * A wait passed its deadline. `lastJob` is the last state seen, so the caller can decide
+ * to keep waiting later (awaitJob simply resumes with the same id).
+ *
+ * @example
+ * if (isTimeoutError(e)) saveForLater(e.lastJob?.id)
+ */
+export class TimeoutError extends AsyncJobsError {
+  override name = "TimeoutError";
+  readonly lastJob: Job | undefined;
+  constructor(message: string, lastJob?: Job) {
+    super(message);
+    this.lastJob = lastJob;
+  }
+}
+
+/**
+ * The job ended `failed`. `problem` is the job's `error` (its `code` is the job's own
+ * failure code, e.g. `attempts_exhausted`).
+ *
+ * @example
+ * if (isJobFailedError(e)) report(e.job.id, e.problem.code)
+ */
+export class JobFailedError extends AsyncJobsError {
+  override name = "JobFailedError";
+  readonly job: Job;
+  readonly problem: Problem;
+  constructor(job: Job) {
+    const problem: Problem = job.error ?? {
+      type: "about:blank",
+      title: "Job failed",
+      status: 500,
+      detail: "The job failed without an error description.",
+      code: "job_failed",
+    };
+    super(`Job ${job.id} failed: ${problem.code}: ${problem.detail || problem.title}`);
+    this.job = job;
+    this.problem = problem;
+  }
+}
+
+/**
+ * The job ended `canceled` (by this client or anyone else).
+ *
+ * @example
+ * if (isJobCanceledError(e)) console.info("canceled", e.job.id)
+ */
+export class JobCanceledError extends AsyncJobsError {
+  override name = "JobCanceledError";
+  readonly job: Job;
+  constructor(job: Job) {
+    super(`Job ${job.id} was canceled`);
+    this.job = job;
+  }
+}
+
+/** Why a webhook was refused; each maps to one check of the Standard Webhooks scheme. */
+export type WebhookVerificationReason =
+  | "missing_header"
+  | "invalid_secret"
+  | "no_matching_signature"
+  | "timestamp_too_old"
+  | "timestamp_too_new"
+  | "invalid_payload";
+
+/**
+ * A webhook request failed verification. Answer it with 400 and do not act on it.
+ *
+ * @example
+ * if (isWebhookVerificationError(e)) return new Response(e.reason, { status: 400 })
+ */
+export class WebhookVerificationError extends AsyncJobsError {
+  override name = "WebhookVerificationError";
+  readonly reason: WebhookVerificationReason;
+  constructor(reason: WebhookVerificationReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+function hasName(e: unknown, name: string): boolean {
+  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === name;
+}
+
+/** True for any error thrown by this SDK. @example if (isAsyncJobsError(e)) … */
+export function isAsyncJobsError(e: unknown): e is AsyncJobsError {
+  return (
+    e instanceof AsyncJobsError ||
+    [
+      "AsyncJobsError",
+      "ApiError",
+      "NetworkError",
+      "TimeoutError",
+      "JobFailedError",
+      "JobCanceledError",
+      "WebhookVerificationError",
+    ].some((name) => hasName(e, name))
+  );
+}
+
+/**
+ * True for an `ApiError`, optionally with the given problem code.
+ *
+ * @example
+ * if (isApiError(e, "idempotency_key_reused")) pickNewKey()
+ */
+export function isApiError<C extends ProblemCode>(
+  e: unknown,
+  code?: C,
+): e is ApiError & { code: C } {
+  if (!(e instanceof ApiError || hasName(e, "ApiError"))) return false;
+  return code === undefined || (e as ApiError).code === code;
+}
+
+/** @example if (isNetworkError(e)) retryLater() */
+export function isNetworkError(e: unknown): e is NetworkError {
+  return e instanceof NetworkError || hasName(e, "NetworkError");
+}
+
+/** @example if (isTimeoutError(e)) resumeLater(e.lastJob) */
+export function isTimeoutError(e: unknown): e is TimeoutError {
+  return e instanceof TimeoutError || hasName(e, "TimeoutError");
+}
+
+/** @example if (isJobFailedError(e)) console.error(e.problem) */
+export function isJobFailedError(e: unknown): e is JobFailedError {
+  return e instanceof JobFailedError || hasName(e, "JobFailedError");
+}
+
+/** @example if (isJobCanceledError(e)) return */
+export function isJobCanceledError(e: unknown): e is JobCanceledError {
+  return e instanceof JobCanceledError || hasName(e, "JobCanceledError");
+}
+
+/** @example if (isWebhookVerificationError(e)) return badRequest(e.reason) */
+export function isWebhookVerificationError(e: unknown): e is WebhookVerificationError {
+  return e instanceof WebhookVerificationError || hasName(e, "WebhookVerificationError");
+}
