@@ -1,11 +1,12 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 // Tests resolve workspace packages to their TypeScript sources, never to a stale dist/.
-export const sourceConditions = ["async-jobs-source", "node", "import", "module", "default"];
+export const sourceConditions = ["async-jobs-source", ...defaultServerConditions];
 
 export default defineConfig({
   resolve: { conditions: sourceConditions },
-  ssr: { resolve: { conditions: sourceConditions, externalConditions: sourceConditions } },
+  ssr: { resolve: { conditions: sourceConditions } },
   test: {
     projects: [
       {

@@ -1,9 +1,11 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
-const conditions = ["async-jobs-source", "node", "import", "module", "default"];
+// Workspace packages resolve to their TypeScript sources, never to a stale dist/.
+const conditions = ["async-jobs-source", ...defaultServerConditions];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions } },
   test: { name: "conformance", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
 });

@@ -1,9 +1,17 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
-const conditions = ["async-jobs-source", "node", "import", "module", "default"];
+// Workspace packages resolve to their TypeScript sources, never to a stale dist/.
+const conditions = ["async-jobs-source", ...defaultServerConditions];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
-  test: { name: "reference-server", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+  ssr: { resolve: { conditions } },
+  test: {
+    name: "reference-server",
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    // One throwaway Postgres cluster per run (initdb + pg_ctl); nothing started by hand.
+    globalSetup: ["test/support/postgres-global-setup.ts"],
+  },
 });

@@ -1,0 +1,81 @@
+import { execFile, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+
+/** A throwaway PostgreSQL cluster in a temp dir on a free loopback port. */
+export interface PostgresCluster {
+  /** `postgres://postgres@127.0.0.1:PORT/postgres` */
+  readonly url: string;
+  readonly port: number;
+  /** Creates an empty database and returns its URL (one per test file keeps them apart). */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+// initdb refuses to run as root, so the cluster belongs to the `postgres` user when we are root.
+function asPostgres(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+/**
+ * Starts a cluster with fsync on (the tests measure real durability) and trust auth on loopback.
+ *
+ * @example
+ * const pg = await startPostgresCluster(); const url = await pg.createDatabase("jobs_test"); … await pg.stop();
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "async-jobs-pg-"));
+  chmodSync(dir, 0o777);
+  const data = join(dir, "data");
+  const port = await freePort();
+  const [initCmd, initArgs] = asPostgres(join(PG_BIN, "initdb"), [
+    "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C",
+  ]);
+  await run(initCmd, initArgs);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=64MB`;
+  const [ctlCmd, ctlArgs] = asPostgres(join(PG_BIN, "pg_ctl"), [
+    "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "start",
+  ]);
+  await run(ctlCmd, ctlArgs);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+
+  return {
+    url,
+    port,
+    async createDatabase(name) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+      const [psqlCmd, psqlArgs] = asPostgres(join(PG_BIN, "psql"), [
+        "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+        "-c", `CREATE DATABASE ${name}`,
+      ]);
+      await run(psqlCmd, psqlArgs);
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      const [stopCmd, stopArgs] = asPostgres(join(PG_BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      await new Promise<void>((resolve) => {
+        const child = spawn(stopCmd, stopArgs, { stdio: "ignore" });
+        child.on("exit", () => resolve());
+        child.on("error", () => resolve());
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
