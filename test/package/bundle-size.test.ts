@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+// Each SDK entry bundled the way an application's bundler would (minified, tree-shaken, deps
+// included) and measured min+gzip. The budgets are the issues' (#3, #5, #6); a failing row
+// means an entry grew: look at what it pulls in before raising a number.
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+  exports: Record<string, string | Record<string, string>>;
+};
+
+/** Budget in bytes (min+gzip) per export; node entries run on Node and are measured for Node. */
+const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; external?: string[] }> = {
+  ".": { bytes: 12_000, platform: "neutral" },
+  "./jobs": { bytes: 8_000, platform: "neutral" },
+  "./uploads": { bytes: 10_000, platform: "neutral" },
+  "./webhooks": { bytes: 4_000, platform: "neutral" },
+  "./msw": { bytes: 10_000, platform: "neutral", external: ["msw"] },
+  "./types": { bytes: 50, platform: "neutral" },
+  "./webhooks/node": { bytes: 6_000, platform: "node" },
+  "./uploads/node": { bytes: 14_000, platform: "node" },
+};
+
+/** What must never be inside an entry (STYLE §2). */
+const forbidden: Record<string, RegExp[]> = {
+  "./webhooks": [/node_modules\/ky\//, /node_modules\/openapi-fetch\//, /node_modules\/p-retry\//, /src\/client\//, /src\/jobs\//, /src\/uploads\//],
+  "./jobs": [/src\/uploads\//, /src\/webhooks\//],
+  "./uploads": [/src\/webhooks\//, /src\/jobs\//],
+};
+
+const entries = Object.entries(pkg.exports).flatMap(([subpath, target]) =>
+  typeof target === "object" && target["async-jobs-source"] ? [[subpath, target["async-jobs-source"]] as const] : [],
+);
+
+async function bundle(contents: string, platform: "neutral" | "node", external: string[] = []) {
+  const result = await build({
+    stdin: { contents, resolveDir: root, loader: "ts" },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform,
+    mainFields: ["module", "main"],
+    conditions: ["async-jobs-source"],
+    external: [...external, "node:*"],
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0]!.contents;
+  return { code, gzip: gzipSync(code, { level: 9 }).length, inputs: Object.keys(result.metafile.inputs) };
+}
+
+describe("SDK entry bundles", () => {
+  it("every SDK entry has a budget row", () => {
+    expect(entries.map(([s]) => s).filter((s) => !budgets[s])).toEqual([]);
+  });
+
+  for (const [subpath, source] of entries) {
+    const budget = budgets[subpath];
+    if (!budget) continue;
+    it(`${subpath} stays within ${budget.bytes} B min+gzip and pulls in nothing it must not`, async () => {
+      const { gzip, inputs } = await bundle(`export * from "./${source.slice(2)}";`, budget.platform, budget.external);
+      console.info(`bundle ${subpath}: ${gzip} B min+gzip (budget ${budget.bytes} B)`);
+      expect(gzip).toBeLessThanOrEqual(budget.bytes);
+      for (const pattern of forbidden[subpath] ?? []) {
+        expect(inputs.filter((i) => pattern.test(i)), `${subpath} contains ${pattern}`).toEqual([]);
+      }
+    });
+
+    it(`importing ${subpath} for its side effects only bundles to nothing ("sideEffects": false)`, async () => {
+      const { code } = await bundle(`import "./${source.slice(2)}";`, budget.platform, budget.external);
+      expect(new TextDecoder().decode(code).trim()).toBe("");
+    });
+  }
+});

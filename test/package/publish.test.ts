@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// The package as npm would publish it: built by tsup, then checked by publint and
+// Are The Types Wrong (attw) exactly as a consumer's resolver sees it.
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+  exports: Record<string, string | Record<string, string>>;
+};
+
+describe("published package", () => {
+  beforeAll(async () => {
+    await run("npx", ["tsup", "--silent"], { cwd: root, timeout: 120_000 });
+  }, 150_000);
+
+  it("builds every entry listed in exports, with its .d.ts", () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === "string") continue;
+      expect(existsSync(`${root}${target.default}`), `${subpath} → ${target.default}`).toBe(true);
+      expect(existsSync(`${root}${target.types}`), `${subpath} → ${target.types}`).toBe(true);
+    }
+  });
+
+  it("passes publint --strict", async () => {
+    const { stdout } = await run("npx", ["publint", "--strict"], { cwd: root, timeout: 60_000 });
+    expect(stdout).not.toMatch(/error|warning|suggestion/i);
+  }, 70_000);
+
+  it("passes Are The Types Wrong for ESM consumers (node16, bundler)", async () => {
+    // esm-only: the package is ESM; CommonJS `require` of it is not offered.
+    const { stdout } = await run("npx", ["attw", "--pack", ".", "--profile", "esm-only", "--format", "ascii"], {
+      cwd: root,
+      timeout: 120_000,
+    });
+    expect(stdout).toMatch(/No problems found/);
+  }, 130_000);
+});
