@@ -1,0 +1,4 @@
+// The core job types; file.* types come from the uploads feature (src/uploads/index.ts).
+export { conformanceEcho } from "./conformance-echo.ts";
+export { JobFailure, type JobRunContext, type JobTypeDefinition, type JobValidateContext } from "./job-type-definition.ts";
+export { createJobTypeRegistry, toFieldErrors, type JobTypeRegistry } from "./job-type-registry.ts";

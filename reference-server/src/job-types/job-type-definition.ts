@@ -1,0 +1,91 @@
+import type { Problem, ProblemFieldError } from "async-jobs/types";
+
+/** What a job's `run` gets: its input, an abort signal and ways to report back. */
+export interface JobRunContext<Input = unknown> {
+  /** The job's id (`job_…`). */
+  readonly jobId: string;
+  /** The tenant that submitted the job; file jobs look uploads up with it. */
+  readonly tenant: string;
+  /** The input as submitted, already valid against the type's `inputSchema`. */
+  readonly input: Input;
+  /** Attempt number, counting from 1 (CONTRACT §2 `attempt`). */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Aborted when the job is canceled, its lease is lost or the worker drains. `signal.reason` says which. */
+  readonly signal: AbortSignal;
+  /**
+   * Reports progress; `percent` is clamped to 0..100 and never goes down within an attempt
+   * (CONTRACT §2), so a lower value is ignored.
+   */
+  reportProgress(percent: number, message?: string | null): Promise<void>;
+  /**
+   * Stops heartbeating and forgets the job without finishing it, the way a killed worker would
+   * (conformance.echo's `abandon_attempts`). Only lease expiry brings the job back.
+   */
+  abandon(): void;
+}
+
+/** What `validate` gets besides the input (e.g. the tenant, to check an upload belongs to it). */
+export interface JobValidateContext {
+  readonly tenant: string;
+}
+
+/**
+ * A job type the server runs (CONTRACT §2 "Job types"). `inputSchema` is checked by the server
+ * before `validate`; `run` resolves with the result, or throws a {@link JobFailure}.
+ *
+ * @example
+ * const upper: JobTypeDefinition<{ text: string }, { text: string }> = {
+ *   type: "text.upper", description: "Upper-cases text.",
+ *   inputSchema: { type: "object", required: ["text"], properties: { text: { type: "string" } } },
+ *   resultSchema: { type: "object", properties: { text: { type: "string" } } },
+ *   async run({ input }) { return { text: input.text.toUpperCase() }; },
+ * };
+ */
+export interface JobTypeDefinition<Input = any, Result = unknown> {
+  readonly type: string;
+  readonly description: string;
+  /** JSON Schema 2020-12 of `input`. */
+  readonly inputSchema: Record<string, unknown>;
+  /** JSON Schema 2020-12 of `result`. */
+  readonly resultSchema: Record<string, unknown>;
+  /**
+   * Semantic check after the schema (e.g. the upload exists for this tenant and is completed).
+   * Returns field errors (paths from the body root, `/input/…`) to refuse with `422 invalid_input`.
+   */
+  validate?(input: Input, ctx: JobValidateContext): Promise<ProblemFieldError[] | undefined | void>;
+  run(ctx: JobRunContext<Input>): Promise<Result>;
+}
+
+/**
+ * Thrown by `run` to fail the job. `retryable: true` puts it back in the queue with backoff while
+ * attempts remain; otherwise the job fails for good with `problem` as its `error`.
+ *
+ * @example
+ * throw new JobFailure({ code: "report_too_large", detail: "Over 10,000 pages." });
+ */
+export class JobFailure extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly status: number;
+  constructor(options: { code: string; detail: string; retryable?: boolean; status?: number; title?: string }) {
+    super(options.detail);
+    this.name = "JobFailure";
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.status = options.status ?? 500;
+    this.title = options.title ?? "Job failed";
+  }
+  readonly title: string;
+
+  /** The job's `error` (a Problem) for this failure. */
+  toProblem(): Problem {
+    return {
+      type: `https://async-jobs.dev/problems/${this.code}`,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    };
+  }
+}
