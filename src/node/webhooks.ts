@@ -1,0 +1,97 @@
+// async-jobs/webhooks/node: the raw body of a Node request, for Express, Fastify and
+// node:http. Signatures cover the exact bytes sent, so a body that went through
+// JSON.parse/JSON.stringify no longer verifies: read it raw.
+import type { IncomingMessage } from "node:http";
+import type { JobEvent } from "../types.ts";
+import {
+  verifyWebhook,
+  type VerifyWebhookOptions,
+  type WebhookSecrets,
+} from "../webhooks/index.ts";
+
+/**
+ * Options of `readRawBody`.
+ *
+ * @example
+ * await readRawBody(req, { limit: 256 * 1024 })
+ */
+export interface ReadRawBodyOptions {
+  /**
+   * Largest body accepted, in bytes (the reference server's own limit is 1 MiB).
+   * @default 1048576
+   */
+  limit?: number;
+}
+
+/**
+ * Thrown by `readRawBody` when the body is over the limit; answer it with `413`.
+ *
+ * @example
+ * if (e instanceof PayloadTooLargeError) res.writeHead(413).end()
+ */
+export class PayloadTooLargeError extends Error {
+  override name = "PayloadTooLargeError";
+  readonly status = 413;
+}
+
+/**
+ * The raw body of an `IncomingMessage`. If a middleware already read it, its raw result is
+ * used (`express.raw()` leaves a Buffer in `req.body`, `express.text()` a string); a body
+ * already parsed into an object cannot be verified and throws, saying so.
+ *
+ * @example
+ * app.post("/webhooks", express.raw({ type: "application/json" }), async (req, res) => {
+ *   const body = await readRawBody(req)
+ * })
+ */
+export async function readRawBody(
+  req: IncomingMessage & { body?: unknown },
+  options: ReadRawBodyOptions = {},
+): Promise<Uint8Array> {
+  const limit = options.limit ?? 1024 * 1024;
+  const parsed = req.body;
+  if (parsed instanceof Uint8Array) return parsed;
+  if (typeof parsed === "string") return new TextEncoder().encode(parsed);
+  if (parsed != null && !(typeof parsed === "object" && isEmpty(parsed))) {
+    throw new TypeError(
+      "The request body was already parsed, so its raw bytes are gone: mount express.raw({ type: \"application/json\" }) (or a raw content-type parser) on the webhook route",
+    );
+  }
+  if (req.readableEnded) {
+    throw new TypeError("The request body was already consumed by another reader");
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    size += bytes.length;
+    if (size > limit) {
+      req.destroy();
+      throw new PayloadTooLargeError(`The request body is over ${limit} bytes`);
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+// express.json() leaves {} when the content type did not match, without reading the body.
+function isEmpty(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0;
+}
+
+/**
+ * Reads the raw body of a Node request and verifies it as a job event (see `verifyWebhook`).
+ *
+ * @example
+ * http.createServer(async (req, res) => {
+ *   const event = await verifyNodeWebhook(req, process.env.WEBHOOK_SECRET!)
+ * })
+ */
+export async function verifyNodeWebhook(
+  req: IncomingMessage & { body?: unknown },
+  secret: WebhookSecrets,
+  options: VerifyWebhookOptions & ReadRawBodyOptions = {},
+): Promise<JobEvent> {
+  const body = await readRawBody(req, options);
+  return verifyWebhook({ body, headers: req.headers }, secret, options);
+}

@@ -1,0 +1,28 @@
+// async-jobs/webhooks: Standard Webhooks signing and verification for job events
+// (CONTRACT §3). No client, retry or upload code is reachable from here (STYLE §2).
+export { isWebhookVerificationError, WebhookVerificationError } from "../errors.ts";
+export type { WebhookVerificationReason } from "../errors.ts";
+export type { JobCanceledEvent, JobEvent, JobFailedEvent, JobSucceededEvent } from "../types.ts";
+export { createTestWebhook, type CreateTestWebhookOptions } from "./create-test-webhook.ts";
+export { createWebhookDedupe, type WebhookDedupe } from "./dedupe.ts";
+export { jobEventSchema, jobSchema } from "./event-schema.ts";
+export { webhookCryptoBackend, type WebhookCryptoMode } from "./hmac.ts";
+export { decodeWebhookSecret, type WebhookSecret, type WebhookSecrets } from "./secret.ts";
+export {
+  signWebhook,
+  type SignWebhookInput,
+  type WebhookSignatureHeaders,
+} from "./sign-webhook.ts";
+export {
+  defaultVerifyWebhookOptions,
+  verifyWebhookSignature,
+  type VerifyWebhookOptions,
+  type WebhookRequest,
+} from "./verify-webhook-signature.ts";
+export { verifyWebhook } from "./verify-webhook.ts";
+export {
+  webhookHandler,
+  type WebhookContext,
+  type WebhookHandlerOptions,
+} from "./webhook-handler.ts";
+export { readWebhookHeader, type WebhookHeaders } from "./webhook-headers.ts";
