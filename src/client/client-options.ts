@@ -1,0 +1,109 @@
+/**
+ * Retry policy of every request (CONTRACT §6). Retried: network errors and per-attempt
+ * timeouts, `408`, `409 idempotency_key_in_use`, `429`, `502`, `503`, `504`; GET always, POST
+ * only with an `Idempotency-Key`; never any other `4xx`.
+ *
+ * @example
+ * createClient({ baseUrl, token, retry: { limit: 5, maxDelayMs: 20_000 } })
+ */
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt (so `limit + 1` attempts in all). `0` turns retries off.
+   * @default 2
+   */
+  limit?: number;
+  /**
+   * Backoff before the first retry; it doubles per retry, with full jitter.
+   * @default 500
+   */
+  initialDelayMs?: number;
+  /**
+   * Cap of the backoff (before jitter).
+   * @default 8000
+   */
+  maxDelayMs?: number;
+  /**
+   * A `Retry-After` longer than this is not slept on: the answer is thrown as an `ApiError`
+   * whose `retryAfterMs` says when to come back.
+   * @default 60000
+   */
+  maxRetryAfterMs?: number;
+}
+
+/**
+ * Options of `createClient`. Only `baseUrl` is required.
+ *
+ * @example
+ * const client = createClient({ baseUrl: "https://jobs.example.com", getToken: () => auth.token() })
+ */
+export interface ClientOptions {
+  /** The server's origin (and path prefix, if any), e.g. `https://jobs.example.com`. */
+  baseUrl: string;
+  /** Bearer token sent as `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Called before each request for a fresh token (takes precedence over `token`). */
+  getToken?: (() => string | Promise<string>) | undefined;
+  /**
+   * The `fetch` to use; inject one for tests, proxies or instrumentation.
+   * @default globalThis.fetch (looked up at each request)
+   */
+  fetch?: typeof fetch | undefined;
+  /**
+   * Per-attempt timeout in milliseconds; a long poll adds its wait to it.
+   * @default 30000
+   */
+  timeoutMs?: number | undefined;
+  /** Retry policy; `false` is `{ limit: 0 }`. @default { limit: 2, initialDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
+  retry?: RetryOptions | false | undefined;
+  /** Extra headers sent with every request. @default {} */
+  headers?: Record<string, string> | undefined;
+  /** Sent as `User-Agent` where the runtime allows it (servers, Workers, Deno, Bun). @default undefined (the runtime's) */
+  userAgent?: string | undefined;
+}
+
+/** The defaults, in one place (STYLE §9). */
+export const defaultClientOptions = {
+  timeoutMs: 30_000,
+  retry: { limit: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 },
+  headers: {},
+} as const satisfies Partial<ClientOptions>;
+
+/** `ClientOptions` with every default applied. */
+export interface ResolvedClientOptions {
+  baseUrl: string;
+  getToken: (() => string | Promise<string>) | undefined;
+  fetch: typeof fetch;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  headers: Record<string, string>;
+}
+
+/**
+ * Applies the defaults. Throws a `TypeError` for a missing `baseUrl`.
+ *
+ * @example
+ * resolveClientOptions({ baseUrl: "http://127.0.0.1:8080" }).retry.limit // 2
+ */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (!options || typeof options.baseUrl !== "string" || !options.baseUrl) {
+    throw new TypeError("createClient: `baseUrl` is required, e.g. \"https://jobs.example.com\".");
+  }
+  const { token, getToken, fetch: customFetch } = options;
+  const headers: Record<string, string> = { ...defaultClientOptions.headers, ...options.headers };
+  if (options.userAgent) headers["user-agent"] = options.userAgent;
+  return {
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    getToken: getToken ?? (token === undefined ? undefined : () => token),
+    // Looked up per request so that a fetch patched later (msw, instrumentation) is used.
+    fetch: customFetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? defaultClientOptions.timeoutMs,
+    retry: options.retry === false
+      ? { ...defaultClientOptions.retry, limit: 0 }
+      : { ...defaultClientOptions.retry, ...stripUndefined(options.retry ?? {}) },
+    headers,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,31 @@
+/** Exponential backoff settings. */
+export interface BackoffOptions {
+  /** Delay before the first retry, before jitter. */
+  initialMs: number;
+  /** Growth per step. */
+  factor: number;
+  /** Cap, before jitter. */
+  maxMs: number;
+}
+
+/**
+ * The capped exponential delay of step `n` (0 = first), without jitter.
+ *
+ * @example
+ * backoffDelay(2, { initialMs: 500, factor: 2, maxMs: 8000 }) // 2000
+ */
+export function backoffDelay(n: number, options: BackoffOptions): number {
+  return Math.min(options.maxMs, options.initialMs * options.factor ** n);
+}
+
+/**
+ * Full jitter: a uniform delay in [0, ms). It spreads retries from many clients so that they do
+ * not hit a recovering server in waves (CONTRACT §6; AWS Architecture Blog, "Exponential
+ * Backoff And Jitter").
+ *
+ * @example
+ * fullJitter(backoffDelay(1, { initialMs: 500, factor: 2, maxMs: 8000 })) // somewhere in [0, 1000)
+ */
+export function fullJitter(ms: number, random: () => number = Math.random): number {
+  return Math.floor(random() * ms);
+}

@@ -1,0 +1,128 @@
+import type { Transport, ApiClient } from "./transport.ts";
+import { transportOf } from "./transport.ts";
+import { createRetryingFetch } from "./retrying-fetch.ts";
+import { toApiError } from "./to-api-error.ts";
+
+/** Anything that carries a transport: `BaseClient`, `AsyncJobsClient`. */
+export interface HasTransport {
+  readonly "~transport": Transport;
+}
+
+/** Per-call options of `request` and `send`. */
+export interface RequestOptions {
+  /** Aborts the call, the in-flight attempt and any backoff sleep; rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  /** `false` sends exactly once whatever the answer. @default true */
+  retry?: boolean | undefined;
+  /**
+   * Whether the request may be replayed. Default: GET/HEAD yes; other methods only when they
+   * carry an `Idempotency-Key`. Set `true` for requests that are idempotent by nature (a `PUT`
+   * of an upload part, `POST /v1/uploads/{id}/complete` with the same parts), `false` to forbid.
+   */
+  idempotent?: boolean | undefined;
+  /** Per-attempt timeout override (e.g. a long poll adds its wait). @default the client's `timeoutMs` */
+  timeoutMs?: number | false | undefined;
+  /** Extra headers for this call. */
+  headers?: Record<string, string> | undefined;
+}
+
+/** What `request` hands the operation: spread it into openapi-fetch's init. */
+export type CallInit = {
+  fetch: (request: Request) => Promise<Response>;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+};
+
+/** What an openapi-fetch call resolves with. */
+type OpResult<D> = { data?: D; error?: unknown; response: Response };
+
+/**
+ * Calls one operation of the generated `paths` through the client's transport and returns its
+ * data, or throws `ApiError` (any non-2xx answer, after retries) or `NetworkError` (no answer);
+ * an abort rejects with `signal.reason`. The operation is a closure over openapi-fetch, so
+ * path, params, body and result are all typed from `openapi.yaml`.
+ *
+ * How `uploadFile(client, …)` (src/uploads) calls it:
+ *
+ * ```ts
+ * import { request } from "../internal/request.ts";
+ * const { data: upload } = await request(client, (api, init) =>
+ *   api.POST("/v1/uploads", { ...init, body: { filename, content_type, size } }),
+ *   { signal },             // a POST without Idempotency-Key is not retried (CONTRACT §6)
+ * );
+ * await request(client, (api, init) =>
+ *   api.POST("/v1/uploads/{id}/complete", { ...init, params: { path: { id } }, body: { parts } }),
+ *   { signal, idempotent: true }, // completing twice with the same parts is 200: safe to retry
+ * );
+ * // Signed part URLs are not operations of `paths` and carry no bearer token: use `send`.
+ * const res = await send(client, new Request(part.url, { method: "PUT", headers: part.headers, body }),
+ *   { signal, idempotent: true });
+ * const etag = res.headers.get("etag");
+ * ```
+ *
+ * @example
+ * const { data: job, response } = await request(client, (api, init) =>
+ *   api.GET("/v1/jobs/{id}", { ...init, params: { path: { id } } }))
+ */
+export function request<D>(
+  client: HasTransport,
+  op: (api: ApiClient, init: CallInit) => Promise<OpResult<D>>,
+  options?: RequestOptions & { allowNotModified?: false },
+): Promise<{ data: D; response: Response }>;
+/** With `allowNotModified`, a `304` resolves with `data: undefined` instead of throwing. */
+export function request<D>(
+  client: HasTransport,
+  op: (api: ApiClient, init: CallInit) => Promise<OpResult<D>>,
+  options: RequestOptions & { allowNotModified: true },
+): Promise<{ data: D | undefined; response: Response }>;
+export async function request<D>(
+  client: HasTransport,
+  op: (api: ApiClient, init: CallInit) => Promise<OpResult<D>>,
+  options: RequestOptions & { allowNotModified?: boolean } = {},
+): Promise<{ data: D | undefined; response: Response }> {
+  const transport = transportOf(client);
+  const headers: Record<string, string> = { ...options.headers };
+  const token = await transport.options.getToken?.();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const init: CallInit = { fetch: fetchFor(transport, options), headers };
+  if (options.signal) init.signal = options.signal;
+  const { data, error, response } = await op(transport.api, init);
+  if (response.ok) return { data: data as D, response };
+  if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
+  throw toApiError(response, error);
+}
+
+/**
+ * Sends a ready-made `Request` (a signed URL the server handed out: no bearer token, not an
+ * operation of `paths`) with the client's fetch, timeout and retry policy. Resolves with the
+ * 2xx `Response` (body unread), throws `ApiError` / `NetworkError` like `request`.
+ *
+ * @example
+ * const res = await send(client, new Request(part.url, { method: "PUT", body }), { idempotent: true })
+ */
+export async function send(client: HasTransport, req: Request, options: RequestOptions = {}): Promise<Response> {
+  const transport = transportOf(client);
+  const signal = options.signal;
+  const withSignal = signal ? new Request(req, { signal }) : req;
+  for (const [name, value] of Object.entries(options.headers ?? {})) withSignal.headers.set(name, value);
+  const response = await fetchFor(transport, options)(withSignal);
+  if (response.ok) return response;
+  const text = await response.text().catch(() => "");
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: toApiError keeps the text as the detail.
+  }
+  throw toApiError(response, body);
+}
+
+function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {
+  const { retry, timeoutMs } = transport.options;
+  return createRetryingFetch({
+    fetch: transport.options.fetch,
+    timeoutMs: options.timeoutMs ?? timeoutMs,
+    retry: options.retry === false ? { ...retry, limit: 0 } : retry,
+    idempotent: options.idempotent,
+  });
+}

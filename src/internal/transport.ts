@@ -1,0 +1,43 @@
+import createOpenApiClient, { type Client } from "openapi-fetch";
+import type { ResolvedClientOptions } from "../client/client-options.ts";
+import type { paths } from "../types.ts";
+
+/** The openapi-fetch client over the generated contract types. */
+export type ApiClient = Client<paths>;
+
+/**
+ * Everything a client needs to send requests: created once per `createClient`, shared by every
+ * free function through `client["~transport"]`.
+ *
+ * @example
+ * const { api, options } = transportOf(client)
+ */
+export interface Transport {
+  readonly api: ApiClient;
+  readonly options: ResolvedClientOptions;
+}
+
+/**
+ * Builds the transport. openapi-fetch serialises the request (path, query, headers, JSON body)
+ * and parses the answer; the `fetch` it calls is chosen per call (`request.ts`), so each call
+ * carries its own retry policy.
+ *
+ * @example
+ * const transport = createTransport(resolveClientOptions({ baseUrl }))
+ */
+export function createTransport(options: ResolvedClientOptions): Transport {
+  const api = createOpenApiClient<paths>({ baseUrl: options.baseUrl, headers: options.headers });
+  return { api, options };
+}
+
+/**
+ * The transport of a client (or throws a `TypeError` for something that is not one).
+ *
+ * @example
+ * transportOf(client).options.baseUrl
+ */
+export function transportOf(client: { readonly "~transport": Transport }): Transport {
+  const transport = client?.["~transport"];
+  if (!transport) throw new TypeError("Expected a client created by createClient() or createBaseClient().");
+  return transport;
+}

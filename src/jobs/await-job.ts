@@ -1,0 +1,178 @@
+import type { BaseClient } from "../client/create-base-client.ts";
+import { isApiError, isNetworkError, JobCanceledError, JobFailedError, TimeoutError } from "../errors.ts";
+import { backoffDelay, fullJitter } from "../internal/backoff.ts";
+import { networkRetryDelay } from "../internal/retry-policy.ts";
+import { sleep } from "../internal/sleep.ts";
+import type { Job, JobTypeMap } from "../types.ts";
+import { cancelJob } from "./cancel-job.ts";
+import { getJobState } from "./get-job.ts";
+import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
+
+/** Plain polling, used when the server does not honour `Prefer: wait`. */
+export interface PollOptions {
+  /** First interval when the server gives no `Retry-After` hint. @default 1000 */
+  initialMs?: number;
+  /** Growth per unchanged poll. @default 1.5 */
+  factor?: number;
+  /** Cap of the interval (before jitter). @default 30000 */
+  maxMs?: number;
+}
+
+/** Options of `awaitJob` (and of `submitAndWait`). */
+export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> = JobTypeName<T>> {
+  /** Stops waiting within milliseconds, cancelling the in-flight request; rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Give up after this many milliseconds (from the call) with `TimeoutError` (holding the last
+   * job seen). Transient failures (network loss, 5xx, 429) never end a wait before it.
+   * @default undefined (no deadline; use `signal` to stop)
+   */
+  deadlineMs?: number | undefined;
+  /** Called once per observed change of the job (status, progress, attempt…), first state included. */
+  onProgress?: ((job: TypedJob<T, K>) => void) | undefined;
+  /**
+   * Long-poll window asked of the server (`Prefer: wait=N`); servers cap it (the reference at
+   * 20). `0` never long polls.
+   * @default 20
+   */
+  waitSeconds?: number | undefined;
+  /** Plain polling backoff. @default { initialMs: 1000, factor: 1.5, maxMs: 30000 } */
+  poll?: PollOptions | undefined;
+  /**
+   * On abort, also cancel the job on the server (`POST /v1/jobs/{id}/cancel`, sent without
+   * delaying the rejection; its outcome is not reported).
+   * @default false
+   */
+  cancelOnAbort?: boolean | undefined;
+}
+
+/** The defaults of `awaitJob`, in one place (STYLE §9). */
+export const defaultAwaitJobOptions = {
+  waitSeconds: 20,
+  poll: { initialMs: 1_000, factor: 1.5, maxMs: 30_000 },
+  cancelOnAbort: false,
+} as const;
+
+const terminal = new Set(["succeeded", "failed", "canceled"]);
+
+/**
+ * Waits until a job ends and returns it when it `succeeded`; throws `JobFailedError` or
+ * `JobCanceledError` (with the job) otherwise, `TimeoutError` past `deadlineMs`. Uses
+ * `Prefer: wait` long polls where the server honours them (it says so in
+ * `Preference-Applied`), else polls with `If-None-Match`, backing off from the server's
+ * `Retry-After` (CONTRACT §6). Holds no state outside the call: after a restart, call it again
+ * with the id.
+ *
+ * @example
+ * const job = await awaitJob(client, id, { deadlineMs: 60_000, onProgress: (j) => bar.set(j.progress?.percent ?? 0) })
+ */
+export function awaitJob<T extends JobTypeMap, K extends JobTypeName<T> = JobTypeName<T>>(
+  client: BaseClient<T>,
+  id: string,
+  options: AwaitJobOptions<T, K> = {},
+): Promise<SucceededJob<T, K>> {
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs;
+  return awaitJobUntil(client, id, options, deadline, undefined);
+}
+
+/**
+ * `awaitJob` with an absolute deadline and the last job already seen (by `submitAndWait`), so
+ * that `onProgress` is not called twice for one state. Not re-exported.
+ *
+ * @example
+ * await awaitJobUntil(client, job.id, options, Date.now() + 60_000, job)
+ */
+export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<T>>(
+  client: BaseClient<T>,
+  id: string,
+  options: AwaitJobOptions<T, K>,
+  deadline: number,
+  seen: TypedJob<T, K> | undefined,
+): Promise<SucceededJob<T, K>> {
+  const waitSeconds = options.waitSeconds ?? defaultAwaitJobOptions.waitSeconds;
+  const poll = { ...defaultAwaitJobOptions.poll, ...options.poll };
+  const retry = client["~transport"].options.retry;
+  const userSignal = options.signal;
+  userSignal?.throwIfAborted();
+
+  // One controller for the user's signal and the deadline: it cancels the in-flight request
+  // and any sleep at once.
+  const controller = new AbortController();
+  const timedOut = new TimeoutError(`Job ${id} did not end within the deadline`);
+  const onAbort = () => controller.abort(userSignal!.reason);
+  userSignal?.addEventListener("abort", onAbort, { once: true });
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => controller.abort(timedOut), Math.max(0, deadline - Date.now()))
+    : undefined;
+
+  let last: TypedJob<T, K> | undefined = seen;
+  let etag: string | undefined;
+  let honoured: boolean | undefined; // undefined until a long poll tells us
+  let unchanged = 0;
+  let failures = 0;
+  let hintMs: number | undefined;
+
+  const report = (job: TypedJob<T, K>) => {
+    const changed = !last || last.updated_at !== job.updated_at || last.status !== job.status;
+    last = job;
+    if (changed) {
+      unchanged = 0;
+      options.onProgress?.(job);
+    } else unchanged++;
+  };
+
+  try {
+    if (seen && terminal.has(seen.status)) return finish(seen);
+    for (;;) {
+      const remainingS = Math.floor((deadline - Date.now()) / 1000);
+      const longPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1 && (etag !== undefined || !options.onProgress);
+      try {
+        const state = await getJobState<T>(client, id, {
+          // Without onProgress, a long poll with no If-None-Match is held until the job ends:
+          // fewest requests. With it, every change must come back, so send the ETag.
+          etag: longPoll && !options.onProgress ? undefined : etag,
+          waitSeconds: longPoll ? Math.min(waitSeconds, remainingS) : 0,
+          signal: controller.signal,
+          retry: false, // this loop retries, within the deadline
+        });
+        failures = 0;
+        if (longPoll) honoured = honoured || state.longPolled;
+        etag = state.etag;
+        hintMs = state.retryAfterMs;
+        if (state.job) report(state.job as TypedJob<T, K>);
+        else unchanged++;
+        if (last && terminal.has(last.status)) return finish(last);
+        if (state.longPolled) continue; // the server already waited for us
+        const interval = backoffDelay(unchanged, { initialMs: hintMs ?? poll.initialMs, factor: poll.factor, maxMs: poll.maxMs });
+        await sleep(fullJitter(interval), controller.signal);
+      } catch (error) {
+        if (controller.signal.aborted) throw error;
+        if (!isTransient(error)) throw error;
+        failures++;
+        const after = isApiError(error) ? error.retryAfterMs : undefined;
+        await sleep(after ?? networkRetryDelay(Math.min(failures, 30), retry), controller.signal);
+      }
+    }
+  } catch (error) {
+    if (controller.signal.aborted) {
+      if (controller.signal.reason === timedOut) throw new TimeoutError(timedOut.message, last as Job | undefined);
+      if (options.cancelOnAbort) cancelJob(client, id).catch(() => undefined);
+      throw controller.signal.reason;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    userSignal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function finish<T extends JobTypeMap, K extends JobTypeName<T>>(job: TypedJob<T, K>): SucceededJob<T, K> {
+  if (job.status === "failed") throw new JobFailedError(job as Job);
+  if (job.status === "canceled") throw new JobCanceledError(job as Job);
+  return job as SucceededJob<T, K>;
+}
+
+/** Network loss, timeouts, 408, 429 and 5xx: worth trying again while the deadline allows. */
+function isTransient(error: unknown): boolean {
+  return isNetworkError(error) || (isApiError(error) && (error.status === 408 || error.status === 429 || error.status >= 500));
+}

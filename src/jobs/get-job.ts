@@ -1,0 +1,74 @@
+import type { BaseClient } from "../client/create-base-client.ts";
+import { parseRetryAfter } from "../internal/retry-after.ts";
+import { request, type RequestOptions } from "../internal/request.ts";
+import type { JobTypeMap } from "../types.ts";
+import type { TypedJob } from "./typed-job.ts";
+
+/** Options of `getJob`. */
+export interface GetJobOptions {
+  /** Aborts the request. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Reads a job's current state (`GET /v1/jobs/{id}`). Throws `ApiError` `not_found` for an
+ * unknown id (or one of another tenant).
+ *
+ * @example
+ * const job = await getJob(client, "job_01JD3Z9A7C1E2F3G4H5J6K7M8N")
+ */
+export async function getJob<T extends JobTypeMap>(
+  client: BaseClient<T>,
+  id: string,
+  options: GetJobOptions = {},
+): Promise<TypedJob<T>> {
+  const { data } = await request(client, (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id } } }), {
+    signal: options.signal,
+  });
+  return data as unknown as TypedJob<T>;
+}
+
+/** One conditional or long-poll read, as `awaitJob` needs it. */
+export interface JobState<T extends JobTypeMap> {
+  /** The job, or `undefined` on `304 Not Modified`. */
+  job: TypedJob<T> | undefined;
+  etag: string | undefined;
+  /** The server's suggested poll interval (`Retry-After`). */
+  retryAfterMs: number | undefined;
+  /** The server honoured `Prefer: wait` (it said so in `Preference-Applied`). */
+  longPolled: boolean;
+}
+
+/**
+ * A conditional (`If-None-Match`) and optionally long-polling (`Prefer: wait=N`) read. Internal
+ * to `async-jobs/jobs` (not re-exported): `awaitJob` is the public way to wait.
+ *
+ * @example
+ * const state = await getJobState(client, id, { etag, waitSeconds: 20 })
+ */
+export async function getJobState<T extends JobTypeMap>(
+  client: BaseClient<T>,
+  id: string,
+  options: { etag?: string | undefined; waitSeconds?: number; signal?: AbortSignal } & Pick<RequestOptions, "retry">,
+): Promise<JobState<T>> {
+  const header: Record<string, string> = {};
+  if (options.etag) header["If-None-Match"] = options.etag;
+  const wait = Math.floor(options.waitSeconds ?? 0);
+  if (wait > 0) header.Prefer = `wait=${wait}`;
+  const { data, response } = await request(
+    client,
+    (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id }, header } }),
+    {
+      signal: options.signal,
+      retry: options.retry,
+      allowNotModified: true,
+      timeoutMs: client["~transport"].options.timeoutMs + wait * 1000,
+    },
+  );
+  return {
+    job: data as unknown as TypedJob<T> | undefined,
+    etag: response.headers.get("etag") ?? options.etag,
+    retryAfterMs: parseRetryAfter(response.headers),
+    longPolled: wait > 0 && /\bwait\s*=/.test(response.headers.get("preference-applied") ?? ""),
+  };
+}

@@ -1,0 +1,11 @@
+// The `async-jobs/jobs` entry: re-exports only (STYLE §2).
+export { createBaseClient, type BaseClient } from "../client/create-base-client.ts";
+export { defaultClientOptions, type ClientOptions, type RetryOptions } from "../client/client-options.ts";
+export { submit, type SubmitOptions, type Submission } from "./submit.ts";
+export { getJob, type GetJobOptions } from "./get-job.ts";
+export { cancelJob, type CancelJobOptions } from "./cancel-job.ts";
+export { listJobs, listJobPages, type ListJobsOptions, type JobPage } from "./list-jobs.ts";
+export { listJobTypes } from "./list-job-types.ts";
+export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOptions } from "./await-job.ts";
+export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
+export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
