@@ -1,0 +1,19 @@
+// async-jobs/uploads: presigned, chunked, parallel, resumable uploads (CONTRACT §4).
+// Entry files only re-export (STYLE §2).
+export { uploadFile, defaultUploadFileOptions, type UploadFileOptions } from "./upload-file.ts";
+export type { UploadProgress } from "./progress.ts";
+export {
+  toPartSource,
+  blobSource,
+  bytesSource,
+  streamSource,
+  type PartSource,
+  type PartBody,
+  type StreamingPartBody,
+  type UploadSource,
+} from "./part-source.ts";
+export type { PartRequest, PartTransport } from "./part-transport.ts";
+export { createFetchPartTransport } from "./fetch-part-transport.ts";
+export { createXhrPartTransport } from "./xhr-part-transport.ts";
+export { planParts, partRanges, s3PartLimits, defaultPartSize, type PartPlan, type PartRange } from "./plan-parts.ts";
+export { createSha256, sha256OfChunks, type Sha256, type CreateSha256 } from "./sha256-stream.ts";

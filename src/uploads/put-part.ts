@@ -1,0 +1,109 @@
+import pRetry from "p-retry";
+import { type ApiError, AsyncJobsError, isApiError, isNetworkError } from "../errors.ts";
+import { toApiError } from "../internal/to-api-error.ts";
+import type { Part } from "../types.ts";
+import { redact } from "./fetch-part-transport.ts";
+import type { PartBody } from "./part-source.ts";
+import type { PartTransport } from "./part-transport.ts";
+
+/** A part with a signed URL to send it to. */
+export type SignedPart = Part & { url: string };
+
+/** How a part is retried. */
+export interface PartRetryOptions {
+  /** Retries after the first attempt, on network errors and `5xx`/`408`/`429`. */
+  retries: number;
+  /** Backoff before the first retry (doubling, randomized). */
+  minDelayMs: number;
+  /** Cap of the backoff. */
+  maxDelayMs: number;
+}
+
+/** Renewals of a refused URL per part before giving up (a server that keeps refusing is broken). */
+const maxRenewals = 3;
+
+/**
+ * PUTs one part to its signed URL and resolves with its `ETag` (quotes included, as the
+ * contract wants it back at complete). Network errors and `5xx` are retried with backoff
+ * (p-retry); `403 url_expired` / `invalid_signature` renews the URL through `renew` and sends
+ * again at once; any other `4xx` throws its `ApiError`. Abort rejects with `signal.reason` at
+ * once, mid-body.
+ *
+ * @example
+ * const etag = await putPart({ transport, part, body: file.slice(0, part.size), signal, renew, retry })
+ */
+export async function putPart(init: {
+  transport: PartTransport;
+  part: SignedPart;
+  body: PartBody;
+  signal: AbortSignal;
+  renew: (number: number) => Promise<SignedPart>;
+  retry: PartRetryOptions;
+  onBytesSent?: ((bytes: number) => void) | undefined;
+}): Promise<string> {
+  const { transport, body, signal, renew, retry, onBytesSent } = init;
+  let part = init.part;
+  let renewals = 0;
+  return pRetry(
+    async () => {
+      for (;;) {
+        const response = await transport({
+          url: part.url,
+          method: part.method ?? "PUT",
+          headers: part.headers ?? {},
+          body,
+          signal,
+          onBytesSent,
+        });
+        if (response.ok) {
+          const etag = response.headers.get("etag");
+          await response.body?.cancel().catch(() => {});
+          if (!etag) {
+            throw new AsyncJobsError(
+              `PUT ${redact(part.url)} answered ${response.status} without an ETag header; ` +
+                "a browser sees it only when the server sends Access-Control-Expose-Headers: ETag",
+            );
+          }
+          return etag;
+        }
+        const error = toApiError(response, await readProblem(response));
+        // A refused URL is renewed, not retried as is: the same URL would be refused again.
+        if (response.status === 403 && (error.code === "url_expired" || error.code === "invalid_signature") && renewals < maxRenewals) {
+          renewals += 1;
+          part = await renew(part.number);
+          continue;
+        }
+        throw error;
+      }
+    },
+    {
+      retries: retry.retries,
+      minTimeout: retry.minDelayMs,
+      maxTimeout: retry.maxDelayMs,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => isNetworkError(error) || (isApiError(error) && isRetryableStatus((error as ApiError).status)),
+    },
+  );
+}
+
+/**
+ * Whether a part PUT answered with this status is worth sending again (CONTRACT §6 and the
+ * issue: network errors and `5xx`, plus `408` and `429`).
+ *
+ * @example
+ * isRetryableStatus(503) // true
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+async function readProblem(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => "");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
