@@ -473,9 +473,14 @@ export interface components {
         Metadata: {
             [key: string]: string;
         };
-        /** @description Where the job's terminal event is POSTed. */
+        /**
+         * @description Where the job's terminal event is POSTed. The URL is checked semantically, not by this
+         *     schema: one that is not an absolute http(s) URL, or that the server refuses (the
+         *     reference server refuses private, loopback and link-local addresses unless allowed),
+         *     is `422 invalid_webhook_url`.
+         */
         WebhookTarget: {
-            /** Format: uri */
+            /** @description An absolute `http` or `https` URL. */
             url: string;
         };
         /** @description The fields every job has, whatever its type. */
