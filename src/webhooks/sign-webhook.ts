@@ -21,11 +21,12 @@ export interface SignWebhookInput {
  * @example
  * await fetch(url, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } })
  */
-export interface WebhookSignatureHeaders {
+// A type, not an interface, so it is assignable to the index signature of WebhookHeaders.
+export type WebhookSignatureHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
-}
+};
 
 /** Signing needs a key of at least 24 bytes (CONTRACT §3: 24 to 64 random bytes). */
 const MIN_SIGNING_KEY_BYTES = 24;

@@ -1,0 +1,90 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type * as z from "zod/mini";
+import {
+  jobEventSchema,
+  jobSchema,
+  signWebhook,
+  verifyWebhook,
+  type JobEvent,
+} from "async-jobs/webhooks";
+import type { Job, JobCommon } from "async-jobs/types";
+import { events, NOW, SECRET } from "./fixtures.ts";
+
+async function deliver(body: string, options: { crypto?: "auto" | "web" } = {}) {
+  const headers = await signWebhook({ id: "evt_1", timestamp: NOW, body }, SECRET);
+  return verifyWebhook({ body, headers }, SECRET, { now: NOW, ...options });
+}
+
+describe("verifyWebhook", () => {
+  it.each(Object.keys(events) as JobEvent["type"][])("returns a valid %s event", async (type) => {
+    const event = await deliver(JSON.stringify(events[type]));
+    expect(event).toEqual(events[type]);
+    expect(event.type).toBe(type);
+  });
+
+  it("narrows on type and keeps fields a newer server adds", async () => {
+    const sent = { ...events["job.failed"], extra: 1, data: { ...events["job.failed"].data, new_field: "x" } };
+    const event = await deliver(JSON.stringify(sent), { crypto: "web" });
+    expect(event).toEqual(sent);
+    if (event.type === "job.failed") {
+      expectTypeOf(event.data).toEqualTypeOf<Job>();
+      expect(event.data.error?.code).toBe("boom");
+    }
+  });
+
+  it.each([
+    ["an empty body", ""],
+    ["a body that is not JSON", "{"],
+    ["JSON that is not an object", "42"],
+    ["an unknown event type", JSON.stringify({ ...events["job.succeeded"], type: "job.started" })],
+    ["a missing data", JSON.stringify({ type: "job.failed", timestamp: "x" })],
+    ["a job without id", JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, id: undefined } })],
+    ["a wrong status", JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, status: "done" } })],
+    ["percent over 100", JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, progress: { percent: 101, message: null } } })],
+    ["a fractional attempt", JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, attempt: 1.5 } })],
+    ["non-string metadata", JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, metadata: { a: 1 } } })],
+    ["an error without code", JSON.stringify({ ...events["job.failed"], data: { ...events["job.failed"].data, error: { type: "about:blank", title: "x", status: 500 } } })],
+  ])("%s → invalid_payload (after the signature checked out)", async (_, body) => {
+    await expect(deliver(body)).rejects.toMatchObject({
+      name: "WebhookVerificationError",
+      reason: "invalid_payload",
+    });
+  });
+
+  it("checks the signature before the payload", async () => {
+    const body = "not json";
+    const headers = await signWebhook({ id: "evt_1", timestamp: NOW, body: "other" }, SECRET);
+    await expect(verifyWebhook({ body, headers }, SECRET, { now: NOW })).rejects.toMatchObject({
+      reason: "no_matching_signature",
+    });
+  });
+
+  it("names the failing field in the message", async () => {
+    const body = JSON.stringify({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, attempt: "1" } });
+    await expect(deliver(body)).rejects.toThrow(/\/data\/attempt/);
+  });
+});
+
+describe("event schema ↔ contract types (src/types.ts)", () => {
+  type SchemaJob = z.output<typeof jobSchema>;
+  type SchemaEvent = z.output<typeof jobEventSchema>;
+
+  it("validates exactly the fields of JobCommon, with compatible types", () => {
+    expectTypeOf<keyof JobCommon>().toExtend<keyof SchemaJob>();
+    // What the schema accepts is a JobCommon, and every JobCommon passes the schema's types.
+    expectTypeOf<SchemaJob>().toExtend<JobCommon>();
+    expectTypeOf<JobCommon>().toExtend<z.input<typeof jobSchema>>();
+  });
+
+  it("validates the event envelope of JobEvent", () => {
+    expectTypeOf<SchemaEvent["type"]>().toEqualTypeOf<JobEvent["type"]>();
+    expectTypeOf<SchemaEvent["timestamp"]>().toEqualTypeOf<JobEvent["timestamp"]>();
+    expectTypeOf<JobEvent>().toExtend<z.input<typeof jobEventSchema>>();
+  });
+
+  it("the fixtures are contract-typed events the schema accepts", () => {
+    for (const event of Object.values(events)) {
+      expect(jobEventSchema.safeParse(event).success).toBe(true);
+    }
+  });
+});

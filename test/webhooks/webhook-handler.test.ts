@@ -1,0 +1,81 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  createTestWebhook,
+  createWebhookDedupe,
+  webhookHandler,
+  type JobEvent,
+} from "async-jobs/webhooks";
+import { events, NOW, OTHER_SECRET, SECRET } from "./fixtures.ts";
+
+describe("webhookHandler (Fetch API Request → Response)", () => {
+  it("verifies, calls onEvent with the event and id, and answers 204", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { now: NOW });
+    const request = await createTestWebhook(events["job.succeeded"], SECRET, { id: "evt_a", timestamp: NOW });
+    const response = await handler(request);
+    expect(response.status).toBe(204);
+    expect(onEvent).toHaveBeenCalledTimes(1);
+    const [event, context] = onEvent.mock.calls[0] as [JobEvent, { id: string; request: Request }];
+    expect(event).toEqual(events["job.succeeded"]);
+    expect(context.id).toBe("evt_a");
+    expect(context.request).toBe(request);
+  });
+
+  it("answers 400 problem+json with the reason as code, without calling onEvent", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { now: NOW });
+    const request = await createTestWebhook(events["job.failed"], OTHER_SECRET, { timestamp: NOW });
+    const response = await handler(request);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toMatchObject({ status: 400, code: "no_matching_signature" });
+    expect(onEvent).not.toHaveBeenCalled();
+
+    const stale = await createTestWebhook(events["job.failed"], SECRET, { timestamp: NOW.getTime() / 1000 - 301 });
+    expect(await (await handler(stale)).json()).toMatchObject({ code: "timestamp_too_old" });
+    const unsigned = new Request("http://x/", { method: "POST", body: "{}" });
+    expect(await (await handler(unsigned)).json()).toMatchObject({ code: "missing_header" });
+  });
+
+  it("answers 405 with Allow: POST to other methods", async () => {
+    const response = await webhookHandler(SECRET, vi.fn())(new Request("http://x/"));
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+  });
+
+  it("throws on an invalid secret (our misconfiguration → 5xx, so the sender retries)", async () => {
+    const request = await createTestWebhook(events["job.failed"], SECRET);
+    await expect(webhookHandler("whsec_???", vi.fn())(request)).rejects.toMatchObject({
+      reason: "invalid_secret",
+    });
+  });
+
+  it("with a dedupe, acknowledges a repeated webhook-id without calling onEvent again", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { dedupe: createWebhookDedupe() });
+    const first = await createTestWebhook(events["job.succeeded"], SECRET, { id: "evt_dup" });
+    const retry = await createTestWebhook(events["job.succeeded"], SECRET, { id: "evt_dup" });
+    expect((await handler(first)).status).toBe(204);
+    expect((await handler(retry)).status).toBe(204);
+    expect(onEvent).toHaveBeenCalledTimes(1);
+  });
+
+  it("a forged request cannot poison the dedupe: ids are recorded only after verification", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { dedupe: createWebhookDedupe() });
+    const forged = await createTestWebhook(events["job.succeeded"], OTHER_SECRET, { id: "evt_x" });
+    expect((await handler(forged)).status).toBe(400);
+    const real = await createTestWebhook(events["job.succeeded"], SECRET, { id: "evt_x" });
+    expect((await handler(real)).status).toBe(204);
+    expect(onEvent).toHaveBeenCalledTimes(1);
+  });
+
+  it("when onEvent throws, the error propagates and the id is forgotten so a retry gets through", async () => {
+    const onEvent = vi.fn().mockRejectedValueOnce(new Error("db down")).mockResolvedValue(undefined);
+    const handler = webhookHandler(SECRET, onEvent, { dedupe: createWebhookDedupe() });
+    const make = () => createTestWebhook(events["job.failed"], SECRET, { id: "evt_retry" });
+    await expect(handler(await make())).rejects.toThrow("db down");
+    expect((await handler(await make())).status).toBe(204);
+    expect(onEvent).toHaveBeenCalledTimes(2);
+  });
+});
