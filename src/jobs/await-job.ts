@@ -125,7 +125,11 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
     if (seen && terminal.has(seen.status)) return finish(seen);
     for (;;) {
       const remainingS = Math.floor((deadline - Date.now()) / 1000);
-      const longPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1 && (etag !== undefined || !options.onProgress);
+      const canLongPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1;
+      // With onProgress, the first read is a plain GET: its ETag makes every later long poll
+      // come back on each change, not only at the end.
+      const fetchingEtag = canLongPoll && etag === undefined && !!options.onProgress;
+      const longPoll = canLongPoll && !fetchingEtag;
       try {
         const state = await getJobState<T>(client, id, {
           // Without onProgress, a long poll with no If-None-Match is held until the job ends:
@@ -142,7 +146,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         if (state.job) report(state.job as TypedJob<T, K>);
         else unchanged++;
         if (last && terminal.has(last.status)) return finish(last);
-        if (state.longPolled) continue; // the server already waited for us
+        if (state.longPolled || fetchingEtag) continue; // the server already waited, or will
         const interval = backoffDelay(unchanged, { initialMs: hintMs ?? poll.initialMs, factor: poll.factor, maxMs: poll.maxMs });
         await sleep(fullJitter(interval), controller.signal);
       } catch (error) {

@@ -9,3 +9,4 @@ export { listJobTypes } from "./list-job-types.ts";
 export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOptions } from "./await-job.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
+export * from "../errors.ts";
