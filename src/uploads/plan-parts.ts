@@ -36,9 +36,9 @@ export function planParts(
   const { minPartSize = s3PartLimits.minPartSize, maxParts = s3PartLimits.maxParts } = options;
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a whole number of bytes, got ${size}`);
   const wanted = options.partSize ?? defaultPartSize;
-  // Grow the part (to whole MiB, as S3 clients do) until the file fits in maxParts parts.
-  const fit = Math.ceil(size / maxParts / MiB) * MiB;
-  const partSize = Math.max(wanted, minPartSize, fit);
+  let partSize = Math.max(wanted, minPartSize);
+  // Too many parts: grow them (to whole MiB, as S3 clients do) until the file fits.
+  if (Math.ceil(size / partSize) > maxParts) partSize = Math.max(minPartSize, Math.ceil(size / maxParts / MiB) * MiB);
   return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
 }
 

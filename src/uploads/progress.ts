@@ -37,8 +37,10 @@ export function createProgressTracker(init: {
   partCount: number;
   onProgress?: ((progress: UploadProgress) => void) | undefined;
   intervalMs?: number;
+  /** Parts already stored (a resume): counted from the first event on. */
+  stored?: ReadonlyArray<{ number: number; size: number }>;
 }): ProgressTracker {
-  const { totalBytes, partCount, onProgress, intervalMs = 100 } = init;
+  const { totalBytes, partCount, onProgress, intervalMs = 100, stored = [] } = init;
   const reached = new Map<number, number>();
   const done = new Set<number>();
   let loadedBytes = 0;
@@ -69,6 +71,11 @@ export function createProgressTracker(init: {
     reached.set(number, bytes);
     loadedBytes += bytes - before;
     return true;
+  }
+
+  for (const part of stored) {
+    raise(part.number, part.size);
+    done.add(part.number);
   }
 
   return {

@@ -117,7 +117,8 @@ async function run(
         filename: options.filename ?? fileName(source) ?? "upload.bin",
         content_type: options.contentType ?? (blobType(source) || "application/octet-stream"),
         size: src.size,
-        part_size: planParts(src.size, { partSize: options.partSize }).partSize,
+        // The caller's hint goes as given (a server may allow parts under 5 MiB); no hint, the S3 plan.
+        part_size: options.partSize ?? planParts(src.size).partSize,
       },
       signal,
     );
@@ -132,8 +133,8 @@ async function run(
     partCount: ranges.length,
     onProgress: options.onProgress,
     intervalMs: options.progressIntervalMs ?? defaultUploadFileOptions.progressIntervalMs,
+    stored: ranges.filter((r) => etags.has(r.number)).map((r) => ({ number: r.number, size: r.end - r.start })),
   });
-  for (const range of ranges) if (etags.has(range.number)) progress.partDone(range.number, range.end - range.start);
 
   // A stream is read in order, stored parts included (skipped bytes still have to flow past);
   // a random-access source only reads the parts it sends.
