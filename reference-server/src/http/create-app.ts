@@ -1,0 +1,307 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
+import openapiGlue from "fastify-openapi-glue";
+import { parse as parseYaml } from "yaml";
+import { newId } from "../new-id.ts";
+import { applyCors, preflight } from "./cors.ts";
+import { PROBLEMS, ProblemError } from "./problems.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The tenant of the bearer token (set on every operation that has `security` in the spec). */
+    tenant: string;
+  }
+}
+
+/** The contract this server is generated from: the repository's root openapi.yaml. */
+export const OPENAPI_PATH = createRequire(import.meta.url).resolve("async-jobs/openapi.yaml");
+
+/** The seven upload and transfer operations, served by the uploads feature when present. */
+export const UPLOAD_OPERATIONS = [
+  "createUpload",
+  "getUpload",
+  "abortUpload",
+  "createPartUrls",
+  "completeUpload",
+  "uploadPart",
+  "downloadFile",
+] as const;
+
+export interface AppDeps {
+  /** operationId → handler, for every operation of the spec that this app serves. */
+  handlers: Partial<Record<string, RouteHandlerMethod>>;
+  /** Bearer token → tenant. */
+  tokens: ReadonlyMap<string, string>;
+  /** Largest JSON body in bytes (CONTRACT §1, reference default 1 MiB). @default 1048576 */
+  bodyLimit?: number;
+  /** fastify's logger option. @default false */
+  logger?: boolean;
+  /** Adds the raw-bytes parser of part PUTs (the uploads feature's); by default parts pass as a stream. */
+  registerContentTypeParsers?: (app: FastifyInstance) => void;
+}
+
+type Spec = {
+  security?: unknown[];
+  paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>>;
+};
+
+/**
+ * The HTTP app: routes, request validation and auth requirements come from openapi.yaml
+ * through fastify-openapi-glue, so the server cannot drift from the contract. Every refusal is
+ * problem+json with a stable code; every response has `X-Request-Id`; CORS lets browsers in.
+ *
+ * @example
+ * const app = await createApp({ handlers: createJobHandlers(deps), tokens: new Map([["dev", "t1"]]) });
+ * await app.listen({ port: 0 });
+ */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const specText = readFileSync(OPENAPI_PATH, "utf8");
+  const spec = parseYaml(specText) as Spec;
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    requestIdHeader: "x-request-id",
+    genReqId: () => newId("req"),
+    // Bad input never reaches a 5xx: Node's own parser refusals become problem+json too.
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+  });
+
+  // ---- validation: JSON Schema 2020-12, bodies exact, query/path/headers coerced from strings.
+  const ajvOptions = { allErrors: true, strict: false, useDefaults: false } as const;
+  const bodyAjv = new Ajv2020({ ...ajvOptions, coerceTypes: false });
+  const paramAjv = new Ajv2020({ ...ajvOptions, coerceTypes: "array" });
+  for (const ajv of [bodyAjv, paramAjv]) (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const { $id: _ignored, ...rest } = schema as Record<string, unknown>;
+    return (httpPart === "body" ? bodyAjv : paramAjv).compile(rest);
+  });
+
+  // ---- routes as the spec says; we adjust what fastify would do differently.
+  const security = new Map<string, boolean>();
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op && typeof op === "object" && op.operationId) {
+        security.set(op.operationId, (op.security ?? spec.security ?? []).length > 0);
+      }
+    }
+  }
+  const known: { method: string; pattern: RegExp }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}$`);
+    for (const method of methods) known.push({ method, pattern });
+    const schema = route.schema as Record<string, any> | undefined;
+    if (!schema) return;
+    // Responses are checked against the spec in tests; fast-json-stringify cannot serialize the
+    // Job `oneOf` faithfully, so replies go out through JSON.stringify.
+    delete schema.response;
+    const content = schema.body?.content as Record<string, { schema?: unknown }> | undefined;
+    if (content) {
+      if (content["application/json"]) {
+        // One schema for application/json and application/*+json alike (fastify keys by media type).
+        schema.body = content["application/json"].schema;
+        route.config = { ...(route.config as object), jsonBody: true };
+      } else {
+        delete schema.body; // raw bytes (uploadPart): the handler streams them
+      }
+    }
+    const operationId = schema.operationId as string | undefined;
+    const hooks = [] as ((request: FastifyRequest, reply: FastifyReply) => Promise<void>)[];
+    if ((route.config as { jsonBody?: boolean } | undefined)?.jsonBody) hooks.push(requireJson);
+    if (operationId && security.get(operationId)) hooks.push(authenticate);
+    if (hooks.length > 0) {
+      const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+      // Auth first: an unauthenticated request learns nothing about its body.
+      route.onRequest = [...existing, ...hooks.reverse()] as never;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest) {
+    const header = request.headers.authorization;
+    const match = typeof header === "string" ? /^Bearer +([\x21-\x7E]+) *$/i.exec(header) : null;
+    const tenant = match ? deps.tokens.get(match[1]!) : undefined;
+    if (tenant === undefined) {
+      throw new ProblemError("unauthorized", header ? "The bearer token is not valid." : "A bearer token is required.", {
+        headers: { "WWW-Authenticate": "Bearer" },
+      });
+    }
+    request.tenant = tenant;
+  }
+
+  async function requireJson(request: FastifyRequest) {
+    const type = request.headers["content-type"];
+    const hasBody = request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0";
+    if (type === undefined && !hasBody && request.headers["transfer-encoding"] === undefined) return;
+    if (type === undefined || !isJsonMediaType(type)) {
+      throw new ProblemError("unsupported_media_type", `Expected application/json, got ${type ?? "no content type"}.`);
+    }
+  }
+
+  // ---- body parsers: JSON (application/json, application/*+json), raw bytes for parts.
+  app.removeAllContentTypeParsers();
+  const parseJson = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ProblemError("malformed_json", error instanceof Error ? error.message : "The body is not valid JSON."));
+    }
+  };
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
+  app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.+-]+\+json$/i, { parseAs: "string" }, parseJson);
+  if (deps.registerContentTypeParsers) deps.registerContentTypeParsers(app);
+  else app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
+
+  // ---- every response: X-Request-Id and CORS.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Request-Id", request.id);
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("X-Request-Id", request.id);
+    applyCors(reply);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblemError(error);
+    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    return sendProblem(reply, problem);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const allowed = [...new Set(known.filter((k) => k.pattern.test(path)).map((k) => k.method))];
+    if (request.method === "OPTIONS" && allowed.length > 0) return preflight(reply, [...allowed, "OPTIONS"]);
+    if (allowed.length > 0) {
+      return sendProblem(
+        reply,
+        new ProblemError("invalid_request", `${request.method} is not allowed on ${path}.`, {
+          status: 405,
+          title: "Method not allowed",
+          headers: { Allow: [...allowed, "OPTIONS"].join(", ") },
+        }),
+      );
+    }
+    return sendProblem(reply, new ProblemError("not_found", `No route ${request.method} ${path}.`));
+  });
+
+  const unavailable: RouteHandlerMethod = async () => {
+    throw new ProblemError("not_found", "Uploads are not enabled on this server.");
+  };
+  const builtIn: Record<string, RouteHandlerMethod> = {
+    getHealth: async () => ({ status: "ok" }),
+    getOpenApi: async (_request, reply) => reply.type("application/yaml; charset=utf-8").send(specText),
+  };
+  await app.register(openapiGlue, {
+    specification: structuredClone(spec),
+    operationResolver: (operationId: string) =>
+      deps.handlers[operationId] ??
+      builtIn[operationId] ??
+      ((UPLOAD_OPERATIONS as readonly string[]).includes(operationId) ? unavailable : notImplemented(operationId)),
+  });
+  return app;
+}
+
+function notImplemented(operationId: string): RouteHandlerMethod {
+  return async () => {
+    throw new ProblemError("not_found", `Operation ${operationId} is not served here.`);
+  };
+}
+
+/**
+ * Is this a JSON media type (`application/json` or `application/*+json`, parameters allowed)?
+ *
+ * @example
+ * isJsonMediaType("application/merge-patch+json; charset=utf-8"); // true
+ */
+export function isJsonMediaType(contentType: string): boolean {
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  return media === "application/json" || /^application\/[a-z0-9!#$&^_.+-]+\+json$/.test(media);
+}
+
+/**
+ * Sends a problem+json answer with its headers.
+ *
+ * @example
+ * return sendProblem(reply, new ProblemError("not_found", "No job job_1."));
+ */
+export function sendProblem(reply: FastifyReply, problem: ProblemError): FastifyReply {
+  return reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .type("application/problem+json")
+    .send(JSON.stringify(problem.toProblem()));
+}
+
+const FASTIFY_CODES: Record<string, ProblemError["code"]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "malformed_json",
+  FST_ERR_CTP_INVALID_JSON_BODY: "malformed_json",
+};
+
+/**
+ * Any error → the problem to answer with: our own refusals as they are, fastify's validation and
+ * parser errors by their codes, anything else `500 internal`.
+ */
+export function toProblemError(error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error;
+  const e = error as {
+    name?: string;
+    code?: string;
+    status?: number;
+    statusCode?: number;
+    message?: string;
+    detail?: string;
+    title?: string;
+    headers?: Record<string, string>;
+    validation?: ErrorObject[];
+    validationContext?: string;
+  };
+  if (e && typeof e === "object") {
+    // The uploads feature's errors (UploadError) carry a contract code and status.
+    if (typeof e.code === "string" && e.code in PROBLEMS && typeof e.status === "number" && e.name !== "SqliteError") {
+      return new ProblemError(e.code as ProblemError["code"], e.detail ?? e.message ?? "", {
+        status: e.status,
+        title: e.title,
+        headers: e.headers,
+      });
+    }
+    if (Array.isArray(e.validation)) {
+      const part = e.validationContext ?? "body";
+      return new ProblemError("invalid_request", `The request ${part === "body" ? "body" : part} does not match the schema.`, {
+        errors: validationErrors(e.validation, part),
+      });
+    }
+    if (typeof e.code === "string" && FASTIFY_CODES[e.code]) {
+      return new ProblemError(FASTIFY_CODES[e.code]!, e.message ?? "");
+    }
+    if (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED") {
+      return new ProblemError("overloaded", "The store is busy; retry shortly.", { headers: { "Retry-After": "1" } });
+    }
+    const status = e.statusCode ?? 0;
+    if (status >= 400 && status < 500) {
+      return new ProblemError(status === 413 ? "payload_too_large" : status === 415 ? "unsupported_media_type" : "invalid_request", e.message ?? "Bad request.", {
+        status: status === 413 || status === 415 ? undefined : status,
+      });
+    }
+  }
+  return new ProblemError("internal", "An unexpected error occurred; quote the X-Request-Id.");
+}
+
+function validationErrors(errors: ErrorObject[], part: string) {
+  return errors.map((e) => {
+    let path = e.instancePath;
+    const escape = (token: unknown) => String(token).replace(/~/g, "~0").replace(/\//g, "~1");
+    if (e.keyword === "required") path += `/${escape(e.params.missingProperty)}`;
+    if (e.keyword === "additionalProperties") path += `/${escape(e.params.additionalProperty)}`;
+    // Body errors are JSON Pointers from the body root; a query or header error names it.
+    if (part !== "body") path = path.replace(/^\//, "").split("/")[0] || part;
+    return { path, message: e.message ?? "is invalid" };
+  });
+}

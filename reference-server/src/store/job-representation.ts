@@ -1,0 +1,76 @@
+import type { Job, JobEvent, Problem } from "async-jobs/types";
+import type { StoredJob } from "./job-store.ts";
+
+/** How long a job is kept after it ends (or after creation while it runs): `expires_at`. */
+export const JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The contract's Job representation of a stored job (CONTRACT §2).
+ *
+ * @example
+ * reply.send(toJob(stored));
+ */
+export function toJob(job: StoredJob): Job {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    input: job.input,
+    metadata: job.metadata,
+    progress: job.progress,
+    attempt: job.attempt,
+    max_attempts: job.maxAttempts,
+    result: job.status === "succeeded" ? job.result : null,
+    error: job.status === "failed" ? job.error : null,
+    cancel_requested: job.cancelRequested,
+    webhook: job.webhookUrl === null ? null : { url: job.webhookUrl },
+    created_at: iso(job.createdAt),
+    updated_at: iso(job.updatedAt),
+    started_at: job.startedAt === null ? null : iso(job.startedAt),
+    completed_at: job.completedAt === null ? null : iso(job.completedAt),
+    expires_at: iso((job.completedAt ?? job.createdAt) + JOB_TTL_MS),
+  } as Job;
+}
+
+/**
+ * Strong ETag of a job's representation: the version grows on every change (CONTRACT §2).
+ *
+ * @example
+ * jobETag(stored); // '"3"'
+ */
+export function jobETag(job: StoredJob): string {
+  return `"${job.version}"`;
+}
+
+/** True for `succeeded`, `failed` and `canceled`. */
+export function isTerminal(status: string): boolean {
+  return status === "succeeded" || status === "failed" || status === "canceled";
+}
+
+/**
+ * The webhook event body of a terminal job (CONTRACT §3).
+ *
+ * @example
+ * JSON.stringify(toJobEvent(terminalJob));
+ */
+export function toJobEvent(job: StoredJob): JobEvent {
+  return { type: `job.${job.status}`, timestamp: iso(job.completedAt ?? job.updatedAt), data: toJob(job) } as JobEvent;
+}
+
+/**
+ * The `error` of a job whose attempts ran out (CONTRACT §2 `attempts_exhausted`).
+ *
+ * @example
+ * attemptsExhausted(3, "The job's lease was lost.");
+ */
+export function attemptsExhausted(attempts: number, why: string): Problem {
+  return {
+    type: "https://async-jobs.dev/problems/attempts_exhausted",
+    title: "Attempts exhausted",
+    status: 500,
+    detail: `${why} All ${attempts} attempts are used.`,
+    code: "attempts_exhausted",
+  };
+}

@@ -1,0 +1,151 @@
+import type { Delivery, JobStatus, Problem } from "async-jobs/types";
+import type { ChangeNotifier } from "../change-notifier.ts";
+
+/** A job as stored: the Job representation's fields plus what only the server sees. Times in ms. */
+export interface StoredJob {
+  id: string;
+  tenant: string;
+  type: string;
+  status: JobStatus;
+  input: unknown;
+  metadata: Record<string, string>;
+  progress: { percent: number; message: string | null } | null;
+  attempt: number;
+  maxAttempts: number;
+  result: unknown;
+  error: Problem | null;
+  cancelRequested: boolean;
+  webhookUrl: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  /** Grows by one on every change of the representation: the ETag's source. */
+  version: number;
+  /** When a queued job may be claimed (later than now while a retry backs off). */
+  runAt: number;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+}
+
+/** A new job, and optionally its idempotency key (stored in the same transaction). */
+export interface CreateJobCommand {
+  tenant: string;
+  type: string;
+  input: unknown;
+  metadata: Record<string, string>;
+  maxAttempts: number;
+  webhookUrl: string | null;
+  idempotency?: { key: string; fingerprint: string; ttlMs: number };
+}
+
+/** `replayed`: the key was already stored with the same fingerprint; `key_reused`: with another. */
+export type CreateJobOutcome =
+  | { kind: "created"; job: StoredJob }
+  | { kind: "replayed"; job: StoredJob }
+  | { kind: "key_reused" };
+
+export interface ListJobsQuery {
+  tenant: string;
+  statuses?: JobStatus[];
+  type?: string;
+  limit: number;
+  /** Only jobs with an id below this one (ids sort by creation time). */
+  beforeId?: string;
+}
+
+/** A worker's hold on a running job; every transition checks the token, so a lost lease cannot finish a job. */
+export interface Lease {
+  id: string;
+  leaseToken: string;
+}
+
+export type CancelOutcome =
+  | { kind: "canceled"; job: StoredJob }
+  | { kind: "cancel_requested"; job: StoredJob }
+  | { kind: "already_canceled"; job: StoredJob }
+  | { kind: "terminal"; job: StoredJob }
+  | { kind: "not_found" };
+
+/** A webhook event in the outbox. */
+export interface OutboxEvent {
+  id: string;
+  tenant: string;
+  jobId: string;
+  type: string;
+  url: string;
+  /** The exact body to send (the same bytes on every retry). */
+  payload: string;
+  /** Attempts made so far, including the one just claimed. */
+  attempts: number;
+}
+
+export interface DeliveryRecord {
+  eventId: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  at: number;
+  nextAttemptAt: number | null;
+  state: Delivery["state"];
+}
+
+export interface HeartbeatResult {
+  /** `lost`: the lease expired or the job left `running`; stop working on it. */
+  state: "held" | "lost";
+  cancelRequested: boolean;
+}
+
+/**
+ * The durable state of jobs, idempotency keys and the webhook outbox. Every method is one
+ * transaction; every transition enforces CONTRACT §2's state machine (a terminal job never
+ * changes again) and writes the outbox row of a terminal job's event in the same transaction.
+ * After each commit the store emits on `changes`. `store/sqlite/` and `store/postgres/`
+ * implement it and both run `describeJobStore` (test/store/describe-job-store.ts).
+ *
+ * @example
+ * const store = await openSqliteJobStore({ path: "./data/jobs.db" });
+ * const outcome = await store.createJob({ tenant: "t1", type: "conformance.echo", input: {}, metadata: {}, maxAttempts: 3, webhookUrl: null });
+ */
+export interface JobStore {
+  readonly changes: ChangeNotifier;
+  /** Creates or upgrades the schema (idempotent; also run on start). */
+  migrate(): Promise<void>;
+  /** A `202` may be sent once this resolves: the job (and its key) are durably committed. */
+  createJob(command: CreateJobCommand): Promise<CreateJobOutcome>;
+  /** The live idempotency record of a key (expired ones are ignored). */
+  findIdempotencyKey(tenant: string, key: string): Promise<{ fingerprint: string; jobId: string } | undefined>;
+  getJob(tenant: string, id: string): Promise<StoredJob | undefined>;
+  /** Newest first. */
+  listJobs(query: ListJobsQuery): Promise<StoredJob[]>;
+  /** Queued → canceled (with its event); running → cancel_requested; canceled stays; others are terminal. */
+  requestCancel(tenant: string, id: string): Promise<CancelOutcome>;
+
+  /** Claims up to `limit` due queued jobs, oldest `run_at` first: running, attempt + 1, progress null. */
+  claimJobs(options: { workerId: string; limit: number; leaseMs: number; now?: number }): Promise<StoredJob[]>;
+  /** Extends the leases; reports lost leases and cancellation requests. */
+  heartbeat(leases: Lease[], leaseMs: number): Promise<Map<string, HeartbeatResult>>;
+  /** Ignored (false) when the lease is lost or the percent would go down. */
+  reportProgress(lease: Lease, percent: number, message: string | null): Promise<boolean>;
+  completeJob(lease: Lease, result: unknown): Promise<boolean>;
+  /**
+   * Fails the attempt. With `retryAt`, and attempts left, the job goes back to `queued` until then;
+   * with no attempts left it fails with `attempts_exhausted`. Without `retryAt` it fails for good with `error`.
+   */
+  failJob(lease: Lease, error: Problem, retryAt?: number): Promise<boolean>;
+  /** A running job that saw its cancellation: → canceled. */
+  cancelRunningJob(lease: Lease): Promise<boolean>;
+  /** Gives a job back unfinished (drain): → queued, the attempt not counted. */
+  releaseJob(lease: Lease): Promise<boolean>;
+  /** Lost leases: back to queued while attempts remain, else failed `attempts_exhausted` (or canceled when asked). */
+  recoverExpiredLeases(now?: number): Promise<number>;
+
+  /** Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`). */
+  claimDueEvents(options: { limit: number; leaseMs: number; now?: number }): Promise<OutboxEvent[]>;
+  /** Records one delivery attempt and the event's next state. */
+  recordDelivery(record: DeliveryRecord): Promise<void>;
+  /** `undefined` when the job does not exist for this tenant. Oldest first. */
+  listDeliveries(tenant: string, jobId: string): Promise<DeliveryRecord[] | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from "node:crypto";
+import type { Problem } from "async-jobs/types";
+import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
+import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
+import { retryDelayMs } from "./backoff.ts";
+
+export interface WorkerOptions {
+  store: JobStore;
+  registry: JobTypeRegistry;
+  /** Jobs run at once. @default 16 */
+  concurrency?: number;
+  /** A lease not renewed for this long is lost and the job goes back to the queue. @default 30000 */
+  leaseTimeoutMs?: number;
+  /** Idle poll of the queue (changes in this process wake it at once). @default 200 */
+  pollMs?: number;
+  /** First retry delay after a retryable failure; doubles per attempt. @default 500 */
+  retryBaseMs?: number;
+  /** @default 300000 */
+  retryMaxMs?: number;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/** A running worker; `stop` drains it. */
+export interface Worker {
+  readonly id: string;
+  /** Stops leasing, lets running jobs finish within `graceMs`, then gives the rest back to the queue. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+interface Active {
+  job: StoredJob;
+  lease: Lease;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+type AbortReason = "canceled" | "lease_lost" | "drain";
+
+/**
+ * Leases jobs and runs them (CONTRACT §2 "Execution"): heartbeats every third of the lease,
+ * recovers other workers' lost leases, aborts a job's signal on cancel or lost lease, retries
+ * retryable failures with exponential backoff, and drains on `stop`.
+ *
+ * @example
+ * const worker = startWorker({ store, registry, concurrency: 8 });
+ * process.on("SIGTERM", () => worker.stop(10_000));
+ */
+export function startWorker(options: WorkerOptions): Worker {
+  const { store, registry } = options;
+  const id = `wrk_${randomUUID()}`;
+  const concurrency = options.concurrency ?? 16;
+  const leaseMs = options.leaseTimeoutMs ?? 30_000;
+  const log = options.log ?? (() => {});
+  const active = new Map<string, Active>();
+  let draining = false;
+  let ticking = false;
+  let again = false;
+
+  async function tick() {
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        const free = concurrency - active.size;
+        if (draining || free <= 0) break;
+        const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
+        for (const job of jobs) run(job);
+        if (jobs.length === free) again = true;
+      } while (again && !draining);
+    } catch (error) {
+      log("claim failed", error);
+    } finally {
+      ticking = false;
+    }
+  }
+
+  function run(job: StoredJob) {
+    const lease: Lease = { id: job.id, leaseToken: job.leaseToken! };
+    const controller = new AbortController();
+    const entry = { job, lease, controller } as Active;
+    let abandoned = false;
+    active.set(job.id, entry);
+    entry.done = (async () => {
+      const definition = registry.get(job.type);
+      try {
+        if (!definition) throw new JobFailure({ code: "unknown_job_type", detail: `This worker cannot run ${job.type}.`, status: 422 });
+        const result = await definition.run({
+          jobId: job.id,
+          tenant: job.tenant,
+          input: job.input,
+          attempt: job.attempt,
+          maxAttempts: job.maxAttempts,
+          signal: controller.signal,
+          reportProgress: async (percent, message) => {
+            if (abandoned || controller.signal.aborted) return;
+            await store.reportProgress(lease, percent, message ?? null);
+          },
+          abandon: () => {
+            abandoned = true;
+            active.delete(job.id);
+            void tick();
+          },
+        });
+        if (abandoned) return;
+        // Finishing first wins over a cancel request; a lost lease makes this a no-op.
+        await store.completeJob(lease, result ?? null);
+      } catch (error) {
+        if (abandoned) return;
+        await settleFailure(lease, job, controller.signal, error);
+      } finally {
+        if (active.get(job.id) === entry) active.delete(job.id);
+        if (!draining) void tick();
+      }
+    })().catch((error) => log(`job ${job.id} could not be settled`, error));
+  }
+
+  async function settleFailure(lease: Lease, job: StoredJob, signal: AbortSignal, error: unknown) {
+    const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
+    if (reason === "canceled") return void (await store.cancelRunningJob(lease));
+    if (reason === "lease_lost") return;
+    if (reason === "drain") return void (await store.releaseJob(lease));
+    if (error instanceof JobFailure) {
+      const retryAt = error.retryable ? Date.now() + retryDelay(job.attempt) : undefined;
+      return void (await store.failJob(lease, error.toProblem(), retryAt));
+    }
+    // An unexpected throw is a fault of this attempt, not of the job: retry it.
+    log(`job ${job.id} threw`, error);
+    const problem: Problem = {
+      type: "https://async-jobs.dev/problems/internal",
+      title: "Internal error",
+      status: 500,
+      detail: error instanceof Error ? error.message : String(error),
+      code: "internal",
+    };
+    await store.failJob(lease, problem, Date.now() + retryDelay(job.attempt));
+  }
+
+  const retryDelay = (attempt: number) =>
+    retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 300_000 });
+
+  async function heartbeat() {
+    if (active.size === 0) return;
+    const entries = [...active.values()];
+    try {
+      const results = await store.heartbeat(entries.map((e) => e.lease), leaseMs);
+      for (const entry of entries) {
+        const result = results.get(entry.job.id);
+        if (result?.state === "lost") entry.controller.abort("lease_lost" satisfies AbortReason);
+        else if (result?.cancelRequested) entry.controller.abort("canceled" satisfies AbortReason);
+      }
+    } catch (error) {
+      log("heartbeat failed", error);
+    }
+  }
+
+  async function recover() {
+    try {
+      await store.recoverExpiredLeases();
+    } catch (error) {
+      log("lease recovery failed", error);
+    }
+  }
+
+  // Cancellation in this process reaches the job at once; from other processes via the heartbeat.
+  const unsubscribe = store.changes.onAny((change) => {
+    if (change.kind === "job" && change.status === "cancel_requested" && active.has(change.jobId)) void heartbeat();
+    if ((change.kind === "job" && change.status === "queued") || change.kind === "external") void tick();
+  });
+  const timers = [
+    setInterval(() => void tick(), options.pollMs ?? 200),
+    setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3))),
+    setInterval(() => void recover(), Math.min(5_000, Math.max(50, Math.floor(leaseMs / 4)))),
+  ];
+  for (const timer of timers) timer.unref();
+  void recover().then(tick);
+
+  return {
+    id,
+    async stop(graceMs = 10_000) {
+      if (draining) return;
+      draining = true;
+      unsubscribe();
+      for (const timer of timers) clearInterval(timer);
+      const running = [...active.values()];
+      const heartbeats = setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3)));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(running.map((e) => e.done)), grace]);
+      clearTimeout(timer);
+      for (const entry of active.values()) entry.controller.abort("drain" satisfies AbortReason);
+      await Promise.all(running.map((e) => e.done));
+      clearInterval(heartbeats);
+    },
+  };
+}
