@@ -60,18 +60,27 @@ export async function readRawBody(
   if (req.readableEnded) {
     throw new TypeError("The request body was already consumed by another reader");
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
-    size += bytes.length;
-    if (size > limit) {
-      req.destroy();
-      throw new PayloadTooLargeError(`The request body is over ${limit} bytes`);
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks, size);
+  // Events rather than for-await: leaving a for-await early destroys the socket, and the
+  // caller still has to answer 413 on it.
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = (error?: Error) => {
+      req.off("data", onData).off("end", onEnd).off("error", done).off("close", onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size <= limit) return void chunks.push(bytes);
+      done(new PayloadTooLargeError(`The request body is over ${limit} bytes`));
+      req.resume(); // discard the rest so the response can still be sent
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new Error("The request was aborted before its body ended"));
+    req.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
+  });
 }
 
 // express.json() leaves {} when the content type did not match, without reading the body.

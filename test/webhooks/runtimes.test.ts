@@ -1,0 +1,85 @@
+// The Fetch handler in workerd (miniflare), Deno and Bun: the entry is bundled with esbuild
+// (platform neutral, as an edge bundler would) and run in each runtime. A runtime that cannot
+// start here is reported as skipped with the reason in the test output, never silently.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signWebhook } from "async-jobs/webhooks";
+import type { ProbeInput, ProbeResult } from "./runtime/probe.ts";
+import { events, OTHER_SECRET, SECRET } from "./fixtures.ts";
+
+const run = promisify(execFile);
+const root = new URL("../../", import.meta.url).pathname;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "webhooks-runtimes-"));
+  await build({
+    entryPoints: { cli: join(root, "test/webhooks/runtime/cli.ts"), worker: join(root, "test/webhooks/runtime/worker.ts") },
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    conditions: ["async-jobs-source"],
+    target: "es2022",
+    logLevel: "error",
+  });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function input(): Promise<ProbeInput> {
+  const event = events["job.succeeded"];
+  const body = JSON.stringify(event);
+  const headers = await signWebhook({ id: "evt_node", timestamp: new Date(), body }, SECRET);
+  return { secret: SECRET, otherSecret: OTHER_SECRET, event, fromNode: { headers: { ...headers }, body } };
+}
+
+function expectProbe(result: ProbeResult) {
+  expect(result.fromNode).toEqual({ status: 204, type: "job.succeeded" });
+  expect(result.selfSigned).toEqual({ status: 204, type: "job.succeeded" });
+  expect(result.forged).toEqual({ status: 400, code: "no_matching_signature" });
+}
+
+describe("webhookHandler in other runtimes", () => {
+  it("workerd (miniflare, no nodejs_compat → Web Crypto path)", async () => {
+    const mf = new Miniflare({
+      modules: true,
+      // The bundle's text, not its path: workerd refuses paths that climb out of the cwd.
+      script: await readFile(join(dir, "worker.mjs"), "utf8"),
+      compatibilityDate: "2025-01-01",
+    });
+    try {
+      const response = await mf.dispatchFetch("http://probe/", { method: "POST", body: JSON.stringify(await input()) });
+      const result = (await response.json()) as ProbeResult;
+      console.info("[webhooks] workerd:", JSON.stringify(result));
+      expect(result.backend).toBe("web");
+      expectProbe(result);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it.each([
+    ["Deno", join(root, "node_modules/deno/deno"), ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt"]],
+    ["Bun", join(root, "node_modules/bun/bin/bun.exe"), ["run", "--silent"]],
+  ])("%s", async (name, binary, args, ctx) => {
+    if (!existsSync(binary)) {
+      ctx.skip(`${name} cannot run here: ${binary} is missing (npm install of the "${name.toLowerCase()}" package failed or its install script was not approved)`);
+    }
+    const { stdout } = await run(binary, [...args, join(dir, "cli.mjs"), JSON.stringify(await input())], { cwd: dir, timeout: 15_000 });
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as ProbeResult;
+    const { stdout: version } = await run(binary, ["--version"]);
+    console.info(`[webhooks] ${name} ${version.trim().split("\n")[0]}:`, JSON.stringify(result));
+    expectProbe(result);
+  });
+});
