@@ -158,7 +158,8 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   /** A submit's answer, also used verbatim for replays: 200 when terminal within the wait, else 202. */
   async function answerSubmit(rec: JobRecord, wait: number | undefined, request: Request, replayed: boolean) {
     if (wait !== undefined) await jobs.hold(() => isTerminal(rec.job.status), deadline(wait), request.signal);
-    const done = isTerminal(rec.job.status);
+    // 200 only when a honoured wait saw the end; a replay answers what a first request would get.
+    const done = wait !== undefined && isTerminal(rec.job.status);
     return json(done ? 200 : 202, view(rec), {
       location: `/v1/jobs/${rec.job.id}`,
       ...(done ? {} : { "retry-after": retryAfter }),
