@@ -2,4 +2,5 @@
 export { createClient, type AsyncJobsClient, type JobsApi, type UploadsApi } from "./client/create-client.ts";
 export * from "./jobs/index.ts";
 export * from "./errors.ts";
+export { uploadFile, type UploadFileOptions, type UploadProgress } from "./uploads/index.ts";
 export type * from "./types.ts";

@@ -1,4 +1,6 @@
-import type { BuiltInJobTypes, JobType, JobTypeMap } from "../types.ts";
+import type { BuiltInJobTypes, JobType, JobTypeMap, Upload } from "../types.ts";
+import type { PartSource } from "../uploads/part-source.ts";
+import { uploadFile, type UploadFileOptions } from "../uploads/upload-file.ts";
 import { awaitJob, type AwaitJobOptions } from "../jobs/await-job.ts";
 import { cancelJob, type CancelJobOptions } from "../jobs/cancel-job.ts";
 import { getJob, type GetJobOptions } from "../jobs/get-job.ts";
@@ -29,12 +31,17 @@ export interface JobsApi<T extends JobTypeMap> {
 }
 
 /**
- * `client.uploads` (filled by the uploads issue: `upload(source, options)` calls `uploadFile`).
+ * `client.uploads`: `upload(source, options)` is a thin call of `uploadFile` from
+ * `async-jobs/uploads`.
  *
  * @example
- * const upload = await client.uploads.upload(file)
+ * const upload = await client.uploads.upload(file, { onProgress: (p) => show(p) })
  */
-export interface UploadsApi {}
+export interface UploadsApi {
+  upload(source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): Promise<Upload>;
+  /** A stream is cut into parts as it flows; its size must be known up front. */
+  upload(source: ReadableStream<Uint8Array>, options: UploadFileOptions & { size: number }): Promise<Upload>;
+}
 
 /**
  * The client: connection settings plus the `jobs` and `uploads` namespaces. A plain value;
@@ -71,5 +78,8 @@ export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
     wait: (id, opts) => awaitJob(base, id, opts),
     submitAndWait: (job, opts) => submitAndWait(base, job, opts),
   };
-  return { ...base, jobs, uploads: {} };
+  const uploads: UploadsApi = {
+    upload: (source: never, opts?: UploadFileOptions) => uploadFile(base, source, opts),
+  };
+  return { ...base, jobs, uploads };
 }

@@ -1,7 +1,7 @@
-import ky, { isHTTPError } from "ky";
 import type { RetryOptions } from "../client/client-options.ts";
 import { NetworkError } from "../errors.ts";
 import { isReplayable, networkRetryDelay, retryableStatuses, retryDelayFor } from "./retry-policy.ts";
+import { sleep } from "./sleep.ts";
 
 /** How one call is sent. */
 export interface AttemptPolicy {
@@ -16,53 +16,71 @@ export interface AttemptPolicy {
 }
 
 /**
- * A `fetch` for openapi-fetch: ky sends each attempt with its timeout and retries by the
+ * A `fetch` for openapi-fetch that sends each attempt with its own timeout and retries by the
  * contract's rules (CONTRACT §6). It resolves with the last answer (2xx or not: openapi-fetch
  * and `toApiError` read it), rejects with `NetworkError` when no answer came, and with the
- * signal's reason when the caller aborted. ky clones the request per attempt, so each retry
- * sends the same bytes and headers (the same `Idempotency-Key`).
+ * signal's reason when the caller aborted. Each attempt sends a clone of the original request,
+ * so every retry carries the same bytes and headers (the same `Idempotency-Key`).
+ *
+ * Why not ky (the issue's first choice): ky 1.14 is ~4.5 KB min+gzip on its own and would put
+ * `async-jobs/jobs` over its 8 KB budget; the policy we need (Retry-After over backoff, 409 by
+ * problem code, POST only with a key) had to be written as ky hooks anyway. This loop is the
+ * same policy in ~1 KB, see docs/sdk.md "Transport".
  *
  * @example
  * const api = createOpenApiClient<paths>({ baseUrl, fetch: createRetryingFetch(policy) })
  */
 export function createRetryingFetch(policy: AttemptPolicy): (request: Request) => Promise<Response> {
   return async (request) => {
-    const replayable = isReplayable(request, policy.idempotent);
-    // Filled by shouldRetry, read by ky's delay(): ky's delay() does not see the answer, and
-    // the server's Retry-After must win over backoff.
-    let nextDelay = 0;
-    try {
-      return await ky(request, {
-        fetch: policy.fetch,
-        timeout: policy.timeoutMs,
-        // Only answers we might retry go through ky's retry path; the rest return at once.
-        throwHttpErrors: (status) => retryableStatuses.has(status),
-        retry: {
-          limit: replayable ? policy.retry.limit : 0,
-          methods: ["get", "head", "post", "put", "patch", "delete"],
-          backoffLimit: Number.POSITIVE_INFINITY,
-          delay: () => nextDelay,
-          shouldRetry: async ({ error, retryCount }) => {
-            if (request.signal.aborted) return false;
-            const delay = isHTTPError(error)
-              ? await retryDelayFor(error.response, retryCount, policy.retry)
-              : networkRetryDelay(retryCount, policy.retry);
-            if (delay === undefined) return false;
-            nextDelay = delay;
-            return true;
-          },
-        },
-      });
-    } catch (error) {
-      if (isHTTPError(error)) return error.response;
-      if (request.signal.aborted) throw request.signal.reason;
-      const timedOut = (error as { name?: string }).name === "TimeoutError";
-      throw new NetworkError(
-        timedOut
-          ? `${request.method} ${request.url}: no answer within ${policy.timeoutMs} ms`
-          : `${request.method} ${request.url}: ${(error as Error)?.message ?? String(error)}`,
-        { cause: error },
-      );
+    const limit = isReplayable(request, policy.idempotent) ? policy.retry.limit : 0;
+    const signal = request.signal;
+    for (let retry = 0; ; retry++) {
+      let response: Response;
+      try {
+        response = await attempt(policy, request, retry < limit);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (retry >= limit) throw error;
+        await sleep(networkRetryDelay(retry + 1, policy.retry), signal);
+        continue;
+      }
+      if (retry >= limit || !retryableStatuses.has(response.status)) return response;
+      const delay = await retryDelayFor(response, retry + 1, policy.retry);
+      if (delay === undefined) return response;
+      // The body of an answer we drop would keep the connection busy.
+      void response.body?.cancel().catch(() => undefined);
+      await sleep(delay, signal);
     }
   };
+}
+
+/** One attempt, aborted after the per-attempt timeout or with the caller's signal. */
+async function attempt(policy: AttemptPolicy, request: Request, keepOriginal: boolean): Promise<Response> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(request.signal.reason);
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer =
+    policy.timeoutMs === false
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, policy.timeoutMs);
+  try {
+    // A clone while retries remain: the original's body must stay unread for the next attempt.
+    const source = keepOriginal ? request.clone() : request;
+    return await policy.fetch(new Request(source, { signal: controller.signal }));
+  } catch (error) {
+    if (request.signal.aborted) throw request.signal.reason;
+    throw new NetworkError(
+      timedOut
+        ? `${request.method} ${request.url}: no answer within ${policy.timeoutMs} ms`
+        : `${request.method} ${request.url}: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+    request.signal.removeEventListener("abort", onAbort);
+  }
 }
