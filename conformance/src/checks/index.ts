@@ -1,0 +1,36 @@
+import type { Check } from "../check.ts";
+import { authChecks } from "./auth.ts";
+import { cancelChecks } from "./cancel.ts";
+import { downloadChecks } from "./downloads.ts";
+import { errorChecks } from "./errors.ts";
+import { idempotencyChecks } from "./idempotency.ts";
+import { submitChecks } from "./jobs-submit.ts";
+import { jobTypeChecks } from "./job-types.ts";
+import { lifecycleChecks } from "./lifecycle.ts";
+import { listChecks } from "./list.ts";
+import { longPollChecks } from "./long-poll.ts";
+import { statusChecks } from "./status.ts";
+import { uploadChecks } from "./uploads.ts";
+import { webhookChecks } from "./webhooks.ts";
+
+/**
+ * The whole catalog, in report order (CONTRACT §1 → §5).
+ *
+ * @example
+ * catalog.filter((c) => c.level === "MUST").length
+ */
+export const catalog: readonly Check[] = [
+  ...authChecks,
+  ...errorChecks,
+  ...submitChecks,
+  ...idempotencyChecks,
+  ...statusChecks,
+  ...longPollChecks,
+  ...lifecycleChecks,
+  ...cancelChecks,
+  ...listChecks,
+  ...jobTypeChecks,
+  ...webhookChecks,
+  ...uploadChecks,
+  ...downloadChecks,
+];

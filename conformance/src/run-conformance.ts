@@ -1,0 +1,333 @@
+import { randomUUID } from "node:crypto";
+import { type Check, type CheckContext, CheckFailure, CheckSkip, type CheckSettings, type Level, type Need } from "./check.ts";
+import { catalog } from "./checks/index.ts";
+import { createHttpRecorder, NetworkFailure, type RecordedExchange } from "./http-recorder.ts";
+import { selectChecks, type Selection } from "./select-checks.ts";
+import { DeliveryTimeout, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
+
+/** Everything `runConformance` and the CLI accept. */
+export interface ConformanceOptions extends Selection {
+  /** The server under test, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** Bearer token of a tenant. */
+  token: string;
+  /** A second tenant's token, for isolation checks (skipped without it). */
+  otherToken?: string;
+  /** The tenant's `whsec_…` secret, to verify webhook signatures (skipped without it). */
+  webhookSecret?: string;
+  /** Where the receiver listens, `host:port`. @default "127.0.0.1:0" */
+  webhookListen?: string;
+  /** Where the server reaches the receiver. @default the listen address */
+  webhookPublicUrl?: string;
+  /** The server's lease timeout in seconds (lost-lease checks skipped without it). */
+  leaseTimeoutS?: number;
+  /** The server's part-URL lifetime in seconds (expiry checks skipped without it). */
+  partUrlTtlS?: number;
+  /** How long one webhook retry may take in seconds (retry checks skipped without it). */
+  webhookRetryWaitS?: number;
+  /** Multiplies every timeout and wait. @default 1 */
+  timeoutScale?: number;
+  /** Checks run at once. @default 8 */
+  concurrency?: number;
+  /** The checks to choose from. @default the full catalog */
+  checks?: readonly Check[];
+  /** Live progress (the pretty reporter uses it). */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Stops the run. */
+  signal?: AbortSignal;
+  /** Injected fetch (tests). */
+  fetch?: typeof fetch;
+}
+
+export type Outcome = "passed" | "failed" | "skipped";
+
+/** A delivery the receiver got while a check ran, for evidence. */
+export interface DeliveryEvidence {
+  readonly receivedAt: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly answered: number;
+}
+
+export interface CheckResult {
+  readonly id: string;
+  readonly section: string;
+  readonly clause: string;
+  readonly level: Level;
+  readonly title: string;
+  readonly outcome: Outcome;
+  /** Why it failed, or why it was skipped. */
+  readonly message: string | undefined;
+  readonly durationMs: number;
+  readonly notes: readonly string[];
+  /** Requests and answers that prove a failure (masked). Empty unless failed. */
+  readonly evidence: readonly RecordedExchange[];
+}
+
+export interface ConformanceSummary {
+  readonly total: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly mustFailed: number;
+  readonly shouldFailed: number;
+}
+
+export interface ConformanceReport {
+  readonly baseUrl: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly results: readonly CheckResult[];
+  readonly summary: ConformanceSummary;
+  /** True when every selected MUST check passed (or was skipped). */
+  readonly ok: boolean;
+}
+
+export type ProgressEvent =
+  | { type: "start"; checks: readonly Check[] }
+  | { type: "check-start"; check: Check }
+  | { type: "check-end"; result: CheckResult }
+  | { type: "end"; report: ConformanceReport };
+
+/** Bad options, or a server that cannot be reached or refuses the token: CLI exit 2. */
+export class ConformanceSetupError extends Error {
+  override readonly name = "ConformanceSetupError";
+}
+
+const MAX_LEASE_WAIT_S = 30;
+const MAX_URL_TTL_WAIT_S = 30;
+const MAX_RETRY_WAIT_S = 60;
+
+function sectionOf(id: string): string {
+  return id.split(".")[0] ?? id;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+async function probe(options: ConformanceOptions, signal: AbortSignal, scale: number): Promise<string[]> {
+  const http = createHttpRecorder({ baseUrl: options.baseUrl, token: options.token, secrets: [], signal, timeoutScale: scale, fetch: options.fetch });
+  try {
+    await http.request("GET", "/healthz", { token: null, timeoutMs: 5_000 });
+  } catch (error) {
+    throw new ConformanceSetupError(`server unreachable at ${options.baseUrl}: ${(error as Error).message}`);
+  }
+  const res = await http.request("GET", "/v1/job-types", { timeoutMs: 5_000 }).catch((error: Error) => {
+    throw new ConformanceSetupError(`server unreachable at ${options.baseUrl}: ${error.message}`);
+  });
+  if (res.status === 401) throw new ConformanceSetupError("the server refused --token (401)");
+  if (options.otherToken) {
+    const other = await http.request("GET", "/v1/job-types", { token: options.otherToken, timeoutMs: 5_000 });
+    if (other.status === 401) throw new ConformanceSetupError("the server refused --other-token (401)");
+  }
+  const data = (res.body as { data?: { type?: unknown }[] } | undefined)?.data;
+  return Array.isArray(data) ? data.map((t) => String(t?.type)) : [];
+}
+
+function missingNeed(need: Need, settings: CheckSettings, receiver: WebhookReceiver | undefined): string | undefined {
+  switch (need) {
+    case "echo":
+      return settings.jobTypes.includes("conformance.echo") ? undefined : "the server has no conformance.echo job type (CONTRACT §2 SHOULD)";
+    case "checksum":
+      return settings.jobTypes.includes("file.checksum") ? undefined : "the server has no file.checksum job type";
+    case "gzip":
+      return settings.jobTypes.includes("file.gzip") ? undefined : "the server has no file.gzip job type";
+    case "other-token":
+      return settings.otherToken ? undefined : "no second tenant (pass --other-token)";
+    case "webhook":
+      return receiver ? undefined : "the webhook receiver is not running";
+    case "webhook-secret":
+      return settings.webhookSecret ? undefined : "no webhook secret (pass --webhook-secret)";
+    case "webhook-retry":
+      if (settings.webhookRetryWaitS === undefined) return "webhook retry timing unknown (pass --webhook-retry-wait-s)";
+      return settings.webhookRetryWaitS > MAX_RETRY_WAIT_S ? `a webhook retry wait of ${settings.webhookRetryWaitS} s is too long to wait for (limit ${MAX_RETRY_WAIT_S} s)` : undefined;
+    case "lease":
+      if (settings.leaseTimeoutS === undefined) return "lease timeout unknown (pass --lease-timeout-s)";
+      return settings.leaseTimeoutS > MAX_LEASE_WAIT_S ? `a lease timeout of ${settings.leaseTimeoutS} s is too long to wait for (limit ${MAX_LEASE_WAIT_S} s)` : undefined;
+    case "part-url-ttl":
+      if (settings.partUrlTtlS === undefined) return "part-URL lifetime unknown (pass --part-url-ttl-s)";
+      return settings.partUrlTtlS > MAX_URL_TTL_WAIT_S ? `a part-URL lifetime of ${settings.partUrlTtlS} s is too long to wait for (limit ${MAX_URL_TTL_WAIT_S} s)` : undefined;
+  }
+}
+
+/**
+ * Runs the conformance catalog (or a selection of it) against a server and returns the report.
+ * Never throws for a failing server; throws `ConformanceSetupError` for bad options or an
+ * unreachable server.
+ *
+ * @example
+ * const report = await runConformance({ baseUrl: "http://127.0.0.1:8080", token: "t1", level: "must" });
+ * if (!report.ok) process.exitCode = 1;
+ */
+export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  if (!options.baseUrl || !/^https?:\/\//.test(options.baseUrl)) throw new ConformanceSetupError("--base-url must be an http(s) URL");
+  if (!options.token) throw new ConformanceSetupError("--token is required");
+  const scale = options.timeoutScale ?? 1;
+  if (!(scale > 0)) throw new ConformanceSetupError("--timeout-scale must be a positive number");
+  const runController = new AbortController();
+  const runSignal = options.signal ? AbortSignal.any([options.signal, runController.signal]) : runController.signal;
+  const startedAt = new Date();
+  const selected = selectChecks(options.checks ?? catalog, options);
+  const jobTypes = await probe(options, runSignal, scale);
+  const settings: CheckSettings = {
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    token: options.token,
+    otherToken: options.otherToken,
+    webhookSecret: options.webhookSecret,
+    leaseTimeoutS: options.leaseTimeoutS,
+    partUrlTtlS: options.partUrlTtlS,
+    webhookRetryWaitS: options.webhookRetryWaitS,
+    timeoutScale: scale,
+    jobTypes,
+  };
+  const secrets = [options.token, options.otherToken, options.webhookSecret].filter((s): s is string => !!s);
+  let receiver: WebhookReceiver | undefined;
+  if (selected.some((c) => c.needs.includes("webhook"))) {
+    try {
+      receiver = await startWebhookReceiver({ listen: options.webhookListen, publicUrl: options.webhookPublicUrl });
+    } catch (error) {
+      throw new ConformanceSetupError(`cannot start the webhook receiver: ${(error as Error).message}`);
+    }
+  }
+  options.onProgress?.({ type: "start", checks: selected });
+  const fixtures = new Map<string, Promise<unknown>>();
+  const fixtureContext = makeContext(settings, receiver, runSignal, fixtures, [], secrets, options.fetch);
+  const results = new Map<string, CheckResult>();
+
+  async function runOne(check: Check): Promise<CheckResult> {
+    const controller = new AbortController();
+    const signal = AbortSignal.any([runSignal, controller.signal]);
+    const notes: string[] = [];
+    const ctx = makeContext(settings, receiver, signal, fixtures, notes, secrets, options.fetch, fixtureContext);
+    const started = performance.now();
+    const base = { id: check.id, section: sectionOf(check.id), clause: check.clause, level: check.level, title: check.title, notes };
+    const missing = check.needs.map((n) => missingNeed(n, settings, receiver)).find((m) => m !== undefined);
+    if (missing) return { ...base, outcome: "skipped", message: missing, durationMs: 0, evidence: [] };
+    const budget = Math.round((check.timeoutMs ?? 15_000) * scale);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error("check timed out"));
+        reject(new CheckFailure(`no verdict within ${budget} ms (the server hung or is too slow; see --timeout-scale)`));
+      }, budget);
+    });
+    let outcome: Outcome = "passed";
+    let message: string | undefined;
+    let evidence: RecordedExchange[] = [];
+    try {
+      await Promise.race([check.run(ctx), timedOut]);
+    } catch (error) {
+      if (error instanceof CheckSkip) {
+        outcome = "skipped";
+        message = error.message;
+      } else {
+        outcome = "failed";
+        const exchanges = ctx.http.exchanges;
+        if (error instanceof CheckFailure) {
+          message = error.message;
+          evidence = [...(error.evidence ?? [])];
+        } else if (error instanceof NetworkFailure) {
+          message = `no HTTP answer: ${error.message}`;
+          evidence = [error.exchange];
+        } else if (error instanceof DeliveryTimeout) {
+          message = error.message;
+        } else {
+          message = `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        }
+        // The last few exchanges give the context of the failure.
+        for (const e of exchanges.slice(-6)) if (!evidence.includes(e)) evidence.push(e);
+        evidence.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.seq - b.seq);
+      }
+    } finally {
+      clearTimeout(timer);
+      controller.abort(new Error("check finished"));
+    }
+    return { ...base, outcome, message, durationMs: Math.round(performance.now() - started), evidence };
+  }
+
+  // Long checks start first so they overlap with the many short ones.
+  const queue = [...selected].sort((a, b) => (b.timeoutMs ?? 15_000) - (a.timeoutMs ?? 15_000));
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, queue.length)) }, async () => {
+    for (let check = queue.shift(); check; check = queue.shift()) {
+      options.onProgress?.({ type: "check-start", check });
+      const result = await runOne(check);
+      results.set(check.id, result);
+      options.onProgress?.({ type: "check-end", result });
+    }
+  });
+  try {
+    await Promise.all(workers);
+  } finally {
+    runController.abort(new Error("run finished"));
+    await receiver?.close();
+  }
+  const ordered = selected.map((c) => results.get(c.id)!);
+  const summary: ConformanceSummary = {
+    total: ordered.length,
+    passed: ordered.filter((r) => r.outcome === "passed").length,
+    failed: ordered.filter((r) => r.outcome === "failed").length,
+    skipped: ordered.filter((r) => r.outcome === "skipped").length,
+    mustFailed: ordered.filter((r) => r.outcome === "failed" && r.level === "MUST").length,
+    shouldFailed: ordered.filter((r) => r.outcome === "failed" && r.level === "SHOULD").length,
+  };
+  const report: ConformanceReport = {
+    baseUrl: settings.baseUrl,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    results: ordered,
+    summary,
+    ok: summary.mustFailed === 0,
+  };
+  options.onProgress?.({ type: "end", report });
+  return report;
+}
+
+function makeContext(
+  settings: CheckSettings,
+  receiver: WebhookReceiver | undefined,
+  signal: AbortSignal,
+  fixtures: Map<string, Promise<unknown>>,
+  notes: string[],
+  secrets: readonly string[],
+  fetchImpl: typeof fetch | undefined,
+  fixtureContext?: CheckContext,
+): CheckContext {
+  const http = createHttpRecorder({ baseUrl: settings.baseUrl, token: settings.token, secrets, signal, timeoutScale: settings.timeoutScale, fetch: fetchImpl });
+  const ctx: CheckContext = {
+    settings,
+    http,
+    receiver,
+    signal,
+    sleep: (ms, opts) => abortableSleep(opts?.unscaled ? ms : Math.round(ms * settings.timeoutScale), signal),
+    scaled: (ms) => Math.round(ms * settings.timeoutScale),
+    fixture<T>(key: string, create: (c: CheckContext) => Promise<T>): Promise<T> {
+      let p = fixtures.get(key) as Promise<T> | undefined;
+      if (!p) {
+        // A fixture outlives the check that first asked for it, so it runs on the run's signal.
+        p = create(fixtureContext ?? ctx);
+        p.catch(() => {});
+        fixtures.set(key, p);
+      }
+      // The check's own signal still bounds how long it waits.
+      return Promise.race([
+        p,
+        new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
+      ]);
+    },
+    note: (m) => notes.push(m),
+    unique: (prefix) => `${prefix}-${randomUUID()}`,
+  };
+  return ctx;
+}
