@@ -69,10 +69,10 @@ describe("webhookHandler in other runtimes", () => {
     }
   });
 
-  it.each([
+  it.for<[string, string, string[]]>([
     ["Deno", join(root, "node_modules/deno/deno"), ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt"]],
     ["Bun", join(root, "node_modules/bun/bin/bun.exe"), ["run", "--silent"]],
-  ])("%s", async (name, binary, args, ctx) => {
+  ])("%s", async ([name, binary, args], ctx) => {
     if (!existsSync(binary)) {
       ctx.skip(`${name} cannot run here: ${binary} is missing (npm install of the "${name.toLowerCase()}" package failed or its install script was not approved)`);
     }
