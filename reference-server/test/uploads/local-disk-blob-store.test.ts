@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buffer } from "node:stream/consumers";
+import { afterAll, describe, expect, test } from "vitest";
+import { SizeMismatchError } from "../../src/blobs/blob-store.ts";
+import { createLocalDiskBlobStore } from "../../src/blobs/local-disk-blob-store.ts";
+
+const root = mkdtempSync(join(tmpdir(), "blobs-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const blobs = createLocalDiskBlobStore(root);
+
+async function* chunks(...parts: (string | Uint8Array)[]) {
+  for (const part of parts) yield typeof part === "string" ? Buffer.from(part) : part;
+}
+const md5 = (text: string) => `"${createHash("md5").update(text).digest("hex")}"`;
+const leftovers = (uploadId: string) => readdirSync(join(root, "uploads", uploadId)).filter((n) => n.startsWith(".tmp"));
+
+describe("local disk blob store", () => {
+  test("writes a part from chunks and answers its quoted MD5 ETag", async () => {
+    const part = await blobs.writePart("upl_a", 1, chunks("hel", "lo"), 5);
+    expect(part).toEqual({ number: 1, size: 5, etag: md5("hello") });
+  });
+
+  test("a body longer than the part is refused while streaming, shorter at its end; nothing is kept", async () => {
+    let pulled = 0;
+    async function* endless() {
+      for (;;) {
+        pulled += 1;
+        yield Buffer.alloc(1024);
+      }
+    }
+    await expect(blobs.writePart("upl_b", 1, endless(), 4096)).rejects.toMatchObject({ name: "SizeMismatchError", tooLong: true });
+    expect(pulled).toBe(5); // stopped at the first chunk over the size
+    const short = blobs.writePart("upl_b", 2, chunks("abc"), 4);
+    await expect(short).rejects.toBeInstanceOf(SizeMismatchError);
+    await expect(short).rejects.toMatchObject({ received: 3, tooLong: false });
+    expect(readdirSync(join(root, "uploads", "upl_b"))).toEqual([]);
+  });
+
+  test("reads the parts in order, whole or by range across part boundaries", async () => {
+    const parts = [
+      await blobs.writePart("upl_c", 1, chunks("0123"), 4),
+      await blobs.writePart("upl_c", 2, chunks("4567"), 4),
+      await blobs.writePart("upl_c", 3, chunks("89"), 2),
+    ];
+    const read = async (range?: { start: number; end: number }) => (await buffer(blobs.readUpload("upl_c", parts, range))).toString();
+    expect(await read()).toBe("0123456789");
+    expect(await read({ start: 3, end: 8 })).toBe("345678");
+    expect(await read({ start: 4, end: 7 })).toBe("4567");
+    expect(await read({ start: 9, end: 9 })).toBe("9");
+    expect(leftovers("upl_c")).toEqual([]);
+  });
+
+  test("re-sending a part with other bytes keeps both versions apart until the old one is deleted", async () => {
+    const first = await blobs.writePart("upl_d", 1, chunks("aaaa"), 4);
+    const second = await blobs.writePart("upl_d", 1, chunks("bbbb"), 4);
+    expect(second.etag).not.toBe(first.etag);
+    expect((await buffer(blobs.readUpload("upl_d", [first]))).toString()).toBe("aaaa");
+    await blobs.deletePart("upl_d", first);
+    expect((await buffer(blobs.readUpload("upl_d", [second]))).toString()).toBe("bbbb");
+    await blobs.deleteUpload("upl_d");
+    await expect(buffer(blobs.readUpload("upl_d", [second]))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  test("outputs: write, stat, ranged read, delete, sweep by age", async () => {
+    expect(await blobs.writeBlob("dl_1", chunks("hello ", "world"))).toEqual({ size: 11 });
+    expect(await blobs.statBlob("dl_1")).toEqual({ size: 11 });
+    expect((await buffer(blobs.readBlob("dl_1", { start: 6, end: 10 }))).toString()).toBe("world");
+    await blobs.deleteBlob("dl_1");
+    expect(await blobs.statBlob("dl_1")).toBeNull();
+    await blobs.writeBlob("dl_2", chunks("x"));
+    expect(await blobs.deleteBlobsBefore(Date.now() - 60_000)).toBe(0);
+    expect(await blobs.deleteBlobsBefore(Date.now() + 60_000)).toBe(1);
+    expect(await blobs.statBlob("dl_2")).toBeNull();
+  });
+
+  test("ids that could escape the directory are refused", async () => {
+    await expect(blobs.writePart("../x", 1, chunks(""), 0)).rejects.toThrow(/unsafe/);
+    expect(() => blobs.readBlob("a/../../b")).toThrow(/unsafe/);
+  });
+});
