@@ -32,7 +32,12 @@ export interface RunningServer {
  * const server = await startServer(loadConfig(["serve", "--port", "0"]));
  * console.log(server.url); await server.close();
  */
-export async function startServer(config: ServerConfig, log: (message: string, error?: unknown) => void = () => {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: (message: string, error?: unknown) => void = () => {},
+  /** Test seams: host resolution of the webhook URL guard. */
+  seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
+): Promise<RunningServer> {
   const changes = createChangeNotifier();
   const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
   let url = "";
@@ -50,7 +55,7 @@ export async function startServer(config: ServerConfig, log: (message: string, e
   if (config.command === "serve") {
     app = await createApp({
       handlers: {
-        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks }),
+        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
         ...(uploads.handlers as Record<string, RouteHandlerMethod>),
       },
       registerContentTypeParsers: uploads.registerContentTypeParsers,

@@ -77,7 +77,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const paramAjv = new Ajv2020({ ...ajvOptions, coerceTypes: "array" });
   for (const ajv of [bodyAjv, paramAjv]) (addFormats as unknown as (a: Ajv2020) => void)(ajv);
   app.setValidatorCompiler(({ schema, httpPart }) => {
-    const { $id: _ignored, ...rest } = schema as Record<string, unknown>;
+    const { $id: _ignored, ...rest } = schema as Record<string, any>;
+    // Node lowercases header names; fastify leaves a custom compiler's schema as it is.
+    if (httpPart === "headers" && rest.properties) {
+      rest.properties = Object.fromEntries(Object.entries(rest.properties).map(([k, v]) => [k.toLowerCase(), v]));
+      if (Array.isArray(rest.required)) rest.required = rest.required.map((k: string) => k.toLowerCase());
+    }
     return (httpPart === "body" ? bodyAjv : paramAjv).compile(rest);
   });
 
@@ -154,7 +159,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   };
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
-  app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.+-]+\+json$/i, { parseAs: "string" }, parseJson);
+  // fastify tests regex parsers against the whole header, parameters included.
+  app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.+-]+\+json\s*(;|$)/i, { parseAs: "string" }, parseJson);
   if (deps.registerContentTypeParsers) deps.registerContentTypeParsers(app);
   else app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
