@@ -99,19 +99,21 @@ export function expectProblemShape(res: HttpResponse, what = "request"): void {
 }
 
 /**
- * Fails unless a 400 invalid_request carries `errors[]` of `{ path, message }` with JSON Pointers,
- * one of them matching `pointer` when given.
+ * Fails unless a 400 invalid_request carries `errors[]` of `{ path, message }` (JSON Pointers for
+ * body errors), one of them matching `pointer` when given.
  *
  * @example
  * expectInvalidRequest(res, "/type");
  */
-export function expectInvalidRequest(res: HttpResponse, pointer?: string | readonly string[], what = "request"): void {
+export function expectInvalidRequest(res: HttpResponse, pointer?: string | readonly string[], what = "request", where: "body" | "query" | "header" = "body"): void {
   const problem = expectProblem(res, 400, "invalid_request", what);
   const errors = (problem as { errors?: unknown }).errors;
   expect(Array.isArray(errors) && errors.length > 0, `${what}: invalid_request must carry a non-empty errors[]`, res.exchange);
   for (const e of errors as { path?: unknown; message?: unknown }[]) {
+    // A JSON Pointer "from the body root" only exists for body errors; query and header errors
+    // name their parameter however the server likes.
     expect(
-      typeof e?.path === "string" && (e.path === "" || e.path.startsWith("/")),
+      typeof e?.path === "string" && (where !== "body" || e.path === "" || e.path.startsWith("/")),
       `${what}: errors[].path must be a JSON Pointer, got ${JSON.stringify(e?.path)}`,
       res.exchange,
     );

@@ -110,34 +110,29 @@ export const idempotencyChecks: Check[] = [
     id: "idempotency.in-use",
     clause: "§2 Submit (idempotency)",
     level: "MUST",
-    title: "Same key while the first request is still processed: 409 idempotency_key_in_use with Retry-After",
+    title: "Same key while the first request is still processed: 409 idempotency_key_in_use with Retry-After (never a second job)",
     needs: ["echo"],
     timeoutMs: 20_000,
     async run(ctx) {
-      const key = ctx.unique("conf-in-use");
-      const body = echo({ duration_ms: 3_000 });
-      // Prefer: wait keeps the first request open; only a server that honours it gives a window.
-      let firstEndedAt = 0;
-      const firstPromise = submitJob(ctx, body, { headers: { "idempotency-key": key, prefer: "wait=2" }, timeoutMs: 10_000 }).then((r) => {
-        firstEndedAt = Date.now();
-        return r;
-      });
-      await ctx.sleep(400);
-      const second = await submitJob(ctx, body, { headers: { "idempotency-key": key } });
-      const secondEndedAt = Date.now();
-      const first = await firstPromise;
-      expectStatus(first, [200, 202], "first submit");
-      const firstWasInFlight = firstEndedAt > secondEndedAt + 20;
-      if (second.status === 409 || firstWasInFlight) {
-        expectProblem(second, 409, "idempotency_key_in_use", "second submit while the first was still in flight");
-        expectRetryAfter(second, "409 idempotency_key_in_use");
-      } else {
-        expectStatus(second, 202, "second submit after the first finished");
-        expect((second.body as { id?: string }).id === (first.body as { id?: string }).id, "the same key must never make two jobs", first.exchange, second.exchange);
-        await ctx.http.request("POST", `/v1/jobs/${encodeURIComponent((first.body as { id: string }).id)}/cancel`);
-        skip("the server answered the first request at once (Prefer: wait not honoured), so no request was in flight to conflict with");
+      // Whether a request held by Prefer: wait still counts as "being processed" is the server's
+      // call, so a replay during the hold is accepted; concurrent bursts look for a real 409.
+      let conflicts = 0;
+      for (let round = 0; round < 8 && conflicts === 0; round++) {
+        const key = ctx.unique("conf-in-use");
+        const body = echo({ value: round, duration_ms: 0 });
+        const all = await Promise.all(Array.from({ length: 8 }, () => submitJob(ctx, body, { headers: { "idempotency-key": key } })));
+        const ids = new Set<string>();
+        for (const res of all) {
+          expect(res.status === 202 || res.status === 409, `a concurrent submit with one key must be 202 or 409, got ${res.status}`, res.exchange);
+          if (res.status === 409) {
+            conflicts++;
+            expectProblem(res, 409, "idempotency_key_in_use", "concurrent submit with one key");
+            expectRetryAfter(res, "409 idempotency_key_in_use");
+          } else ids.add((res.body as { id: string }).id);
+        }
+        expect(ids.size <= 1, `one key made ${ids.size} jobs`, ...all.map((r) => r.exchange));
       }
-      await ctx.http.request("POST", `/v1/jobs/${encodeURIComponent((first.body as { id: string }).id)}/cancel`);
+      if (conflicts === 0) skip("no concurrent submit ever overlapped the first one (the server answered each at once), so no 409 could be observed");
     },
   },
   {
@@ -169,9 +164,9 @@ export const idempotencyChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const body = { type: "conformance.no-such-type", input: {} };
-      for (const key of ["k".repeat(256), `"${"k".repeat(256)}"`, '""']) {
+      for (const key of ["k".repeat(256), `"${"k".repeat(256)}"`]) {
         const res = await submitJob(ctx, body, { headers: { "idempotency-key": key } });
-        expectInvalidRequest(res, undefined, `Idempotency-Key of ${key.length} characters`);
+        expectInvalidRequest(res, undefined, `Idempotency-Key of ${key.length} characters`, "header");
       }
     },
   },

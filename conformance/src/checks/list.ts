@@ -119,7 +119,7 @@ export const listChecks: Check[] = [
     async run(ctx) {
       for (const q of ["limit=0", "limit=101", "limit=ten", "status=finished", "status=queued,bogus", "cursor=%21%21not-a-cursor%21%21"]) {
         const res = await ctx.http.request("GET", `/v1/jobs?${q}`);
-        expectInvalidRequest(res, undefined, `GET /v1/jobs?${q}`);
+        expectInvalidRequest(res, undefined, `GET /v1/jobs?${q}`, "query");
       }
     },
   },

@@ -97,7 +97,7 @@ export const webhookChecks: Check[] = [
       const route = ctx.receiver!.route([200]);
       await submitWithWebhook(ctx, route.url, { value: { text: "ünïcødé ✓", n: 1.5 }, duration_ms: 0 });
       const [d] = await deliveries(ctx, route, 1, FIRST_DELIVERY_MS);
-      const problem = checkWebhookSignature(ctx.settings.webhookSecret!, d!.headers, d!.rawBody);
+      const problem = await checkWebhookSignature(ctx.settings.webhookSecret!, d!.headers, d!.rawBody);
       expect(problem === undefined, `signature check failed: ${problem}`, asEvidence(d!, route.url));
     },
   },
@@ -210,7 +210,7 @@ export const webhookChecks: Check[] = [
       expect(bodies.size === 1, "retries of one event must carry the same event", ...all.map((d) => asEvidence(d, route.url)));
       if (ctx.settings.webhookSecret) {
         for (const d of all) {
-          const problem = checkWebhookSignature(ctx.settings.webhookSecret, d.headers, d.rawBody);
+          const problem = await checkWebhookSignature(ctx.settings.webhookSecret, d.headers, d.rawBody);
           expect(problem === undefined, `retry signature check failed: ${problem}`, asEvidence(d, route.url));
         }
       }

@@ -1,0 +1,193 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { catalog } from "./checks/index.ts";
+import { createPrettyReporter, formatCatalog } from "./reporters/pretty.ts";
+import { renderHtml } from "./reporters/html.ts";
+import { renderJson } from "./reporters/json.ts";
+import { renderJunit } from "./reporters/junit.ts";
+import { type ConformanceOptions, ConformanceSetupError, runConformance } from "./run-conformance.ts";
+import { selectChecks } from "./select-checks.ts";
+
+export const USAGE = `Usage: async-jobs-conformance --base-url URL --token TOKEN [options]
+
+Checks that a server speaks the async-jobs protocol (CONTRACT.md §1-5).
+
+  --base-url URL              the server under test (required)
+  --token TOKEN               a tenant's bearer token (required)
+  --other-token TOKEN         a second tenant's token (isolation checks)
+  --webhook-secret whsec_…    the tenant's webhook secret (signature checks)
+  --webhook-listen HOST:PORT  where the suite's webhook receiver listens (default 127.0.0.1:0)
+  --webhook-public-url URL    where the server reaches the receiver (default the listen address)
+  --only GLOB[,GLOB]          run only matching check ids (repeatable)
+  --skip GLOB[,GLOB]          do not run matching check ids (repeatable)
+  --level must|should         must: MUST checks only; should (default): both
+  --lease-timeout-s N         the server's lease timeout (lost-lease checks)
+  --part-url-ttl-s N          the server's part-URL lifetime (expiry checks)
+  --webhook-retry-wait-s N    how long one webhook retry may take (retry checks)
+  --timeout-scale X           multiply every timeout and wait (default 1)
+  --concurrency N             checks run at once (default 8)
+  --reporter NAME             pretty (default), json, junit or html; repeatable,
+  --out FILE                    each followed by its --out (default stdout)
+  --list                      print the catalog and exit
+  -h, --help                  this text
+
+Exit: 0 every selected MUST passed, 1 a MUST failed, 2 usage error or unreachable server.
+`;
+
+const REPORTERS = ["pretty", "json", "junit", "html"] as const;
+type ReporterName = (typeof REPORTERS)[number];
+
+/** Usage errors: exit 2. */
+class UsageError extends Error {}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+/** The parsed command line. */
+export interface CliArgs {
+  options: Omit<ConformanceOptions, "onProgress">;
+  reporters: { name: ReporterName; out: string | undefined }[];
+  list: boolean;
+  help: boolean;
+}
+
+/**
+ * Parses argv (without node and the script).
+ *
+ * @example
+ * parseCliArgs(["--base-url", "http://127.0.0.1:8080", "--token", "t", "--reporter", "junit", "--out", "j.xml"])
+ */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+      options: {
+        "base-url": { type: "string" },
+        token: { type: "string" },
+        "other-token": { type: "string" },
+        "webhook-secret": { type: "string" },
+        "webhook-listen": { type: "string" },
+        "webhook-public-url": { type: "string" },
+        only: { type: "string", multiple: true },
+        skip: { type: "string", multiple: true },
+        level: { type: "string" },
+        "lease-timeout-s": { type: "string" },
+        "part-url-ttl-s": { type: "string" },
+        "webhook-retry-wait-s": { type: "string" },
+        "timeout-scale": { type: "string" },
+        concurrency: { type: "string" },
+        reporter: { type: "string", multiple: true },
+        out: { type: "string", multiple: true },
+        list: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  // Each --out belongs to the --reporter before it.
+  const reporters: CliArgs["reporters"] = [];
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option") continue;
+    if (token.name === "reporter") {
+      if (!REPORTERS.includes(token.value as ReporterName)) throw new UsageError(`--reporter must be one of ${REPORTERS.join(", ")}, got "${token.value}"`);
+      reporters.push({ name: token.value as ReporterName, out: undefined });
+    } else if (token.name === "out") {
+      const last = reporters.at(-1);
+      if (!last || last.out !== undefined) throw new UsageError("--out must follow its --reporter");
+      last.out = token.value;
+    }
+  }
+  if (reporters.length === 0) reporters.push({ name: "pretty", out: undefined });
+  if (reporters.filter((r) => r.out === undefined).length > 1) throw new UsageError("only one reporter can write to stdout; give the others --out");
+  if (v.level !== undefined && v.level !== "must" && v.level !== "should") throw new UsageError(`--level must be must or should, got "${v.level}"`);
+  const help = v.help === true;
+  const list = v.list === true;
+  if (!help && !list) {
+    if (!v["base-url"]) throw new UsageError("--base-url is required");
+    if (!v.token) throw new UsageError("--token is required");
+  }
+  const scale = positive("timeout-scale", v["timeout-scale"]);
+  if (scale === 0) throw new UsageError("--timeout-scale must be positive");
+  return {
+    help,
+    list,
+    reporters,
+    options: {
+      baseUrl: v["base-url"] ?? "",
+      token: v.token ?? "",
+      otherToken: v["other-token"],
+      webhookSecret: v["webhook-secret"],
+      webhookListen: v["webhook-listen"],
+      webhookPublicUrl: v["webhook-public-url"],
+      only: v.only,
+      skip: v.skip,
+      level: v.level as "must" | "should" | undefined,
+      leaseTimeoutS: positive("lease-timeout-s", v["lease-timeout-s"]),
+      partUrlTtlS: positive("part-url-ttl-s", v["part-url-ttl-s"]),
+      webhookRetryWaitS: positive("webhook-retry-wait-s", v["webhook-retry-wait-s"]),
+      timeoutScale: scale,
+      concurrency: positive("concurrency", v.concurrency),
+    },
+  };
+}
+
+export interface CliIo {
+  stdout: (chunk: string) => void;
+  stderr: (chunk: string) => void;
+  isTTY?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the CLI and resolves to its exit code (0 pass, 1 a MUST failed, 2 usage or unreachable).
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    io.stderr(`async-jobs-conformance: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (args.list) {
+    io.stdout(formatCatalog(selectChecks(catalog, args.options)));
+    return 0;
+  }
+  const stdoutReporter = args.reporters.find((r) => r.out === undefined);
+  const pretty = createPrettyReporter(stdoutReporter?.name === "pretty" ? io.stdout : () => {}, { color: io.isTTY, live: io.isTTY });
+  let report;
+  try {
+    report = await runConformance({ ...args.options, signal: io.signal, onProgress: stdoutReporter?.name === "pretty" ? (e) => pretty.onProgress(e) : undefined });
+  } catch (error) {
+    if (error instanceof ConformanceSetupError) {
+      io.stderr(`async-jobs-conformance: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  for (const r of args.reporters) {
+    const text =
+      r.name === "json" ? renderJson(report) : r.name === "junit" ? renderJunit(report) : r.name === "html" ? renderHtml(report) : r.out ? pretty.render(report) : undefined;
+    if (text === undefined) continue;
+    if (r.out) writeFileSync(r.out, text);
+    else io.stdout(text);
+  }
+  return report.ok ? 0 : 1;
+}
