@@ -37,7 +37,11 @@ export type CompletedPart = Schemas["CompletedPart"];
 
 export type EchoInput = Schemas["EchoInput"];
 export type EchoResult = Schemas["EchoResult"];
-export type ChecksumInput = Schemas["ChecksumInput"];
+/**
+ * `file.checksum` input. `algorithm` has a schema default, which openapi-typescript turns into a
+ * required field; a caller may omit it (the server applies the default), so it is optional here.
+ */
+export type ChecksumInput = Omit<Schemas["ChecksumInput"], "algorithm"> & Partial<Pick<Schemas["ChecksumInput"], "algorithm">>;
 export type ChecksumResult = Schemas["ChecksumResult"];
 export type GzipInput = Schemas["GzipInput"];
 export type GzipResult = Schemas["GzipResult"];

@@ -9,8 +9,8 @@ export type SubmitAndWaitOptions<T extends JobTypeMap, K extends JobTypeName<T>>
   AwaitJobOptions<T, K>;
 
 /**
- * Submits a job with `Prefer: wait` (a fast job ends in one round trip) and waits for it with
- * `awaitJob`. Returns the succeeded job, typed by its `type`; throws `JobFailedError`,
+ * Submits a job with `Prefer: wait` (a fast job ends in one round trip; not with `onProgress`,
+ * which needs the steps in between) and waits for it with `awaitJob`. Returns the succeeded job, typed by its `type`; throws `JobFailedError`,
  * `JobCanceledError`, `TimeoutError`, `ApiError` or `NetworkError`. The submit is idempotent:
  * a retried submit never makes a second job.
  *
@@ -25,7 +25,9 @@ export async function submitAndWait<T extends JobTypeMap, K extends JobTypeName<
 ): Promise<SucceededJob<T, K>> {
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs;
   const remainingS = Math.floor((deadline - Date.now()) / 1000);
-  const waitSeconds = Math.min(options.waitSeconds ?? defaultAwaitJobOptions.waitSeconds, remainingS);
+  // A held submit answers only at the end; with onProgress the caller wants the steps between,
+  // so the submit returns at once and the ETag long polls report each change.
+  const waitSeconds = options.onProgress ? 0 : Math.min(options.waitSeconds ?? defaultAwaitJobOptions.waitSeconds, remainingS);
   const { job: submitted } = await submit(client, job, { ...options, waitSeconds: Math.max(0, waitSeconds) });
   options.onProgress?.(submitted);
   return awaitJobUntil(client, submitted.id, options, deadline, submitted);

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A reference server process started for a test or a bench. */
+export interface ReferenceServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** Tokens by tenant (`tokens.a` belongs to tenant `a`, …). */
+  tokens: Record<string, string>;
+  /** Everything it printed, for failure messages. */
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `async-jobs-server serve --port 0` from its TypeScript sources (SQLite and blobs in a
+ * temp dir), waits for its `listening on` line and returns its URL. Each tenant in `tenants`
+ * gets the token `tok_<tenant>`. Extra CLI flags go in `args`.
+ *
+ * @example
+ * const server = await startReferenceServer({ tenants: ["a", "b"] })
+ * const client = createClient({ baseUrl: server.url, token: server.tokens.a })
+ * await server.stop()
+ */
+export async function startReferenceServer(options: { tenants?: string[]; args?: string[]; timeoutMs?: number } = {}): Promise<ReferenceServer> {
+  const tenants = options.tenants ?? ["a"];
+  const dir = mkdtempSync(join(tmpdir(), "aj-sdk-"));
+  const tokens = Object.fromEntries(tenants.map((t) => [t, `tok_${t}`]));
+  const args = [
+    "--conditions=async-jobs-source",
+    "--import",
+    "tsx",
+    "reference-server/src/cli.ts",
+    "serve",
+    "--port",
+    "0",
+    "--store",
+    `sqlite:${join(dir, "jobs.db")}`,
+    "--blob-dir",
+    join(dir, "blobs"),
+    "--tokens",
+    tenants.map((t) => `tok_${t}:${t}`).join(","),
+    "--min-part-size",
+    "1",
+    ...(options.args ?? []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d));
+  child.stderr!.on("data", (d: Buffer) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reference server did not start:\n${out}`)), options.timeoutMs ?? 60_000);
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`reference server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    tokens,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
