@@ -85,3 +85,9 @@ export function specMismatches(method: string, url: string, status: number, head
   }
   return problems;
 }
+
+/** Mismatches of a value against a named schema of openapi.yaml (e.g. a webhook event body). */
+export function schemaMismatches(name: string, value: unknown): string[] {
+  const v = schemaValidator({ $ref: `#/components/schemas/${name}` });
+  return v(value) ? [] : [ajv.errorsText(v.errors)];
+}

@@ -469,7 +469,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
           else if (row.attempt >= row.max_attempts) {
             finish(row.id, "failed", null, attemptsExhausted(row.max_attempts, "The job's lease was lost."), emit);
           } else {
-            q.requeue.run(at, 0, 0, at, row.id);
+            q.requeue.run(now(), 0, 0, now(), row.id);
             emit({ kind: "job", jobId: row.id, status: "queued" });
           }
         }

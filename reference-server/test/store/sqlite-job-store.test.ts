@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
+import { describeJobStore } from "./describe-job-store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "async-jobs-store-"));
+let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeJobStore("sqlite", () => openSqliteJobStore({ path: join(dir, `jobs-${n++}.db`) }));
+
+it("keeps committed jobs across reopen, and its claim query uses the claim index", async () => {
+  const path = join(dir, "reopen.db");
+  const store = await openSqliteJobStore({ path });
+  const outcome = await store.createJob({ tenant: "t", type: "x", input: null, metadata: {}, maxAttempts: 1, webhookUrl: null });
+  await store.close();
+  const again = await openSqliteJobStore({ path });
+  expect(await again.getJob("t", (outcome as { job: { id: string } }).job.id)).toBeDefined();
+  await again.close();
+  const Database = (await import("better-sqlite3")).default;
+  const db = new Database(path, { readonly: true });
+  const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?").all(0, 1);
+  db.close();
+  const detail = plan.map((p: any) => p.detail).join(" ");
+  expect(detail).toContain("jobs_claim");
+  expect(detail).not.toContain("TEMP B-TREE");
+});
