@@ -1,0 +1,21 @@
+// #region doc
+import { createServer } from "node:http";
+import { isWebhookVerificationError } from "async-jobs/webhooks";
+import { PayloadTooLargeError, verifyNodeWebhook } from "async-jobs/webhooks/node";
+
+const server = createServer(async (req, res) => {
+  try {
+    const event = await verifyNodeWebhook(req, process.env.ASYNC_JOBS_WEBHOOK_SECRET!, {
+      limit: 1024 * 1024,
+    });
+    console.log(event.type, event.data.id);
+    res.writeHead(204).end();
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) return void res.writeHead(413).end();
+    if (!isWebhookVerificationError(error)) throw error;
+    res.writeHead(400).end(error.reason);
+  }
+});
+// #endregion
+
+export { server };
