@@ -1,0 +1,109 @@
+import type { AsyncJobsClient } from "../../client/create-client.ts";
+import { createClient } from "../../client/create-client.ts";
+import { UsageError } from "./exit-codes.ts";
+
+/** The streams and environment a command runs with. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: Record<string, string | undefined>;
+}
+
+/** Parsed options: `node:util` parseArgs values. */
+export type CliValues = Record<string, string | boolean | string[] | undefined>;
+
+/** What every command gets. */
+export interface CliContext {
+  io: CliIo;
+  values: CliValues;
+  /** Positionals after the command name. */
+  args: string[];
+  /** `--json`: machine output on stdout, no bars. */
+  json: boolean;
+  /** The SDK client from `--base-url`/`--token` or `ASYNC_JOBS_BASE_URL`/`ASYNC_JOBS_TOKEN`. */
+  client(): AsyncJobsClient;
+  /** Writes a value as JSON (with `--json`) or as text. */
+  print(json: unknown, text: string): void;
+}
+
+/**
+ * Builds the context. Flags win over the environment; the CLI reads env, the SDK never does (STYLE §9).
+ *
+ * @example
+ * const ctx = createCliContext(io, values, ["job_1"]);
+ */
+export function createCliContext(io: CliIo, values: CliValues, args: string[]): CliContext {
+  let client: AsyncJobsClient | undefined;
+  const json = values.json === true;
+  return {
+    io,
+    values,
+    args,
+    json,
+    client() {
+      const baseUrl = (values["base-url"] as string | undefined) ?? io.env.ASYNC_JOBS_BASE_URL;
+      if (!baseUrl) throw new UsageError("no server: pass --base-url URL or set ASYNC_JOBS_BASE_URL");
+      const token = (values.token as string | undefined) ?? io.env.ASYNC_JOBS_TOKEN;
+      client ??= createClient({ baseUrl, token, userAgent: "async-jobs-cli" });
+      return client;
+    },
+    print(value, text) {
+      io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+    },
+  };
+}
+
+/**
+ * A string option, or a usage error when it is required and missing.
+ *
+ * @example
+ * const type = stringOption(ctx, "type", true)
+ */
+export function stringOption(ctx: CliContext, name: string, required: true): string;
+export function stringOption(ctx: CliContext, name: string, required?: false): string | undefined;
+export function stringOption(ctx: CliContext, name: string, required = false): string | undefined {
+  const value = ctx.values[name];
+  if (typeof value === "string") return value;
+  if (required) throw new UsageError(`--${name} is required`);
+  return undefined;
+}
+
+/**
+ * A positive number option (`--timeout 30`), or undefined.
+ *
+ * @example
+ * const seconds = numberOption(ctx, "timeout")
+ */
+export function numberOption(ctx: CliContext, name: string): number | undefined {
+  const value = stringOption(ctx, name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${value}"`);
+  return n;
+}
+
+/**
+ * The one positional a command needs (`wait ID`).
+ *
+ * @example
+ * const id = positional(ctx, "ID")
+ */
+export function positional(ctx: CliContext, name: string): string {
+  const [value, ...rest] = ctx.args;
+  if (value === undefined) throw new UsageError(`missing ${name}`);
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
+  return value;
+}
+
+/**
+ * Reads a whole stream (stdin) into bytes.
+ *
+ * @example
+ * const bytes = await readAll(process.stdin)
+ */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}

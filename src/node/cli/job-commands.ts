@@ -1,0 +1,161 @@
+import { readFile } from "node:fs/promises";
+import { isJobCanceledError, isJobFailedError, isTimeoutError } from "../../errors.ts";
+import type { Job, JobStatus } from "../../types.ts";
+import { numberOption, positional, readAll, stringOption, type CliContext } from "./cli-context.ts";
+import { exitCodes, UsageError, type ExitCode } from "./exit-codes.ts";
+import { createJobBar } from "./progress-bars.ts";
+
+/** One line about a job, for people. */
+function summary(job: Job): string {
+  const progress = job.progress ? ` ${job.progress.percent}%${job.progress.message ? ` (${job.progress.message})` : ""}` : "";
+  return `${job.id}  ${job.type}  ${job.status}${progress}`;
+}
+
+/** The summary plus the outcome of a terminal job. */
+function details(job: Job): string {
+  if (job.status === "succeeded") return `${summary(job)}\n${JSON.stringify(job.result, null, 2)}`;
+  if (job.status === "failed") return `${summary(job)}\nerror: ${job.error?.code}: ${job.error?.detail ?? job.error?.title}`;
+  return summary(job);
+}
+
+/**
+ * `--input`: a JSON literal, `@file.json`, or `@-` for stdin.
+ *
+ * @example
+ * await readInput(ctx, "@input.json")
+ */
+async function readInput(ctx: CliContext, spec: string | undefined): Promise<unknown> {
+  if (spec === undefined) return {};
+  const text = spec === "@-" ? (await readAll(ctx.io.stdin)).toString("utf8") : spec.startsWith("@") ? await readFile(spec.slice(1), "utf8").catch((e: Error) => {
+    throw new UsageError(`cannot read ${spec.slice(1)}: ${e.message}`);
+  }) : spec;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--input is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Waits for a job with a bar and maps its end to an exit code (shared by `submit --wait` and `wait`). */
+async function waitFor(ctx: CliContext, run: (onProgress: (job: Job) => void, deadlineMs: number | undefined) => Promise<Job>, label: string): Promise<ExitCode> {
+  const timeout = numberOption(ctx, "timeout");
+  const bar = createJobBar(label, { stream: ctx.io.stderr, enabled: !ctx.json });
+  try {
+    const job = await run((j) => bar.update(j), timeout === undefined ? undefined : timeout * 1000);
+    bar.stop();
+    ctx.print(job, details(job));
+    return exitCodes.succeeded;
+  } catch (error) {
+    bar.stop();
+    if (isJobFailedError(error)) {
+      ctx.print(error.job, details(error.job));
+      return exitCodes.failed;
+    }
+    if (isJobCanceledError(error)) {
+      ctx.print(error.job, details(error.job));
+      return exitCodes.canceled;
+    }
+    if (isTimeoutError(error)) {
+      const last = error.lastJob;
+      ctx.print({ timed_out: true, job: last ?? null }, `timed out after ${timeout} s${last ? `: ${summary(last)}` : ""}`);
+      return exitCodes.timedOut;
+    }
+    throw error;
+  }
+}
+
+/**
+ * `async-jobs submit --type T [--input JSON|@file|@-] [--wait] [--timeout S] [--idempotency-key K]
+ * [--metadata k=v]… [--webhook URL] [--max-attempts N]`
+ *
+ * @example
+ * await submitCommand(ctx) // exit code
+ */
+export async function submitCommand(ctx: CliContext): Promise<ExitCode> {
+  if (ctx.args.length > 0) throw new UsageError(`unexpected arguments: ${ctx.args.join(" ")}`);
+  const type = stringOption(ctx, "type", true);
+  const input = await readInput(ctx, stringOption(ctx, "input"));
+  const metadata: Record<string, string> = {};
+  for (const pair of (ctx.values.metadata as string[] | undefined) ?? []) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--metadata takes key=value, got "${pair}"`);
+    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const webhook = stringOption(ctx, "webhook");
+  const maxAttempts = numberOption(ctx, "max-attempts");
+  const request = {
+    type,
+    input,
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    ...(webhook ? { webhook: { url: webhook } } : {}),
+    ...(maxAttempts ? { max_attempts: maxAttempts } : {}),
+  } as Parameters<ReturnType<CliContext["client"]>["jobs"]["submit"]>[0];
+  const idempotencyKey = stringOption(ctx, "idempotency-key");
+  const jobs = ctx.client().jobs;
+  if (ctx.values.wait === true) {
+    return waitFor(ctx, (onProgress, deadlineMs) => jobs.submitAndWait(request, { idempotencyKey, onProgress, deadlineMs }) as Promise<Job>, type);
+  }
+  const { job, replayed } = await jobs.submit(request, { idempotencyKey });
+  ctx.print(job, `${summary(job)}${replayed ? "  (replayed)" : ""}\nwait for it: async-jobs wait ${job.id}`);
+  return exitCodes.succeeded;
+}
+
+/**
+ * `async-jobs wait ID [--timeout S]`: exit 0 succeeded, 1 failed, 2 canceled, 3 timed out.
+ *
+ * @example
+ * await waitCommand(ctx)
+ */
+export async function waitCommand(ctx: CliContext): Promise<ExitCode> {
+  const id = positional(ctx, "ID");
+  return waitFor(ctx, (onProgress, deadlineMs) => ctx.client().jobs.wait(id, { onProgress, deadlineMs }) as Promise<Job>, id);
+}
+
+/**
+ * `async-jobs get ID`: the job as it is now.
+ *
+ * @example
+ * await getCommand(ctx)
+ */
+export async function getCommand(ctx: CliContext): Promise<ExitCode> {
+  const job = (await ctx.client().jobs.get(positional(ctx, "ID"))) as Job;
+  ctx.print(job, details(job));
+  return exitCodes.succeeded;
+}
+
+/**
+ * `async-jobs cancel ID`: canceled at once when queued, requested when running.
+ *
+ * @example
+ * await cancelCommand(ctx)
+ */
+export async function cancelCommand(ctx: CliContext): Promise<ExitCode> {
+  const job = (await ctx.client().jobs.cancel(positional(ctx, "ID"))) as Job;
+  ctx.print(job, `${summary(job)}${job.status === "canceled" ? "" : "  (cancel requested)"}`);
+  return exitCodes.succeeded;
+}
+
+const statuses = new Set<JobStatus>(["queued", "running", "succeeded", "failed", "canceled"]);
+
+/**
+ * `async-jobs list [--status S[,S…]] [--type T] [--limit N]`: newest first, across pages.
+ *
+ * @example
+ * await listCommand(ctx)
+ */
+export async function listCommand(ctx: CliContext): Promise<ExitCode> {
+  if (ctx.args.length > 0) throw new UsageError(`unexpected arguments: ${ctx.args.join(" ")}`);
+  const status = stringOption(ctx, "status")?.split(",");
+  if (status?.some((s) => !statuses.has(s as JobStatus))) throw new UsageError(`--status takes ${[...statuses].join(",")}`);
+  const limit = numberOption(ctx, "limit") ?? 20;
+  const type = stringOption(ctx, "type");
+  const jobs: Job[] = [];
+  // `type` is any string here: the server may run types this CLI's type map does not know.
+  const query = { ...(status ? { status: status as JobStatus[] } : {}), ...(type ? { type } : {}), limit: Math.min(limit, 100) };
+  for await (const job of ctx.client().jobs.list(query as Parameters<ReturnType<CliContext["client"]>["jobs"]["list"]>[0])) {
+    jobs.push(job as Job);
+    if (jobs.length >= limit) break;
+  }
+  ctx.print(jobs, jobs.length === 0 ? "no jobs" : jobs.map((j) => `${summary(j)}  ${j.created_at}`).join("\n"));
+  return exitCodes.succeeded;
+}
