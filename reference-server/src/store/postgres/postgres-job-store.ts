@@ -560,7 +560,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
           if (row.cancel_requested) await finishInTx(tx, row.id, "canceled", null, null);
           else if (row.attempt >= row.max_attempts) {
             await finishInTx(tx, row.id, "failed", null, attemptsExhausted(row.max_attempts, "The job's lease was lost."));
-          } else await requeueInTx(tx, row, at);
+          } else await requeueInTx(tx, row, now()); // `at` only decides what is expired; the job is due now
         }
         return rows.length;
       });
