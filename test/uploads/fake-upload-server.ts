@@ -4,7 +4,7 @@ import type { Part, Upload } from "async-jobs/types";
 import { problem } from "../helpers/job-fixture.ts";
 
 /** What a part PUT handler may answer instead of storing: a Response, or `undefined` to store. */
-export type PartFault = (ctx: { number: number; attempt: number; request: Request }) => Response | Promise<Response> | undefined;
+export type PartFault = (ctx: { number: number; attempt: number; request: Request }) => Response | undefined | Promise<Response | undefined>;
 
 /**
  * An in-memory upload server for msw unit tests (CONTRACT §4), with knobs the reference server
