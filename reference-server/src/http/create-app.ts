@@ -118,6 +118,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const operationId = schema.operationId as string | undefined;
     const hooks = [] as ((request: FastifyRequest, reply: FastifyReply) => Promise<void>)[];
     if ((route.config as { jsonBody?: boolean } | undefined)?.jsonBody) hooks.push(requireJson);
+    else if (!content) hooks.push(ignoreBody);
     if (operationId && security.get(operationId)) hooks.push(authenticate);
     if (hooks.length > 0) {
       const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
@@ -136,6 +137,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     }
     request.tenant = tenant;
+  }
+
+  // An operation without a request body ignores whatever body comes (never a 415 or 400 for it).
+  async function ignoreBody(request: FastifyRequest) {
+    delete request.headers["content-type"];
+    delete request.headers["transfer-encoding"];
+    request.headers["content-length"] = "0";
   }
 
   async function requireJson(request: FastifyRequest) {
@@ -174,12 +182,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
+    // A body refused on an unknown route (415, 413, bad JSON) is still an unknown route.
+    if (request.is404) return routeMiss(request, reply);
     const problem = toProblemError(error);
     if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     return sendProblem(reply, problem);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler((request, reply) => routeMiss(request, reply));
+  function routeMiss(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split("?")[0]!;
     const allowed = [...new Set(known.filter((k) => k.pattern.test(path)).map((k) => k.method))];
     if (request.method === "OPTIONS" && allowed.length > 0) return preflight(reply, [...allowed, "OPTIONS"]);
@@ -194,7 +205,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       );
     }
     return sendProblem(reply, new ProblemError("not_found", `No route ${request.method} ${path}.`));
-  });
+  }
 
   const unavailable: RouteHandlerMethod = async () => {
     throw new ProblemError("not_found", "Uploads are not enabled on this server.");

@@ -1,0 +1,96 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { specMismatches } from "../support/spec-validator.ts";
+import { TOKEN, startTestServer, type TestServer } from "../support/test-server.ts";
+
+// Thousands of malformed, oversized, wrongly typed and hostile requests to every operation:
+// never a 5xx, always problem+json with a code, and every answer as the spec documents it.
+
+let t: TestServer;
+let jobId = "";
+beforeAll(async () => {
+  t = await startTestServer(["--no-worker", "--body-limit", "16384"]);
+  const res = await t.request("POST", "/v1/jobs", { body: { type: "conformance.echo", input: {} } });
+  jobId = res.body.id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const segment = fc.oneof(
+  fc.constantFrom("job_x", "upl_x", "%00", "..", "%2F", "a".repeat(300), "%F0%9F%92%A9", "' OR 1=1 --"),
+  fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent),
+  fc.constant("JOB"),
+);
+const query = fc
+  .array(fc.tuple(fc.constantFrom("limit", "status", "type", "cursor", "expires", "size", "signature", "x"), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String))), { maxLength: 4 })
+  .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}` : ""));
+
+const route = fc.oneof(
+  fc.constant(["POST", "/v1/jobs"]),
+  query.map((q) => ["GET", `/v1/jobs${q}`]),
+  segment.map((s) => ["GET", `/v1/jobs/${s === "JOB" ? jobId : s}`]),
+  segment.map((s) => ["POST", `/v1/jobs/${s === "JOB" ? jobId : s}/cancel`]),
+  segment.map((s) => ["GET", `/v1/jobs/${s === "JOB" ? jobId : s}/deliveries`]),
+  fc.constant(["GET", "/v1/job-types"]),
+  fc.constant(["POST", "/v1/uploads"]),
+  segment.map((s) => ["GET", `/v1/uploads/${s}`]),
+  segment.map((s) => ["DELETE", `/v1/uploads/${s}`]),
+  segment.map((s) => ["POST", `/v1/uploads/${s}/part-urls`]),
+  segment.map((s) => ["POST", `/v1/uploads/${s}/complete`]),
+  fc.tuple(segment, fc.oneof(fc.integer(), fc.string({ maxLength: 5 })), query).map(([s, n, q]) => ["PUT", `/v1/uploads/${s}/parts/${encodeURIComponent(String(n))}${q}`]),
+  fc.tuple(segment, query).map(([s, q]) => ["GET", `/v1/downloads/${s}${q}`]),
+  fc.constantFrom(["GET", "/healthz"], ["GET", "/openapi.yaml"], ["PATCH", "/v1/jobs"], ["GET", "/nope"], ["DELETE", "/healthz"]),
+) as fc.Arbitrary<[string, string]>;
+
+const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+const hostileBody = fc.oneof(
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.record({ type: fc.oneof(fc.constant("conformance.echo"), fc.string(), fc.integer()), input: fc.jsonValue(), webhook: fc.option(fc.record({ url: fc.oneof(fc.webUrl(), fc.string()) })), metadata: fc.option(fc.dictionary(fc.string(), fc.jsonValue())), max_attempts: fc.option(fc.jsonValue()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({ filename: fc.jsonValue(), content_type: fc.jsonValue(), size: fc.oneof(fc.integer(), fc.double(), fc.string()), parts: fc.jsonValue(), numbers: fc.array(fc.integer()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.string({ maxLength: 200 }),
+  fc.constantFrom('{"__proto__":{"polluted":1},"type":"conformance.echo","input":{}}', '{"constructor":{"prototype":{"x":1}}}', deep(5000), "\u0000\u0001", "1e999999", '"\\ud800"', "{".repeat(100), "x".repeat(20000), `{"type":"conformance.echo","input":{"value":"${"y".repeat(17000)}"}}`),
+);
+const contentType = fc.constantFrom(undefined, "application/json", "application/problem+json; charset=utf-8", "text/plain", "application/octet-stream", "multipart/form-data; boundary=x", "application/json; charset=latin1", "", "application/");
+const headerValue = fc.string({ maxLength: 300 }).map((s) => s.replace(/[^\x20-\x7E]/g, "").trim());
+const extraHeaders = fc.record(
+  {
+    "idempotency-key": headerValue,
+    prefer: fc.constantFrom("wait=0", "wait=abc", "wait=-1", "wait", "respond-async", "wait=0;x=y"),
+    "if-none-match": headerValue,
+    "x-request-id": headerValue,
+    authorization: fc.constantFrom(`Bearer ${TOKEN}`, "Bearer", "Basic abc", `bearer ${TOKEN}`, "Bearer x y"),
+    range: fc.constantFrom("bytes=0-1", "bytes=x", "bytes=9-1"),
+  },
+  { requiredKeys: [] },
+);
+
+it("never answers hostile input with a 5xx, always problem+json with a code", async () => {
+  const seen = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(route, fc.option(hostileBody), contentType, extraHeaders, async ([method, path], body, type, headers) => {
+      const sent: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+      for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== "") sent[k] = v;
+      if (type !== undefined && body !== null) sent["content-type"] = type;
+      if (headers.prefer === "wait=0" || sent.prefer?.startsWith("wait=0")) delete sent["if-none-match"];
+      const canHaveBody = method !== "GET" && method !== "HEAD";
+      const response = await fetch(t.url + path, { method, headers: sent, body: canHaveBody && body !== null ? body : undefined });
+      const text = await response.text();
+      seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+      expect(response.status, `${method} ${path} → ${text.slice(0, 200)}`).toBeLessThan(500);
+      const json = (response.headers.get("content-type") ?? "").includes("json") && text ? JSON.parse(text) : text;
+      if (response.status >= 400) {
+        expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+        expect(json.code).toMatch(/^[a-z_]+$/);
+      }
+      expect(specMismatches(method, t.url + path, response.status, response.headers, json), `${method} ${path} ${response.status} ${text.slice(0, 200)}`).toEqual([]);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 1000), seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+  );
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  // The generators reach success, refusals and the HTTP layer alike.
+  expect([...seen.keys()].filter((s) => s < 300).length).toBeGreaterThan(0);
+  expect(seen.get(400)).toBeGreaterThan(0);
+  expect(seen.get(404)).toBeGreaterThan(0);
+  expect(seen.get(415)).toBeGreaterThan(0);
+}, 60_000);
