@@ -104,6 +104,37 @@ export function putPart(ctx: CheckContext, part: Part, bytes: Uint8Array, url = 
 }
 
 /**
+ * PUTs a part and, if its URL expired meanwhile (short test lifetimes), renews it through
+ * part-urls once (CONTRACT §4: that is how an expired URL is renewed) and PUTs again.
+ *
+ * @example
+ * const res = await storePart(ctx, upload.id, upload.parts[0], bytes);
+ */
+export async function storePart(ctx: CheckContext, uploadId: string, part: Part, bytes: Uint8Array): Promise<HttpResponse> {
+  const res = await putPart(ctx, part, bytes);
+  if (res.status !== 403 || (res.body as { code?: string } | undefined)?.code !== "url_expired") return res;
+  const renew = await ctx.http.request("POST", `/v1/uploads/${encodeURIComponent(uploadId)}/part-urls`, { json: { numbers: [part.number] } });
+  expectStatus(renew, 200, `renew the expired URL of part ${part.number}`);
+  const fresh = (renew.body as { parts?: Part[] }).parts?.find((p) => p.number === part.number);
+  expect(fresh?.url !== undefined, `part-urls did not return part ${part.number}`, renew.exchange);
+  return putPart(ctx, { ...part, ...fresh }, bytes);
+}
+
+/**
+ * Signs a fresh URL for one part (so a short URL lifetime cannot race the check).
+ *
+ * @example
+ * const part = await freshPart(ctx, upload.id, 1);
+ */
+export async function freshPart(ctx: CheckContext, uploadId: string, number: number): Promise<Part> {
+  const renew = await ctx.http.request("POST", `/v1/uploads/${encodeURIComponent(uploadId)}/part-urls`, { json: { numbers: [number] } });
+  expectStatus(renew, 200, `part-urls for part ${number}`);
+  const fresh = (renew.body as { parts?: Part[] }).parts?.find((p) => p.number === number);
+  expect(fresh?.url !== undefined, `part-urls did not return part ${number}`, renew.exchange);
+  return fresh;
+}
+
+/**
  * Uploads every part and returns the ETags to complete with.
  *
  * @example
@@ -112,7 +143,7 @@ export function putPart(ctx: CheckContext, part: Part, bytes: Uint8Array, url = 
 export async function putAllParts(ctx: CheckContext, prepared: PreparedUpload): Promise<{ number: number; etag: string }[]> {
   const out: { number: number; etag: string }[] = [];
   for (const part of prepared.upload.parts) {
-    const res = await putPart(ctx, part, prepared.partBytes(part.number));
+    const res = await storePart(ctx, prepared.upload.id, part, prepared.partBytes(part.number));
     expectStatus(res, 200, `PUT part ${part.number}`);
     const etag = res.headers.get("etag");
     expect(etag !== null, `PUT part ${part.number} must answer with an ETag`, res.exchange);

@@ -25,7 +25,7 @@ export const cancelChecks: Check[] = [
         const read = await getJob(ctx, job.id);
         expect((read.body as { status?: string }).status === "canceled", "a job canceled while queued must stay canceled", read.exchange);
       } else {
-        expect(body.status === "running" && body.cancel_requested === true, `a 202 cancel must show a running job with cancel_requested true, got ${body.status}/${body.cancel_requested}`, res.exchange);
+        expect(body.cancel_requested === true, "a 202 cancel must show cancel_requested true", res.exchange);
         expectRetryAfter(res, "cancel 202");
       }
     },
@@ -44,7 +44,6 @@ export const cancelChecks: Check[] = [
       expectStatus(res, 202, "cancel a running job");
       const body = expectJob(res.body, res.exchange);
       expect(body.cancel_requested === true, "a 202 cancel must show cancel_requested true", res.exchange);
-      expect(body.status === "running", `a 202 cancel shows the job still running, got ${body.status}`, res.exchange);
       expectRetryAfter(res, "cancel 202");
       const done = await waitTerminal(ctx, job.id, 10_000);
       expect(done.job.status === "canceled", `a running job asked to cancel must end canceled (its worker sees an abort signal), got ${done.job.status}`, done.res.exchange);

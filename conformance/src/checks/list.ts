@@ -98,9 +98,13 @@ export const listChecks: Check[] = [
     needs: ["echo"],
     async run(ctx) {
       const { job } = await submitEcho(ctx, { duration_ms: 0 });
+      // A job that stays active while the filter is read: a filter that is ignored lists it.
+      const active = await submitEcho(ctx, { duration_ms: 10_000 });
       await waitTerminal(ctx, job.id);
       const byStatus = await list(ctx, "status=succeeded,failed&limit=100");
+      await ctx.http.request("POST", `/v1/jobs/${encodeURIComponent(active.job.id)}/cancel`);
       for (const j of byStatus.data) expect(j.status === "succeeded" || j.status === "failed", `status=succeeded,failed listed a ${j.status} job`, byStatus.res.exchange);
+      expect(!byStatus.data.some((j) => j.id === active.job.id), "status=succeeded,failed listed a job that is still active", byStatus.res.exchange);
       expect(byStatus.data.some((j) => j.id === job.id), `status=succeeded,failed did not list the just-succeeded ${job.id}`, byStatus.res.exchange);
       const queued = await list(ctx, "status=queued&limit=100");
       expect(!queued.data.some((j) => j.id === job.id), "status=queued listed a succeeded job", queued.res.exchange);

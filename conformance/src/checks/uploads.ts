@@ -3,7 +3,7 @@ import { expectInvalidRequest, expectProblem, expectStatus, isRfc3339Utc, locati
 import { type Check, type CheckContext, expect } from "../check.ts";
 import type { HttpResponse } from "../http-recorder.ts";
 import { submitJob, waitTerminal } from "../job-helpers.ts";
-import { completeUpload, createMultipartUpload, createUpload, type PreparedUpload, putAllParts, putPart, sha256Hex, tamperUrl, testBytes } from "../upload-helpers.ts";
+import { completeUpload, createMultipartUpload, createUpload, type PreparedUpload, freshPart, putAllParts, putPart, sha256Hex, storePart, tamperUrl, testBytes } from "../upload-helpers.ts";
 
 async function getUpload(ctx: CheckContext, id: string) {
   const res = await ctx.http.request("GET", `/v1/uploads/${encodeURIComponent(id)}`);
@@ -75,7 +75,7 @@ export const uploadChecks: Check[] = [
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 12);
       const part = prepared.upload.parts[0]!;
-      const res = await putPart(ctx, part, prepared.partBytes(1));
+      const res = await storePart(ctx, prepared.upload.id, part, prepared.partBytes(1));
       expect(res.exchange.requestHeaders.authorization === undefined, "the suite sent no bearer token");
       expectStatus(res, 200, "PUT part 1 without a token");
       const etag = res.headers.get("etag");
@@ -90,7 +90,7 @@ export const uploadChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 13);
-      const put = await putPart(ctx, prepared.upload.parts[0]!, prepared.partBytes(1));
+      const put = await storePart(ctx, prepared.upload.id, prepared.upload.parts[0]!, prepared.partBytes(1));
       expectStatus(put, 200, "PUT part 1");
       const { res, upload } = await getUpload(ctx, prepared.upload.id);
       expect(upload.parts[0]?.etag === put.headers.get("etag"), `part 1 etag in JSON ${JSON.stringify(upload.parts[0]?.etag)} must equal the ETag header ${put.headers.get("etag")}`, put.exchange, res.exchange);
@@ -108,14 +108,14 @@ export const uploadChecks: Check[] = [
       const prepared = await createMultipartUpload(ctx, 2, 14);
       const first = prepared.partBytes(1);
       const other = testBytes(first.byteLength, 99);
-      const putOld = await putPart(ctx, prepared.upload.parts[0]!, first);
+      const putOld = await storePart(ctx, prepared.upload.id, prepared.upload.parts[0]!, first);
       expectStatus(putOld, 200, "PUT part 1");
-      const putNew = await putPart(ctx, prepared.upload.parts[0]!, other);
+      const putNew = await storePart(ctx, prepared.upload.id, prepared.upload.parts[0]!, other);
       expectStatus(putNew, 200, "PUT part 1 again with other bytes");
       const { res, upload } = await getUpload(ctx, prepared.upload.id);
       expect(upload.parts[0]?.etag === putNew.headers.get("etag"), "the listing must show the replacing part's ETag", putNew.exchange, res.exchange);
       const rest = await Promise.all(prepared.upload.parts.slice(1).map(async (p) => {
-        const r = await putPart(ctx, p, prepared.partBytes(p.number));
+        const r = await storePart(ctx, prepared.upload.id, p, prepared.partBytes(p.number));
         expectStatus(r, 200, `PUT part ${p.number}`);
         return { number: p.number, etag: r.headers.get("etag")! };
       }));
@@ -133,7 +133,7 @@ export const uploadChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 15);
-      const part = prepared.upload.parts[0]!;
+      const part = await freshPart(ctx, prepared.upload.id, 1);
       const res = await putPart(ctx, part, prepared.partBytes(1), tamperUrl(part.url!));
       expectProblem(res, 403, "invalid_signature", "PUT to an altered URL");
       const { upload } = await getUpload(ctx, prepared.upload.id);
@@ -191,7 +191,7 @@ export const uploadChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 18);
-      const part = prepared.upload.parts[0]!;
+      const part = await freshPart(ctx, prepared.upload.id, 1);
       const bytes = prepared.partBytes(1);
       expectProblem(await putPart(ctx, part, bytes.subarray(0, bytes.byteLength - 1)), 400, "size_mismatch", "PUT one byte short");
       const longer = new Uint8Array(bytes.byteLength + 1);
@@ -207,7 +207,7 @@ export const uploadChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 19);
-      const put = await putPart(ctx, prepared.upload.parts[0]!, prepared.partBytes(1));
+      const put = await storePart(ctx, prepared.upload.id, prepared.upload.parts[0]!, prepared.partBytes(1));
       expectStatus(put, 200, "PUT part 1");
       // Part 2 is missing too: the outside number must win (it is checked first).
       const res = await completeUpload(ctx, prepared.upload.id, [{ number: 1, etag: put.headers.get("etag")! }, { number: prepared.upload.part_count + 1, etag: '"x"' }]);
@@ -222,7 +222,7 @@ export const uploadChecks: Check[] = [
     needs: [],
     async run(ctx) {
       const prepared = await createMultipartUpload(ctx, 2, 20);
-      const put = await putPart(ctx, prepared.upload.parts[0]!, prepared.partBytes(1));
+      const put = await storePart(ctx, prepared.upload.id, prepared.upload.parts[0]!, prepared.partBytes(1));
       expectStatus(put, 200, "PUT part 1");
       const etag = put.headers.get("etag")!;
       expectProblem(await completeUpload(ctx, prepared.upload.id, [{ number: 1, etag }]), 422, "upload_incomplete", "complete listing only part 1");

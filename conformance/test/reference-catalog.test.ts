@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type {} from "../../reference-server/test/support/postgres-global-setup.ts";
+import { catalog } from "../src/checks/index.ts";
+import { type ConformanceReport, runConformance } from "../src/run-conformance.ts";
+import { type ReferenceServer, startReferenceServer } from "./support/reference-server.ts";
+
+function failures(report: ConformanceReport) {
+  return report.results
+    .filter((r) => r.outcome !== "passed")
+    .map((r) => `${r.id}: ${r.outcome}: ${r.message} ${r.evidence.map((e) => `[${e.method} ${e.url} → ${e.status ?? e.error}: ${(e.responseBody ?? "").slice(0, 200)}]`).join(" ")}`);
+}
+
+/**
+ * Real bugs of the reference server that the suite finds, per store. Each is reported to the
+ * server's owners; a listed check may fail here, every other check must pass.
+ */
+const KNOWN_SERVER_BUGS: Record<"sqlite" | "postgres", Record<string, string>> = {
+  sqlite: {},
+  postgres: {
+    // GET /v1/jobs/%00 reaches Postgres, which refuses NUL in text: 500 internal (CONTRACT §1:
+    // a server never answers bad input with a 5xx).
+    "errors.no-5xx-on-bad-input": "GET /v1/jobs/%00 answers 500 on the Postgres store",
+  },
+};
+
+for (const store of ["sqlite", "postgres"] as const) {
+  describe(`the whole catalog against the reference server (${store})`, () => {
+    let server: ReferenceServer;
+    beforeAll(async () => {
+      server = await startReferenceServer(store === "postgres" ? { store: inject("postgresUrl") } : {});
+    }, 40_000);
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("passes every check, none skipped", async () => {
+      const report = await runConformance({ ...server.options });
+      const known = KNOWN_SERVER_BUGS[store];
+      expect(failures(report).filter((f) => !(f.split(":")[0]! in known))).toEqual([]);
+      const stillFailing = report.results.filter((r) => r.outcome === "failed").map((r) => r.id);
+      if (stillFailing.length > 0) console.log(`[conformance] ${store}: known server bugs still present: ${stillFailing.map((id) => `${id} (${known[id]})`).join("; ")}`);
+      expect(report.summary.skipped).toBe(0);
+      expect(report.summary.passed + stillFailing.length).toBe(catalog.length);
+      expect(report.ok).toBe(stillFailing.length === 0);
+      // The figure for the 60 s budget (issue 7) is printed, not asserted (no timing assertions).
+      console.log(`[conformance] ${store}: ${catalog.length} checks in ${(report.durationMs / 1000).toFixed(1)} s`);
+    }, 90_000);
+  });
+}
