@@ -29,7 +29,12 @@ export function decodeWebhookSecret(secret: WebhookSecret, minBytes = 1): Uint8A
 /** One secret or several (during a rotation). */
 export type WebhookSecrets = WebhookSecret | readonly WebhookSecret[];
 
-/** @internal Normalises `secret | secrets[]` and refuses an empty list. */
+/**
+ * @internal Normalises `secret | secrets[]` and refuses an empty list.
+ *
+ * @example
+ * secretList("whsec_…") // ["whsec_…"]
+ */
 export function secretList(secrets: WebhookSecrets): readonly WebhookSecret[] {
   const list = typeof secrets === "string" ? [secrets] : secrets;
   if (!Array.isArray(list) || list.length === 0) {

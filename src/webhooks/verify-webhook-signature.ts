@@ -88,8 +88,9 @@ export async function verifyWebhookSignature(
   const tolerance = options.toleranceSeconds ?? defaultVerifyWebhookOptions.toleranceSeconds;
   const now = Math.floor((options.now ? options.now.getTime() : Date.now()) / 1000);
   const age = now - Number(timestamp);
-  if (age > tolerance) fail("timestamp_too_old", `webhook-timestamp is ${age} s old`);
-  if (-age > tolerance) fail("timestamp_too_new", `webhook-timestamp is ${-age} s ahead`);
+  // Written as !(… <= …) so that a NaN (an invalid `now` or tolerance) fails closed.
+  if (!(age <= tolerance)) fail("timestamp_too_old", `webhook-timestamp is ${age} s old`);
+  if (!(-age <= tolerance)) fail("timestamp_too_new", `webhook-timestamp is ${-age} s ahead`);
 
   // Compare decoded MACs, so only the 32 bytes matter; v1a (asymmetric) and unknown
   // versions are skipped. A ", " left by a joined repeat header is tolerated.

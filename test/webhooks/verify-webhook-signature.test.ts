@@ -195,6 +195,11 @@ describe.each(cryptoModes)("verifyWebhookSignature (crypto: %s)", (crypto) => {
       expect(await reason(at(NOW_S + 60), SECRET, { crypto, toleranceSeconds: 60 })).toBe("ok");
     });
 
+    it("fails closed on an invalid clock or tolerance", async () => {
+      expect(await reason(at(NOW_S), SECRET, { crypto, now: new Date(Number.NaN) })).toBe("timestamp_too_old");
+      expect(await reason(at(NOW_S), SECRET, { crypto, toleranceSeconds: Number.NaN })).toBe("timestamp_too_old");
+    });
+
     it("uses the real clock when no now is given", async () => {
       const real = Math.floor(Date.now() / 1000);
       await expect(verifyWebhookSignature(at(real), SECRET, { crypto })).resolves.toBe(BODY);
