@@ -15,6 +15,7 @@ export default defineConfig({
       },
       "reference-server",
       "conformance",
+      "vitest.browser.config.ts",
     ],
   },
 });
