@@ -59,7 +59,12 @@ export async function checkUploadInput(uploads: UploadService, tenant: string, u
   return upload ? [] : [{ path: "/input/upload_id", message: `${uploadId} is not a completed upload of this tenant` }];
 }
 
-/** The file job types' failure when their upload vanished between submit and run. */
+/**
+ * The file job types' failure when their upload vanished between submit and run.
+ *
+ * @example
+ * if (!upload) throw uploadGone(input.upload_id);
+ */
 export const uploadGone = (uploadId: string) =>
   new JobFailure({ code: "invalid_input", status: 422, title: "Invalid input", detail: `Upload ${uploadId} is not available.` });
 

@@ -56,8 +56,8 @@ export interface UploadStore {
   listExpired(now: number, limit: number): Promise<string[]>;
   /** pending (expired at `now`) → expired, dropping its part rows; `false` when it was not. */
   markExpired(id: string, now: number): Promise<boolean>;
-  /** Deletes aborted and expired uploads whose `expiresAt` is before `before`; resolves with how many. */
-  purgeEnded(before: number): Promise<number>;
+  /** Deletes aborted and expired uploads whose `expiresAt` is before `before`; resolves with their ids. */
+  purgeEnded(before: number): Promise<string[]>;
   /**
    * The key every API process signs URLs with, created once (first caller wins).
    * `create` makes a fresh random key.

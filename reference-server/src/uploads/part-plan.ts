@@ -1,4 +1,9 @@
-/** The S3 multipart limits the protocol adopts (CONTRACT §4). */
+/**
+ * The S3 multipart limits the protocol adopts (CONTRACT §4).
+ *
+ * @example
+ * if (size > S3_LIMITS.maxSize) refuse();
+ */
 export const S3_LIMITS = {
   maxSize: 5 * 1024 ** 4, // 5 TiB
   maxParts: 10_000,

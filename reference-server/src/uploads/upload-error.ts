@@ -1,18 +1,21 @@
-/** Problem codes the uploads feature answers with (CONTRACT §7), and their HTTP status. */
-export const UPLOAD_PROBLEMS = {
-  not_found: { status: 404, title: "Not found" },
-  invalid_request: { status: 416, title: "Range not satisfiable" },
-  invalid_input: { status: 422, title: "Invalid input" },
-  invalid_part: { status: 422, title: "Invalid part" },
-  upload_incomplete: { status: 422, title: "Upload incomplete" },
-  checksum_mismatch: { status: 422, title: "Checksum mismatch" },
-  upload_not_pending: { status: 409, title: "Upload not pending" },
-  url_expired: { status: 403, title: "URL expired" },
-  invalid_signature: { status: 403, title: "Invalid signature" },
-  size_mismatch: { status: 400, title: "Size mismatch" },
-} as const satisfies Record<string, { status: number; title: string }>;
+import { PROBLEMS } from "../http/problems.ts";
 
-export type UploadProblemCode = keyof typeof UPLOAD_PROBLEMS;
+/** Problem codes the uploads feature refuses with (CONTRACT §7); statuses come from the one registry. */
+export type UploadProblemCode =
+  | "not_found"
+  | "invalid_request"
+  | "invalid_part"
+  | "upload_incomplete"
+  | "checksum_mismatch"
+  | "upload_not_pending"
+  | "url_expired"
+  | "invalid_signature"
+  | "size_mismatch";
+
+// The one status the registry does not give: a Range outside the file (openapi.yaml, downloadFile).
+const OVERRIDES: Partial<Record<UploadProblemCode, { status: number; title: string }>> = {
+  invalid_request: { status: 416, title: "Range not satisfiable" },
+};
 
 /**
  * A refusal of the uploads feature, turned into problem+json at the HTTP boundary.
@@ -31,8 +34,9 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
-    this.status = UPLOAD_PROBLEMS[code].status;
-    this.title = UPLOAD_PROBLEMS[code].title;
+    const { status, title } = OVERRIDES[code] ?? PROBLEMS[code];
+    this.status = status;
+    this.title = title;
   }
 }
 

@@ -3,7 +3,12 @@ import { ProblemError } from "../http/problems.ts";
 import { isUploadError } from "./upload-error.ts";
 import type { UploadService } from "./upload-service.ts";
 
-/** The route of signed part PUTs, as fastify names it. */
+/**
+ * The route of signed part PUTs, as fastify names it.
+ *
+ * @example
+ * request.routeOptions.url === PART_ROUTE
+ */
 export const PART_ROUTE = "/v1/uploads/:id/parts/:number";
 
 // Where the octet-stream parser leaves a part's body stream for the handler.

@@ -50,7 +50,12 @@ export interface UploadServiceOptions {
   now?: () => number;
 }
 
-/** How many parts carry signed URLs in an Upload (CONTRACT §4). */
+/**
+ * How many parts carry signed URLs in an Upload (CONTRACT §4).
+ *
+ * @example
+ * upload.parts.filter((p) => p.url).length <= SIGNED_PARTS_LIMIT
+ */
 export const SIGNED_PARTS_LIMIT = 100;
 
 /** A completed upload opened for reading by a job. */
@@ -390,8 +395,10 @@ export function createUploadService(options: UploadServiceOptions) {
         if (ids.length < 100) break;
       }
       const purged = await store.purgeEnded(at - retainEndedMs);
+      // An abort interrupted between its row and its bytes leaves bytes behind: drop them now.
+      for (const id of purged) await blobs.deleteUpload(id);
       const outputs = await blobs.deleteBlobsBefore(at - downloadUrlTtlS * 1000);
-      return { expired, purged, outputs };
+      return { expired, purged: purged.length, outputs };
     },
   };
 }

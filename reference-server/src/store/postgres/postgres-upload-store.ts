@@ -178,8 +178,11 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
       });
     },
     async purgeEnded(before) {
-      const result = await pool.query("DELETE FROM uploads WHERE status IN ('aborted', 'expired') AND expires_at < $1", [before]);
-      return result.rowCount ?? 0;
+      const { rows } = await pool.query<{ id: string }>(
+        "DELETE FROM uploads WHERE status IN ('aborted', 'expired') AND expires_at < $1 RETURNING id",
+        [before],
+      );
+      return rows.map((row) => row.id);
     },
     async signingKey(create) {
       await pool.query("INSERT INTO upload_signing_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [

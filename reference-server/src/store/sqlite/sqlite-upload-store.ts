@@ -116,7 +116,9 @@ export function createSqliteUploadStore(database: string | Database.Database): U
       "UPDATE uploads SET status = 'expired' WHERE id = ? AND status = 'pending' AND expires_at <= ?",
     ),
     dropParts: db.prepare<[string]>("DELETE FROM upload_parts WHERE upload_id = ?"),
-    purge: db.prepare<[number]>("DELETE FROM uploads WHERE status IN ('aborted', 'expired') AND expires_at < ?"),
+    purge: db.prepare<[number], { id: string }>(
+      "DELETE FROM uploads WHERE status IN ('aborted', 'expired') AND expires_at < ? RETURNING id",
+    ),
     getKey: db.prepare<[], { key: Buffer }>("SELECT key FROM upload_signing_keys WHERE id = 1"),
     putKey: db.prepare<[Buffer]>("INSERT INTO upload_signing_keys (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING"),
   });
@@ -165,7 +167,7 @@ export function createSqliteUploadStore(database: string | Database.Database): U
       return markExpired.immediate(id, now);
     },
     async purgeEnded(before) {
-      return sql().purge.run(before).changes;
+      return sql().purge.all(before).map((row) => row.id);
     },
     async signingKey(create) {
       const existing = sql().getKey.get();
