@@ -175,7 +175,8 @@ export function startWorker(options: WorkerOptions): Worker {
     setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3))),
     setInterval(() => void recover(), Math.min(5_000, Math.max(50, Math.floor(leaseMs / 4)))),
   ];
-  for (const timer of timers) timer.unref();
+  // The poll timer keeps the process alive (a `worker` process has nothing else); stop() clears it.
+  for (const timer of timers.slice(1)) timer.unref();
   void recover().then(tick);
 
   return {
