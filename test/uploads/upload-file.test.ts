@@ -419,3 +419,12 @@ describe("progress", () => {
     expect(events.at(-1)).toEqual({ loadedBytes: 30, totalBytes: 30, partsDone: 3, partCount: 3 });
   });
 });
+
+describe("client.uploads.upload", () => {
+  it("is uploadFile on the client", async () => {
+    useFake();
+    const upload = await client().uploads.upload(bytes(25), { partSize: 10 });
+    expect(upload.status).toBe("completed");
+    expect(fake.puts()).toHaveLength(3);
+  });
+});
