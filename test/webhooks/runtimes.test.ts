@@ -48,21 +48,26 @@ function expectProbe(result: ProbeResult) {
   expect(result.fromNode).toEqual({ status: 204, type: "job.succeeded" });
   expect(result.selfSigned).toEqual({ status: 204, type: "job.succeeded" });
   expect(result.forged).toEqual({ status: 400, code: "no_matching_signature" });
+  expect(result.webCrypto).toEqual({ status: 204 });
 }
 
 describe("webhookHandler in other runtimes", () => {
-  it("workerd (miniflare, no nodejs_compat → Web Crypto path)", async () => {
+  it.for<[string, string[], "node" | "web"]>([
+    ["workerd (miniflare), no nodejs_compat → Web Crypto path", [], "web"],
+    ["workerd (miniflare), nodejs_compat → node:crypto path", ["nodejs_compat"], "node"],
+  ])("%s", async ([, compatibilityFlags, backend]) => {
     const mf = new Miniflare({
       modules: true,
       // The bundle's text, not its path: workerd refuses paths that climb out of the cwd.
       script: await readFile(join(dir, "worker.mjs"), "utf8"),
-      compatibilityDate: "2025-01-01",
+      compatibilityDate: "2025-09-01",
+      compatibilityFlags,
     });
     try {
       const response = await mf.dispatchFetch("http://probe/", { method: "POST", body: JSON.stringify(await input()) });
       const result = (await response.json()) as ProbeResult;
-      console.info("[webhooks] workerd:", JSON.stringify(result));
-      expect(result.backend).toBe("web");
+      console.info(`[webhooks] workerd ${compatibilityFlags.join(",") || "(no flags)"}:`, JSON.stringify(result));
+      expect(result.backend).toBe(backend);
       expectProbe(result);
     } finally {
       await mf.dispose();

@@ -20,6 +20,8 @@ export interface ProbeResult {
   fromNode: { status: number; type: string | undefined };
   selfSigned: { status: number; type: string | undefined };
   forged: { status: number; code: unknown };
+  /** The Node-signed request again, through the Web Crypto path forced by the option. */
+  webCrypto: { status: number };
 }
 
 export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
@@ -37,5 +39,9 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   const selfSigned = { status: b.status, type: take() };
   const c = await handler(await createTestWebhook(input.event, input.otherSecret));
   const forged = { status: c.status, code: ((await c.json()) as { code?: unknown }).code };
-  return { backend: webhookCryptoBackend(), fromNode, selfSigned, forged };
+  const web = webhookHandler(input.secret, () => {}, { crypto: "web" });
+  const d = await web(
+    new Request("http://probe/", { method: "POST", headers: input.fromNode.headers, body: input.fromNode.body }),
+  );
+  return { backend: webhookCryptoBackend(), fromNode, selfSigned, forged, webCrypto: { status: d.status } };
 }

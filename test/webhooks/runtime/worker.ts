@@ -1,4 +1,4 @@
-// workerd entry (no nodejs_compat: Web Crypto only, as on a default Cloudflare Worker).
+// workerd entry, run with and without nodejs_compat (Web Crypto only without it).
 import { runProbe, type ProbeInput } from "./probe.ts";
 
 export default {
