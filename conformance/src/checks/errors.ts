@@ -229,7 +229,8 @@ export const errorChecks: Check[] = [
     async run(ctx) {
       const res = await ctx.http.request("GET", "/openapi.yaml", { token: null });
       expectStatus(res, 200, "GET /openapi.yaml");
-      expect(/^\s*openapi:\s*["']?3\./m.test(res.text), "GET /openapi.yaml must return an OpenAPI 3 YAML document", res.exchange);
+      // YAML, or JSON (which is YAML too).
+      expect(/^\s*["']?openapi["']?\s*:\s*["']?3\./m.test(res.text) || /"openapi"\s*:\s*"3\./.test(res.text), "GET /openapi.yaml must return an OpenAPI 3 document", res.exchange);
     },
   },
 ];

@@ -103,11 +103,14 @@ export const lifecycleChecks: Check[] = [
         expect(tb >= ta, `updated_at went back from ${a.job.updated_at} to ${b.job.updated_at}`, a.res.exchange, b.res.exchange);
       }
       // Changes more than 1.1 s apart cannot share an updated_at, even at one-second precision.
-      const changes = seen.filter((o, i) => i === 0 || !jsonEqual({ ...o.job, updated_at: 0 }, { ...seen[i - 1]!.job, updated_at: 0 }));
-      for (let i = 1; i < changes.length; i++) {
+      // Change i happened after the reading before it started; change j before reading j ended.
+      const changed = seen.map((o, i) => i > 0 && !jsonEqual({ ...o.job, updated_at: 0 }, { ...seen[i - 1]!.job, updated_at: 0 }));
+      for (let i = 1; i < seen.length; i++) {
+        if (!changed[i]) continue;
+        const notBefore = seen[i - 1]!.at - seen[i - 1]!.res.durationMs;
         for (let j = 0; j < i; j++) {
-          if (changes[i]!.at - changes[j]!.at > 1_100 + changes[i]!.res.durationMs) {
-            expect(changes[i]!.job.updated_at !== changes[j]!.job.updated_at, `the job changed (${changes[j]!.job.status} → ${changes[i]!.job.status}) but updated_at stayed ${changes[i]!.job.updated_at}`, changes[j]!.res.exchange, changes[i]!.res.exchange);
+          if ((j === 0 || changed[j]) && notBefore - seen[j]!.at > 1_100) {
+            expect(seen[i]!.job.updated_at !== seen[j]!.job.updated_at, `the job changed (${seen[j]!.job.status} → ${seen[i]!.job.status}) more than a second later but updated_at stayed ${seen[i]!.job.updated_at}`, seen[j]!.res.exchange, seen[i]!.res.exchange);
           }
         }
       }

@@ -15,7 +15,7 @@ export interface ReferenceServer {
   readonly otherToken: string;
   readonly webhookSecret: string;
   /** Options for `runConformance` matching this server's timings. */
-  readonly options: Pick<ConformanceOptions, "baseUrl" | "token" | "otherToken" | "webhookSecret" | "leaseTimeoutS" | "partUrlTtlS" | "webhookRetryWaitS">;
+  readonly options: Pick<ConformanceOptions, "baseUrl" | "token" | "otherToken" | "webhookSecret" | "leaseTimeoutS" | "partUrlTtlS" | "webhookRetryWaitS" | "timeoutScale">;
   stop(): Promise<void>;
 }
 
@@ -86,7 +86,8 @@ export async function startReferenceServer(opts: { store?: string } = {}): Promi
     token,
     otherToken,
     webhookSecret,
-    options: { baseUrl, token, otherToken, webhookSecret, leaseTimeoutS: 1, partUrlTtlS: 2, webhookRetryWaitS: 1 },
+    // A little slack on upper bounds: CI runs these beside other test files on 2 cores.
+    options: { baseUrl, token, otherToken, webhookSecret, leaseTimeoutS: 1, partUrlTtlS: 2, webhookRetryWaitS: 1, timeoutScale: 1.5 },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
