@@ -82,6 +82,8 @@ export interface JobsMock {
   inject(fault: MockFault): void;
   /** Drops every queued fault. */
   clearFaults(): void;
+  /** Requests held in a `Prefer: wait` right now (manual time): wait for one before `advance()`. */
+  heldRequests(): number;
   /** Stops starting queued jobs (to test queued cancels); running ones go on. */
   pauseWorkers(): void;
   resumeWorkers(): void;
@@ -483,6 +485,7 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
     },
     inject: (fault) => void faults.push(fault),
     clearFaults: () => void faults.splice(0),
+    heldRequests: () => jobs.held(),
     pauseWorkers: () => jobs.pause(),
     resumeWorkers: () => jobs.resume(),
     jobs: () => [...jobs.records].reverse().map(view),

@@ -162,6 +162,8 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
 
   return {
     notify,
+    /** Requests held in a long poll right now (manual time). */
+    held: () => waiters.size,
     records: ordered as readonly JobRecord[],
     find,
     /** A strong ETag that changes whenever the representation changes. */
