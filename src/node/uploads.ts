@@ -71,6 +71,7 @@ export function createNodePartTransport(options: { agent?: HttpAgent | HttpsAgen
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
+      let answered = false;
       const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
@@ -82,11 +83,18 @@ export function createNodePartTransport(options: { agent?: HttpAgent | HttpsAgen
         signal,
         ...(options.agent ? { agent: options.agent } : {}),
       });
-      req.on("error", fail);
+      // A server may answer before it has read the body (a refused signature, a size mismatch)
+      // and close: the write error that follows is moot, the answer is what counts.
+      const failUnlessAnswered = (error: unknown) => {
+        if (!answered) fail(error);
+      };
+      req.on("error", failUnlessAnswered);
       req.on("response", (res: IncomingMessage) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", fail);
+        res.on("aborted", () => fail(new Error("the answer was cut off")));
         res.on("end", () => {
           if (settled) return;
           settled = true;
@@ -104,9 +112,7 @@ export function createNodePartTransport(options: { agent?: HttpAgent | HttpsAgen
         sent += chunk.byteLength;
         onBytesSent?.(sent);
       });
-      // A server may answer (and close) before the body is done, e.g. 403 url_expired: the
-      // pipeline error is then moot, the answer is what counts.
-      pipeline(counted, req).catch(fail);
+      pipeline(counted, req).catch(failUnlessAnswered);
     });
   };
 }

@@ -3,11 +3,13 @@ import type { Part } from "../types.ts";
 import type { SignedPart } from "./put-part.ts";
 import type { UploadApi } from "./upload-api.ts";
 
-/** part-urls signs at most this many parts per call (CONTRACT §4). */
+/** part-urls signs at most this many parts per call (CONTRACT §4). @example numbers.slice(0, maxPartUrlsPerCall) */
 export const maxPartUrlsPerCall = 100;
 
-/** A URL this close to its expiry is renewed before sending, not after a refused body. */
+/** A URL this close to its expiry is renewed before sending, not after a refused body… */
 const expiryMarginMs = 5_000;
+/** …or, for short-lived URLs, within this fraction of its lifetime. */
+const expiryMarginShare = 0.25;
 
 /**
  * Keeps each part's signed URL. The create answer signs the first 100 parts; `get` signs the
@@ -29,18 +31,28 @@ export function createPartUrlBook(init: {
 }) {
   const { api, uploadId, order, signal, now = Date.now } = init;
   const signed = new Map<number, SignedPart>();
+  const signedAt = new Map<number, number>();
   const inFlight = new Map<number, Promise<void>>();
   const position = new Map(order.map((n, i) => [n, i]));
-  for (const part of init.parts) if (part.url) signed.set(part.number, part as SignedPart);
+  const keep = (part: Part) => {
+    signed.set(part.number, part as SignedPart);
+    signedAt.set(part.number, now());
+  };
+  for (const part of init.parts) if (part.url) keep(part);
 
-  const fresh = (part: SignedPart | undefined): part is SignedPart =>
-    !!part && (!part.url_expires_at || Date.parse(part.url_expires_at) - expiryMarginMs > now());
+  const fresh = (part: SignedPart | undefined): part is SignedPart => {
+    if (!part) return false;
+    if (!part.url_expires_at) return true;
+    const expires = Date.parse(part.url_expires_at);
+    const lifetime = expires - (signedAt.get(part.number) ?? now());
+    return expires - Math.min(expiryMarginMs, lifetime * expiryMarginShare) > now();
+  };
 
   function sign(numbers: number[]): Promise<void> {
     const batch = api.partUrls(uploadId, numbers, signal).then((parts) => {
       for (const part of parts) {
         if (!part.url) throw new AsyncJobsError(`part-urls answered part ${part.number} without a url`);
-        signed.set(part.number, part as SignedPart);
+        keep(part);
       }
     });
     const settled = batch.finally(() => {

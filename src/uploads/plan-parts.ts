@@ -2,7 +2,7 @@ import type { Part } from "../types.ts";
 
 const MiB = 1024 * 1024;
 
-/** The S3 multipart rules the contract adopts (CONTRACT §4). */
+/** The S3 multipart rules the contract adopts (CONTRACT §4). @example s3PartLimits.maxParts // 10000 */
 export const s3PartLimits = {
   /** Every part but the last is at least this big. */
   minPartSize: 5 * MiB,
@@ -12,7 +12,7 @@ export const s3PartLimits = {
   maxSize: 5 * 1024 * 1024 * MiB,
 } as const;
 
-/** Part size the SDK asks for when the caller gives no hint (8 MiB: the issue's measured sweet spot). */
+/** Part size the SDK asks for when the caller gives no hint (8 MiB: the issue's measured sweet spot). @example defaultPartSize // 8388608 */
 export const defaultPartSize = 8 * MiB;
 
 /** A part size and count for a file, every part `partSize` bytes but the last. */

@@ -119,6 +119,29 @@ describe("through a proxy that fails, resets, delays part PUTs and expires their
   }
 });
 
+describe("URLs that really expire", () => {
+  it("a part sent after its URL expired is refused by the server, renewed and sent again", async () => {
+    // One-second URLs, and a proxy that holds each part's first PUT past that second.
+    const shortLived = await startReferenceServer({ args: ["--part-url-ttl-s", "1"] });
+    const proxy = await startUploadFaultProxy(shortLived.url, ({ attempt }) => (attempt === 1 ? { kind: "delay", ms: 2_100 } : undefined));
+    try {
+      const data = randomBytes(3 * partSize + 1);
+      const path = join(dir, "expiring.bin");
+      writeFileSync(path, data);
+      const c = createClient({ baseUrl: proxy.url, token: shortLived.tokens.a!, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
+      for (const send of [() => uploadFile(c, data, { partSize }), () => uploadFromNode(c, path, { partSize, checksum: true })]) {
+        const puts = proxy.stats.puts;
+        const upload = await send();
+        expect(upload.status).toBe("completed");
+        expect(proxy.stats.puts - puts).toBe(8); // each of the 4 parts: refused once, then stored
+      }
+    } finally {
+      await proxy.close();
+      await shortLived.stop();
+    }
+  }, 60_000);
+});
+
 describe("a process killed mid-upload, then resumed", () => {
   it("completes, and the bytes sent on resume equal the bytes that were missing", async () => {
     const data = randomBytes(60 * partSize + 100);
