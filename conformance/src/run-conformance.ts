@@ -246,9 +246,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         } else {
           message = `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
         }
-        // The last few exchanges give the context of the failure.
+        // The exchanges that prove the failure first, then the last few for context.
         for (const e of exchanges.slice(-6)) if (!evidence.includes(e)) evidence.push(e);
-        evidence.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.seq - b.seq);
       }
     } finally {
       clearTimeout(timer);
