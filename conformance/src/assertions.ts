@@ -57,7 +57,12 @@ export function expectRetryAfter(res: HttpResponse, what: string): number {
   return Number(value.trim());
 }
 
-/** The media type without parameters, lowercased. */
+/**
+ * The media type without parameters, lowercased.
+ *
+ * @example
+ * mediaType(res) // "application/problem+json"
+ */
 export function mediaType(res: HttpResponse): string {
   return (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }

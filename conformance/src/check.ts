@@ -78,7 +78,12 @@ export interface Check {
   run(ctx: CheckContext): Promise<void>;
 }
 
-/** Thrown by assertions: the check fails, with the exchanges that prove it. */
+/**
+ * Thrown by assertions: the check fails, with the exchanges that prove it.
+ *
+ * @example
+ * throw new CheckFailure("expected 202, got 200", [res.exchange]);
+ */
 export class CheckFailure extends Error {
   override readonly name = "CheckFailure";
   readonly evidence: readonly RecordedExchange[] | undefined;
@@ -88,7 +93,12 @@ export class CheckFailure extends Error {
   }
 }
 
-/** Thrown to skip: the server lacks something optional, so the check cannot say. */
+/**
+ * Thrown to skip: the server lacks something optional, so the check cannot say.
+ *
+ * @example
+ * throw new CheckSkip("no conformance.echo");
+ */
 export class CheckSkip extends Error {
   override readonly name = "CheckSkip";
 }

@@ -179,7 +179,12 @@ export function createHttpRecorder(options: HttpRecorderOptions): HttpClient {
   };
 }
 
-/** A request that got no HTTP answer (refused, reset, timed out). */
+/**
+ * A request that got no HTTP answer (refused, reset, timed out); the runner fails the check with it.
+ *
+ * @example
+ * if (error instanceof NetworkFailure) console.log(error.exchange.error);
+ */
 export class NetworkFailure extends Error {
   override readonly name = "NetworkFailure";
   constructor(

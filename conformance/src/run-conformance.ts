@@ -89,7 +89,12 @@ export type ProgressEvent =
   | { type: "check-end"; result: CheckResult }
   | { type: "end"; report: ConformanceReport };
 
-/** Bad options, or a server that cannot be reached or refuses the token: CLI exit 2. */
+/**
+ * Bad options, or a server that cannot be reached or refuses the token: CLI exit 2.
+ *
+ * @example
+ * try { await runConformance(options) } catch (e) { if (e instanceof ConformanceSetupError) process.exitCode = 2 }
+ */
 export class ConformanceSetupError extends Error {
   override readonly name = "ConformanceSetupError";
 }

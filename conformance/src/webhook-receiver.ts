@@ -141,7 +141,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
   };
 }
 
-/** Fewer deliveries than awaited arrived in time. */
+/**
+ * Fewer deliveries than awaited arrived in time.
+ *
+ * @example
+ * await route.waitFor(2, 1_000).catch((e) => e instanceof DeliveryTimeout && e.received);
+ */
 export class DeliveryTimeout extends Error {
   override readonly name = "DeliveryTimeout";
   constructor(

@@ -83,7 +83,7 @@ export const webhookChecks: Check[] = [
       expect(event !== undefined, "the webhook body is not JSON", ev);
       expect(event.type === "job.succeeded", `expected type job.succeeded, got ${JSON.stringify(event.type)}`, ev);
       expect(event.data?.id === job.id && event.data.status === "succeeded", "data must be the terminal job", ev);
-      expect(isRfc3339Utc(event.timestamp) && event.timestamp === event.data.completed_at, `timestamp must be the job's completed_at (${event.data.completed_at}), got ${JSON.stringify(event.timestamp)}`, ev);
+      expect(isRfc3339Utc(event.timestamp) && Date.parse(event.timestamp as string) === Date.parse(event.data.completed_at ?? ""), `timestamp must be the job's completed_at (${event.data.completed_at}), got ${JSON.stringify(event.timestamp)}`, ev);
       expect(event.data.webhook?.url === route.url, "data.webhook.url must be the job's webhook URL", ev);
     },
   },

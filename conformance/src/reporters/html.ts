@@ -1,7 +1,12 @@
 import type { RecordedExchange } from "../http-recorder.ts";
 import type { CheckResult, ConformanceReport } from "../run-conformance.ts";
 
-/** Escapes text for HTML content and attributes. */
+/**
+ * Escapes text for HTML content and attributes.
+ *
+ * @example
+ * escapeHtml("<script>") // "&lt;script&gt;"
+ */
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }

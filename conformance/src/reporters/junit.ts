@@ -1,7 +1,12 @@
 import type { ConformanceReport } from "../run-conformance.ts";
 import { formatExchange } from "./pretty.ts";
 
-/** Escapes text for XML attributes and content, dropping characters XML 1.0 forbids. */
+/**
+ * Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
+ *
+ * @example
+ * escapeXml('a < "b"') // "a &lt; &quot;b&quot;"
+ */
 export function escapeXml(text: string): string {
   return text
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
