@@ -6,6 +6,8 @@
 // by plain node, so tsx's compiler does not count), so its peak RSS is its own.
 // Run: npx tsx bench/upload.ts            (BENCH_SIZES_MIB=100,1024 to choose sizes)
 import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, openAsBlob, openSync, rmSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +86,23 @@ async function main() {
         const budget = 100 + Number(concurrency) * (r.partSize / MiB);
         console.log(row(name, size, r.transferS, r.maxRssMiB, curl.seconds, `total with complete ${r.totalS.toFixed(2)} s; RSS goal ≤ ${budget} MiB`));
       }
+      if (sizeMiB === Math.max(...sizes)) {
+        // The client's own ceiling: the same runs against a loopback server that discards the
+        // bytes (no disk, no database), as the issue's figures were measured.
+        const discard = await startDiscardServer();
+        try {
+          const dcurl = await curlUpload(discard.url, "x", path, size);
+          console.log(`\n${sizeMiB} MiB file, discarding loopback server (not the reference server)`);
+          console.log(row("curl -T (one part, single stream)", size, dcurl.seconds, dcurl.maxRssMiB, dcurl.seconds));
+          for (const [name, concurrency, transport] of [["SDK defaults (node entry, c=4)", "4", "node"], ["node entry c=8", "8", "node"], ["fetch transport (Blob) c=4", "4", "fetch"]] as const) {
+            const r = await sdkUpload(discard.url, "x", path, concurrency, transport);
+            const budget = 100 + Number(concurrency) * (r.partSize / MiB);
+            console.log(row(name, size, r.transferS, r.maxRssMiB, dcurl.seconds, `RSS goal ≤ ${budget} MiB`));
+          }
+        } finally {
+          await discard.close();
+        }
+      }
       rmSync(path);
     }
   } finally {
@@ -138,4 +157,55 @@ function sdkUpload(baseUrl: string, token: string, path: string, concurrency: st
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
     c.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`child exited ${code}: ${out}`))));
   });
+}
+
+/** Just enough of the upload API to take parts and throw their bytes away. */
+async function startDiscardServer() {
+  const uploads = new Map<string, { size: number; partSize: number; count: number }>();
+  let seq = 0;
+  let origin = "";
+  const partOf = (id: string, n: number) => {
+    const u = uploads.get(id)!;
+    const size = n === u.count ? u.size - u.partSize * (u.count - 1) : u.partSize;
+    return { number: n, size, etag: null, url: `${origin}/v1/uploads/${id}/parts/${n}?size=${size}`, method: "PUT", headers: { "content-type": "application/octet-stream" } };
+  };
+  const view = (id: string, status = "pending") => {
+    const u = uploads.get(id)!;
+    const parts = Array.from({ length: u.count }, (_, i) => (i < 100 ? partOf(id, i + 1) : { number: i + 1, size: partOf(id, i + 1).size, etag: null }));
+    return { id, status, filename: "f", content_type: "application/octet-stream", size: u.size, sha256: null, part_size: u.partSize, part_count: u.count, expires_at: new Date(Date.now() + 86_400_000).toISOString(), parts };
+  };
+  const server = createServer((req, res) => {
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", origin);
+    const m = /^\/v1\/uploads(?:\/([^/]+)(?:\/(part-urls|complete|parts\/(\d+)))?)?$/.exec(url.pathname);
+    if (req.method === "PUT" && m?.[3]) {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { etag: `"${m[3]}"` });
+        res.end();
+      });
+      return;
+    }
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d));
+    req.on("end", () => {
+      const body = text ? JSON.parse(text) : {};
+      if (!m) return json(404, {});
+      if (!m[1]) {
+        const id = `upl_${++seq}`;
+        const partSize = body.part_size ?? 8 * MiB;
+        uploads.set(id, { size: body.size, partSize, count: Math.max(1, Math.ceil(body.size / partSize)) });
+        return json(201, view(id));
+      }
+      if (m[2] === "part-urls") return json(200, { parts: (body.numbers as number[]).map((n) => partOf(m[1]!, n)) });
+      if (m[2] === "complete") return json(200, view(m[1]!, "completed"));
+      return json(200, view(m[1]!));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: origin, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
