@@ -1,0 +1,145 @@
+// Bench: how fast and how cheaply awaitJob notices a job's end, long poll vs plain polling,
+// and the client's per-request overhead against a raw fetch.
+//
+//   npx tsx bench/await-job.ts [--jobs 200] [--max-duration-ms 30000]
+//
+// Starts the reference server (spawned from its sources, SQLite in a temp dir) and a small
+// loopback proxy in front of it that counts requests and, for the "plain polling" run, strips
+// the `Prefer` header: the server then answers at once with no `Preference-Applied`, exactly
+// what a server without long poll does (the reference server has no switch for it).
+// Both runs go through the same proxy, so the proxy's cost is the same on both sides.
+// Detection delay = when awaitJob resolved − max(the job's completed_at, when the wait began).
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { createClient } from "async-jobs";
+import { awaitJob } from "async-jobs/jobs";
+import { startReferenceServer } from "../test/helpers/reference-server.ts";
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "200" },
+    "max-duration-ms": { type: "string", default: "30000" },
+    modes: { type: "string", default: "long,plain,fixed" },
+    // Submits are spread by this much so that the figures measure detection, not how long the
+    // server takes to absorb a burst of 200 submits and 200 job starts at once (try 0).
+    "stagger-ms": { type: "string", default: "20" },
+  },
+});
+const JOBS = Number(values.jobs);
+const MAX_MS = Number(values["max-duration-ms"]);
+
+/** A counting proxy; with `stripPrefer` the upstream never sees a long-poll request. */
+async function startCountingProxy(upstream: string) {
+  const target = new URL(upstream);
+  const state = { stripPrefer: false, statusGets: 0 };
+  const server = createServer((req, res) => {
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
+    if (state.stripPrefer) delete headers.prefer;
+    if (req.method === "GET" && /^\/v1\/jobs\/job_/.test(req.url ?? "")) state.statusGets++;
+    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on("error", () => res.destroy());
+    res.on("close", () => !res.writableFinished && up.destroy());
+    req.pipe(up);
+  });
+  server.keepAliveTimeout = 120_000; // longer than any poll gap: no idle-close races with the client
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, state, close: () => server.close() };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+type Mode = "long poll" | "plain polling (SDK backoff)" | "fixed 1 s polling (baseline)";
+
+async function runMode(mode: Mode, baseUrl: string, token: string, proxy: Awaited<ReturnType<typeof startCountingProxy>>) {
+  const client = createClient({ baseUrl, token });
+  proxy.state.stripPrefer = mode !== "long poll";
+  // Durations spread evenly over [0, MAX_MS]; two progress steps each so changes happen too.
+  const durations = Array.from({ length: JOBS }, (_, i) => Math.round((i * MAX_MS) / (JOBS - 1)));
+  proxy.state.statusGets = 0;
+  const delays: number[] = [];
+  // Each job is awaited right after its own submit, as an app would.
+  await Promise.all(
+    durations.map(async (d, i) => {
+      await new Promise((r) => setTimeout(r, i * Number(values["stagger-ms"])));
+      const { job } = await client.jobs.submit({ type: "conformance.echo", input: { duration_ms: d, progress_steps: 2 } });
+      // A job that ended before we started waiting cannot be detected earlier than that.
+      const waitStarted = Date.now();
+      let done;
+      if (mode === "fixed 1 s polling (baseline)") {
+        for (;;) {
+          const res = await fetch(`${baseUrl}/v1/jobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } });
+          done = (await res.json()) as { status: string; completed_at: string | null };
+          if (done.completed_at) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      } else {
+        done = await awaitJob(client, job.id);
+      }
+      delays.push(Date.now() - Math.max(waitStarted, Date.parse(done.completed_at!)));
+      if (process.env.BENCH_DEBUG && delays.at(-1)! > 100) console.log(mode, job.id, d, delays.at(-1), waitStarted - Date.parse(job.created_at), done.completed_at);
+    }),
+  );
+  const requestsPerJob = proxy.state.statusGets / JOBS;
+  const meanDurationS = durations.reduce((a, b) => a + b, 0) / JOBS / 1000;
+  return { mode, p50: pct(delays, 50), p99: pct(delays, 99), max: Math.max(...delays), requestsPerJob, meanDurationS };
+}
+
+async function overhead(baseUrl: string, token: string) {
+  const client = createClient({ baseUrl, token });
+  const { job } = await client.jobs.submit({ type: "conformance.echo", input: {} }, { waitSeconds: 5 });
+  const url = `${baseUrl}/v1/jobs/${job.id}`;
+  const raw = async () => {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(String(res.status));
+    return res.json();
+  };
+  const sdk = () => client.jobs.get(job.id);
+  const time = async (fn: () => Promise<unknown>, n: number) => {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return (performance.now() - t) / n;
+  };
+  await time(raw, 300);
+  await time(sdk, 300); // warm up both
+  const rounds: { raw: number; sdk: number }[] = [];
+  for (let r = 0; r < 5; r++) rounds.push({ raw: await time(raw, 400), sdk: await time(sdk, 400) });
+  const rawMs = pct(rounds.map((x) => x.raw), 50);
+  const sdkMs = pct(rounds.map((x) => x.sdk), 50);
+  return { rawMs, sdkMs, ratio: sdkMs / rawMs };
+}
+
+const server = await startReferenceServer({ tenants: ["bench"], args: ["--worker-concurrency", String(JOBS + 10)] });
+const proxy = await startCountingProxy(server.url);
+try {
+  const token = server.tokens.bench!;
+  console.log(
+    `${JOBS} jobs, durations spread over 0-${MAX_MS / 1000} s, submitted ${values["stagger-ms"]} ms apart, awaited concurrently (node ${process.version})\n`,
+  );
+  const rows = [];
+  const allModes: Record<string, Mode> = { long: "long poll", plain: "plain polling (SDK backoff)", fixed: "fixed 1 s polling (baseline)" };
+  for (const mode of values.modes.split(",").map((m) => allModes[m]!)) {
+    const row = await runMode(mode, proxy.url, token, proxy);
+    rows.push(row);
+    console.log(
+      `${mode.padEnd(30)} detection delay p50 ${String(row.p50).padStart(5)} ms  p99 ${String(row.p99).padStart(5)} ms  ` +
+        `max ${String(row.max).padStart(5)} ms  status requests/job ${row.requestsPerJob.toFixed(2)}`,
+    );
+  }
+  const lp = rows.find((r) => r.mode === "long poll");
+  if (lp) console.log(
+    `\nlong poll goal: p99 < 50 ms (${lp.p99 < 50 ? "met" : "NOT met"}); requests/job ≤ 1 + mean duration/20 s + progress updates ` +
+      `= ${(1 + lp.meanDurationS / 20 + 2).toFixed(2)} (${lp.requestsPerJob <= 1 + lp.meanDurationS / 20 + 2 ? "met" : "NOT met"})`,
+  );
+  const { rawMs, sdkMs, ratio } = await overhead(server.url, token);
+  console.log(`per-request overhead (GET status, direct): raw fetch ${rawMs.toFixed(3)} ms, SDK ${sdkMs.toFixed(3)} ms, ratio ${ratio.toFixed(2)}×`);
+} finally {
+  proxy.close();
+  await server.stop();
+}
