@@ -160,6 +160,36 @@ describe("checksum", () => {
 });
 
 describe("stream sources", () => {
+  it("holds at most `concurrency` parts: bytes pulled from the stream but not yet stored stay bounded", async () => {
+    useFake();
+    const partSize = 100;
+    const total = 60 * partSize;
+    let pulled = 0;
+    let peakHeld = 0;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= total) return controller.close();
+          const chunk = bytes(Math.min(10, total - pulled));
+          pulled += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    fake.setFault(async () => {
+      const stored = fake.puts().filter((p) => p.bytes! > 0).length * partSize;
+      peakHeld = Math.max(peakHeld, pulled - stored);
+      await new Promise((r) => setTimeout(r, 1));
+      return undefined;
+    });
+    await uploadFile(client(), stream, { size: total, partSize, concurrency: 3 });
+    expect(fake.puts()).toHaveLength(60);
+    // 3 parts being sent, plus at most one chunk read ahead.
+    expect(peakHeld).toBeGreaterThan(partSize);
+    expect(peakHeld).toBeLessThanOrEqual(3 * partSize + 10);
+  });
+
   it("fails when the stream is shorter than its size", async () => {
     useFake();
     const error = await uploadFile(client(), streamOf(bytes(25)), { partSize: 10, size: 30 }).catch((e: unknown) => e);
