@@ -131,6 +131,25 @@ describe("submitAndWait", () => {
   });
 });
 
+describe("submitAndWait abort", () => {
+  it("an abort while the submit is held cancels that request and rejects with the reason", async () => {
+    let signal: AbortSignal | undefined;
+    server.use(
+      http.post(`${base}/v1/jobs`, async ({ request }) => {
+        signal = request.signal;
+        await new Promise((r) => setTimeout(r, 5_000));
+        return HttpResponse.json(makeJob(), { status: 202 });
+      }),
+    );
+    const controller = new AbortController();
+    const promise = client.jobs.submitAndWait({ type: "conformance.echo", input: {} }, { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort(new Error("bye"));
+    expect(await promise).toMatchObject({ message: "bye" });
+    expect(signal?.aborted).toBe(true);
+  });
+});
+
 describe("cancel, list, types", () => {
   it("cancel returns the job", async () => {
     server.use(http.post(`${base}/v1/jobs/job_1/cancel`, () => HttpResponse.json(makeJob({ status: "canceled" }))));
