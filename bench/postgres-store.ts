@@ -13,7 +13,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -59,7 +59,10 @@ async function rate(callers: number, step: () => Promise<number>): Promise<numbe
   let done = 0;
   await Promise.all(
     Array.from({ length: callers }, async () => {
-      while (performance.now() < until) done += await step();
+      while (performance.now() < until) {
+        const n = await step(); // not `done += await step()`: that reads `done` before the await
+        done += n;
+      }
     }),
   );
   return done / ((performance.now() - started) / 1000);
@@ -111,9 +114,10 @@ async function httpSubmits(urls: string[]): Promise<AutocannonResult[]> {
  * A long poll parked on `api` for a running job; this process (the job's worker) completes it;
  * time from the start of that commit until the response arrives.
  */
-async function wakeLatencies(api: string, store: JobStore, samples: number, lanes: number): Promise<number[]> {
+async function wakeLatencies(api: string, store: JobStore, samples: number, lanes: number) {
   const headers = { authorization: `Bearer ${TOKEN}` };
   const latencies: number[] = [];
+  const afterCommit: number[] = [];
   let turn = Promise.resolve();
   await Promise.all(
     Array.from({ length: lanes }, async () => {
@@ -141,11 +145,15 @@ async function wakeLatencies(api: string, store: JobStore, samples: number, lane
         await new Promise((r) => setTimeout(r, 30)); // let the poll park
         const changedAt = performance.now();
         await store.completeJob({ id: job.id, leaseToken: job.leaseToken! }, null);
-        latencies.push((await polled) - changedAt);
+        const committedAt = performance.now();
+        const wokeAt = await polled;
+        latencies.push(wokeAt - changedAt);
+        afterCommit.push(Math.max(0, wokeAt - committedAt));
       }
     }),
   );
-  return latencies.sort((a, b) => a - b);
+  const sort = (list: number[]) => list.sort((a, b) => a - b);
+  return { fromCommitStart: sort(latencies), fromCommitReturn: sort(afterCommit) };
 }
 
 async function stopChildren() {
@@ -224,11 +232,13 @@ async function main() {
     await admin.end();
     await wakeLatencies(apiB, store, 20, 2); // warm-up
     const wake = await wakeLatencies(apiB, store, 300, 4);
+    const pair = (list: number[]) => `${percentile(list, 50).toFixed(1)} / ${percentile(list, 99).toFixed(1)}`;
     figures.push([
       "http: long-poll wake across processes, p50 / p99 ms",
-      `${percentile(wake, 50).toFixed(1)} / ${percentile(wake, 99).toFixed(1)}`,
-      `goal p99 < 50 ms; max ${wake.at(-1)!.toFixed(1)} ms over ${wake.length} samples`,
+      pair(wake.fromCommitStart),
+      `goal p99 < 50 ms; from the start of the commit; max ${wake.fromCommitStart.at(-1)!.toFixed(1)} ms, ${wake.fromCommitStart.length} samples`,
     ]);
+    figures.push(["http: the same, from the commit's return, p50 / p99 ms", pair(wake.fromCommitReturn), "(the fsync excluded)"]);
 
     await store.close();
   } finally {
@@ -237,7 +247,7 @@ async function main() {
     rmSync(blobDir, { recursive: true, force: true });
   }
 
-  console.log(`\nPostgres 15, fsync on, ${SECONDS} s per phase, ${new Date().toISOString()}`);
+  console.log(`\nPostgres 15, fsync on, ${SECONDS} s per phase, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ${new Date().toISOString()}`);
   const width = Math.max(...figures.map((f) => f[0].length));
   for (const [name, value, note] of figures) console.log(`${name.padEnd(width)}  ${value.padStart(8)}   ${note}`);
 }

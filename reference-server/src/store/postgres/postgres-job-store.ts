@@ -577,7 +577,9 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async recoverExpiredLeases(at0) {
       const at = at0 ?? now();
-      const count = await transaction(async (tx) => {
+      // Every worker process calls this every few hundred ms: a cheap probe (on jobs_lease) first.
+      const probe = await run("expired_probe", "SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at < $1 LIMIT 1", [at]);
+      const count = probe.rowCount === 0 ? 0 : await transaction(async (tx) => {
         // SKIP LOCKED: every worker process runs this; each expired job is handled by one of them.
         const { rows } = await tx.query<JobRow>(
           `SELECT ${cols()} FROM jobs WHERE status = 'running' AND lease_expires_at < $1
