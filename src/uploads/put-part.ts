@@ -1,5 +1,5 @@
 import pRetry from "p-retry";
-import { type ApiError, AsyncJobsError, isApiError, isNetworkError } from "../errors.ts";
+import { type ApiError, AsyncJobsError, isApiError, isNetworkError, NetworkError } from "../errors.ts";
 import { toApiError } from "../internal/to-api-error.ts";
 import type { Part } from "../types.ts";
 import { redact } from "./fetch-part-transport.ts";
@@ -17,6 +17,11 @@ export interface PartRetryOptions {
   minDelayMs: number;
   /** Cap of the backoff. */
   maxDelayMs: number;
+  /**
+   * An attempt whose bytes stop moving this long is abandoned (as a `NetworkError`) and retried:
+   * a connection that hangs without a reset. Only transports that report progress are watched.
+   */
+  stallTimeoutMs: number;
 }
 
 /** Renewals of a refused URL per part before giving up (a server that keeps refusing is broken). */
@@ -47,14 +52,19 @@ export async function putPart(init: {
   return pRetry(
     async () => {
       for (;;) {
-        const response = await transport({
-          url: part.url,
-          method: part.method ?? "PUT",
-          headers: part.headers ?? {},
-          body,
-          signal,
-          onBytesSent,
-        });
+        const response = await watched(part.url, signal, retry.stallTimeoutMs, (attemptSignal, onProgress) =>
+          transport({
+            url: part.url,
+            method: part.method ?? "PUT",
+            headers: part.headers ?? {},
+            body,
+            signal: attemptSignal,
+            onBytesSent: (bytes) => {
+              onProgress();
+              onBytesSent?.(bytes);
+            },
+          }),
+        );
         if (response.ok) {
           const etag = response.headers.get("etag");
           await response.body?.cancel().catch(() => {});
@@ -96,6 +106,36 @@ export async function putPart(init: {
  */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
+}
+
+/** Runs one send with its own signal, aborted when the caller aborts or progress stalls. */
+async function watched(
+  url: string,
+  signal: AbortSignal,
+  stallTimeoutMs: number,
+  send: (signal: AbortSignal, onProgress: () => void) => Promise<Response>,
+): Promise<Response> {
+  const attempt = new AbortController();
+  const onAbort = () => attempt.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Armed by the first progress report, so a transport that reports none is never cut off.
+  const onProgress = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => attempt.abort(new NetworkError(`PUT ${redact(url)}: no progress for ${stallTimeoutMs} ms`)),
+      stallTimeoutMs,
+    );
+  };
+  try {
+    return await send(attempt.signal, onProgress);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 async function readProblem(response: Response): Promise<unknown> {

@@ -43,6 +43,8 @@ export interface UploadFileOptions {
   onUploadCreated?: ((upload: Upload) => void) | undefined;
   /** Retries of each part on network errors and `5xx`. @default 5 */
   retries?: number | undefined;
+  /** A part whose bytes stop moving this long is abandoned and retried (XHR and node:http report progress; fetch does not, so it is not watched). @default 60000 */
+  stallTimeoutMs?: number | undefined;
   /** How parts are sent. @default XHR in browsers (progress within a part), else the client's fetch */
   transport?: PartTransport | undefined;
   /** The incremental SHA-256 for `checksum`. @default `@noble/hashes` (the Node entry uses node:crypto) */
@@ -55,6 +57,7 @@ export const defaultUploadFileOptions = {
   checksum: false,
   progressIntervalMs: 100,
   retries: 5,
+  stallTimeoutMs: 60_000,
 } as const satisfies UploadFileOptions;
 
 /**
@@ -151,6 +154,7 @@ async function run(
     retries: options.retries ?? defaultUploadFileOptions.retries,
     minDelayMs: clientOptions.retry.initialDelayMs,
     maxDelayMs: clientOptions.retry.maxDelayMs,
+    stallTimeoutMs: options.stallTimeoutMs ?? defaultUploadFileOptions.stallTimeoutMs,
   };
 
   const checksum = options.checksum ?? defaultUploadFileOptions.checksum;

@@ -3,7 +3,7 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, isApiError, isAsyncJobsError, isNetworkError } from "async-jobs";
-import { uploadFile, type UploadProgress } from "async-jobs/uploads";
+import { createFetchPartTransport, uploadFile, type PartTransport, type UploadProgress } from "async-jobs/uploads";
 import { problem } from "../helpers/job-fixture.ts";
 import { createFakeUploadServer } from "./fake-upload-server.ts";
 
@@ -260,6 +260,27 @@ describe("per-part resilience", () => {
     const upload = await uploadFile(client(), bytes(60), { partSize: 10, concurrency: 1 });
     expect(upload.status).toBe("completed");
     expect(fake.log.filter((e) => e.path.endsWith("/part-urls")).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("abandons and retries an attempt whose bytes stop moving (a hung connection), but never cuts off a transport that reports no progress", async () => {
+    useFake();
+    const fetchTransport = createFetchPartTransport((input, init) => globalThis.fetch(input, init));
+    let attempts = 0;
+    const hangsOnce: PartTransport = (request) => {
+      attempts += 1;
+      if (attempts > 1) return fetchTransport(request);
+      request.onBytesSent?.(1); // some bytes went out, then nothing more
+      return new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));
+    };
+    const upload = await uploadFile(client(), bytes(10), { partSize: 10, transport: hangsOnce, stallTimeoutMs: 30 });
+    expect(upload.status).toBe("completed");
+    expect(attempts).toBe(2);
+
+    const silentButSlow: PartTransport = async (request) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return fetchTransport(request);
+    };
+    await uploadFile(client(), bytes(10), { partSize: 10, transport: silentButSlow, stallTimeoutMs: 30, retries: 0 });
   });
 
   it("stops renewing a URL the server keeps refusing and throws the 403", async () => {
