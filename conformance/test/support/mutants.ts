@@ -168,4 +168,86 @@ export const mutants: readonly Mutant[] = [
   },
   { id: "gone-retried", bug: "410 Gone is retried like a 5xx", killers: ["webhooks.gone-stops"], webhook: () => ({ response: (req, res) => { if (res.status === 410) res.status = 500; } }) },
   { id: "2xx-not-success", bug: "only 200 counts as success (204 is retried)", killers: ["webhooks.any-2xx"], webhook: () => ({ response: (req, res) => { if (res.status === 204) res.status = 500; } }) },
+
+  // Second wave: one mutant for most of the remaining clauses.
+  {
+    id: "list-leaks-other-tenant",
+    bug: "the list shows another tenant's recent jobs",
+    killers: ["tenant.list-isolated"],
+    api: {
+      response: (req, res, state) => {
+        if (isSubmit(req) && res.status === 202 && req.headers.authorization?.includes("tok_a_")) state.set("last-a", readJson(res));
+        const leak = state.get("last-a");
+        if (isList(req) && res.status === 200 && req.headers.authorization?.includes("tok_b_") && leak) {
+          const page = readJson(res);
+          writeJson(res, { ...page, data: [leak, ...page.data] });
+        }
+      },
+    },
+  },
+  {
+    id: "keys-not-per-tenant",
+    bug: "idempotency keys are global, not per tenant",
+    killers: ["tenant.idempotency-per-tenant"],
+    api: {
+      response: (req, res, state) => {
+        const key = req.headers["idempotency-key"];
+        if (!isSubmit(req) || !key || res.status !== 202) return;
+        const first = state.get(`key:${key}`) as Buffer | undefined;
+        if (first) {
+          res.body = first;
+          res.headers["idempotent-replayed"] = "true";
+        } else state.set(`key:${key}`, res.body);
+      },
+    },
+  },
+  { id: "plus-json-refused", bug: "application/*+json is refused with 415", killers: ["errors.json-media-types"], api: { response: (req, res) => { if (/\+json/.test(req.headers["content-type"] ?? "")) problem(res, 415, "unsupported_media_type"); } } },
+  { id: "no-request-id", bug: "no X-Request-Id on responses", killers: ["errors.request-id-present"], api: { response: (req, res) => { delete res.headers["x-request-id"]; } } },
+  { id: "unknown-type-400", bug: "an unknown job type answered 400 invalid_request", killers: ["submit.unknown-type"], api: { response: (req, res) => { if (code(res) === "unknown_job_type") problem(res, 400, "invalid_request"); } } },
+  { id: "invalid-input-no-errors", bug: "invalid_input without errors[]", killers: ["submit.invalid-input"], api: { response: (req, res) => { const p = readJson(res); if (p?.code === "invalid_input") { delete p.errors; writeJson(res, p); } } } },
+  { id: "error-paths-not-pointers", bug: "body errors[].path is not a JSON Pointer", killers: ["errors.invalid-request"], api: { response: (req, res) => { const p = readJson(res); if (p?.code === "invalid_request" && Array.isArray(p.errors)) writeJson(res, { ...p, errors: p.errors.map((e: { path: string }) => ({ ...e, path: e.path.replace(/^\//, "").replace(/\//g, ".") })) }); } } },
+  { id: "too-large-as-400", bug: "a body over the limit answered 400", killers: ["errors.payload-too-large"], api: { response: (req, res) => { if (res.status === 413) problem(res, 400, "invalid_request"); } } },
+  { id: "unknown-preference-refused", bug: "an unknown preference is an error", killers: ["errors.unknown-preference-ignored"], api: { response: (req, res) => { if (/x-conformance|return=minimal/.test(req.headers.prefer ?? "")) problem(res, 400, "invalid_request"); } } },
+  { id: "healthz-needs-auth", bug: "/healthz requires a token", killers: ["health.ok"], api: { response: (req, res) => { if (pathOf(req) === "/healthz" && !req.headers.authorization) problem(res, 401, "unauthorized"); } } },
+  {
+    id: "cancel-not-idempotent",
+    bug: "canceling a canceled job is 409",
+    killers: ["cancel.idempotent"],
+    api: {
+      response: (req, res, state) => {
+        if (!isCancel(req) || (res.status !== 200 && res.status !== 202)) return;
+        if (state.has(req.path) && res.status === 200) problem(res, 409, "job_already_terminal");
+        state.set(req.path, true);
+      },
+    },
+  },
+  { id: "default-limit-50", bug: "the default page size is 50", killers: ["list.shape"], api: { request: (req) => { if (isList(req) && !/limit=/.test(req.path)) req.path += req.path.includes("?") ? "&limit=50" : "?limit=50"; } } },
+  { id: "bad-limit-clamped", bug: "limit out of range is clamped instead of refused", killers: ["list.invalid-query"], api: { request: (req) => { if (isList(req)) req.path = req.path.replace(/limit=(0|101)\b/, "limit=20"); } } },
+  { id: "deliveries-hide-failures", bug: "failed attempts are not listed in deliveries", killers: ["webhooks.retry-after-5xx"], api: { response: (req, res) => { const d = readJson(res); if (pathOf(req).endsWith("/deliveries") && Array.isArray(d?.data)) writeJson(res, { data: d.data.filter((r: { status_code: number | null }) => (r.status_code ?? 0) < 500) }); } } },
+  { id: "webhook-text-plain", bug: "webhooks sent as text/plain", killers: ["webhooks.delivered"], webhook: () => ({ request: (req) => { req.headers["content-type"] = "text/plain"; } }) },
+  {
+    id: "canceled-event-as-succeeded",
+    bug: "a canceled job sends job.succeeded",
+    killers: ["webhooks.event-types"],
+    webhook: (secret) => ({
+      request: (req) => {
+        const ev = JSON.parse(req.body.toString("utf8"));
+        if (ev.type === "job.canceled") {
+          req.body = Buffer.from(JSON.stringify({ ...ev, type: "job.succeeded" }));
+          resign(secret, req);
+        }
+      },
+    }),
+  },
+  { id: "size-mismatch-accepted", bug: "a part of the wrong length is stored", killers: ["uploads.size-mismatch"], api: { response: (req, res) => { if (isPartPut(req) && code(res) === "size_mismatch") { res.status = 200; res.headers.etag = '"accepted"'; res.body = Buffer.alloc(0); delete res.headers["content-type"]; } } } },
+  { id: "invalid-part-as-incomplete", bug: "an outside part number or a wrong etag is reported as upload_incomplete", killers: ["uploads.complete-invalid-part", "uploads.complete-etag"], api: { response: (req, res) => { if (code(res) === "invalid_part") problem(res, 422, "upload_incomplete"); } } },
+  { id: "incomplete-as-invalid-part", bug: "completeness is checked after etags", killers: ["uploads.complete-incomplete"], api: { response: (req, res) => { if (code(res) === "upload_incomplete" && req.body.includes("wrong-etag")) problem(res, 422, "invalid_part"); } } },
+  { id: "etags-compared-with-quotes", bug: "etags compared with their quotes", killers: ["uploads.complete-etag"], api: { response: (req, res) => { if (req.method === "POST" && pathOf(req).endsWith("/complete") && res.status === 200 && !req.body.toString().includes('\\"')) problem(res, 422, "invalid_part"); } } },
+  { id: "abort-completed-204", bug: "DELETE of a completed upload answers 204", killers: ["uploads.abort"], api: { response: (req, res) => { if (req.method === "DELETE" && code(res) === "upload_not_pending") { res.status = 204; res.body = Buffer.alloc(0); delete res.headers["content-type"]; } } } },
+  { id: "part-put-needs-bearer", bug: "a part PUT without a bearer token is refused", killers: ["uploads.part-put"], api: { response: (req, res) => { if (isPartPut(req) && !req.headers.authorization) problem(res, 401, "unauthorized"); } } },
+  { id: "range-no-content-range", bug: "206 without Content-Range", killers: ["downloads.range"], api: { response: (req, res) => { if (res.status === 206) delete res.headers["content-range"]; } } },
+  { id: "download-needs-bearer", bug: "the presigned download requires a bearer token", killers: ["downloads.full"], api: { response: (req, res) => { if (req.path.startsWith("/v1/downloads/") && !req.headers.authorization) problem(res, 401, "unauthorized"); } } },
+  { id: "failure-code-lost", bug: "a failed job's error.code is not the failure's code", killers: ["lifecycle.failed"], api: { response: (req, res) => { const job = readJson(res); if (isJobGet(req) && job?.status === "failed" && job.error) writeJson(res, { ...job, error: { ...job.error, code: "job_failed" } }); } } },
+  { id: "job-types-no-schema", bug: "job types without input_schema", killers: ["job-types.list"], api: { response: (req, res) => { const d = readJson(res); if (pathOf(req) === "/v1/job-types" && Array.isArray(d?.data)) writeJson(res, { data: d.data.map(({ input_schema: _, ...t }: { input_schema: unknown }) => t) }); } } },
+  { id: "terminal-keeps-changing", bug: "a terminal job's updated_at moves on every read", killers: ["lifecycle.terminal-stable"], api: { response: (req, res) => { const job = readJson(res); if (isJobGet(req) && job?.status === "succeeded") writeJson(res, { ...job, updated_at: new Date().toISOString() }); } } },
 ];
