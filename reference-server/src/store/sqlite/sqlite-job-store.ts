@@ -231,7 +231,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       else item.reject(outcome.error);
     });
     for (const change of emitted) changes.emit(change);
-    lastDataVersion = dataVersion();
+    // No data_version bookkeeping here: it does not move for this connection's own commits.
   }
 
   // ---- other processes' commits -------------------------------------------------------------
