@@ -8,7 +8,12 @@ function expectUnauthorized(res: Parameters<typeof expectProblem>[0], what: stri
   expect(/^\s*bearer\b/i.test(challenge), `${what}: 401 must carry WWW-Authenticate: Bearer, got ${JSON.stringify(challenge || null)}`, res.exchange);
 }
 
-/** CONTRACT §1 Auth and tenant isolation. */
+/**
+ * CONTRACT §1 Auth and tenant isolation.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: authChecks });
+ */
 export const authChecks: Check[] = [
   {
     id: "auth.missing-token",

@@ -7,7 +7,12 @@ function cancel(ctx: Parameters<Check["run"]>[0], id: string): Promise<HttpRespo
   return ctx.http.request("POST", `/v1/jobs/${encodeURIComponent(id)}/cancel`);
 }
 
-/** CONTRACT §2 Cancel. */
+/**
+ * CONTRACT §2 Cancel.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: cancelChecks });
+ */
 export const cancelChecks: Check[] = [
   {
     id: "cancel.queued-or-running",

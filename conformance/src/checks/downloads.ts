@@ -38,7 +38,12 @@ async function download(ctx: CheckContext, run: Awaited<ReturnType<typeof gzipRu
   return retry;
 }
 
-/** CONTRACT §2 file.gzip and its presigned download. */
+/**
+ * CONTRACT §2 file.gzip and its presigned download.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: downloadChecks });
+ */
 export const downloadChecks: Check[] = [
   {
     id: "downloads.full",

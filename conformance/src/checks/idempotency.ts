@@ -9,7 +9,12 @@ function replayed(res: HttpResponse): boolean {
   return (res.headers.get("idempotent-replayed") ?? "").trim().toLowerCase() === "true";
 }
 
-/** CONTRACT §2 Submit, idempotency. */
+/**
+ * CONTRACT §2 Submit, idempotency.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: idempotencyChecks });
+ */
 export const idempotencyChecks: Check[] = [
   {
     id: "idempotency.replay",

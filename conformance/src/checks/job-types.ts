@@ -1,7 +1,12 @@
 import { expectStatus } from "../assertions.ts";
 import { type Check, expect } from "../check.ts";
 
-/** CONTRACT §2 Job types. */
+/**
+ * CONTRACT §2 Job types.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: jobTypeChecks });
+ */
 export const jobTypeChecks: Check[] = [
   {
     id: "job-types.list",

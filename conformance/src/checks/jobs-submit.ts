@@ -2,7 +2,12 @@ import { expectJob, expectProblem, expectRetryAfter, expectStatus, isTerminal, j
 import { type Check, expect } from "../check.ts";
 import { getJob, submitEcho, submitJob } from "../job-helpers.ts";
 
-/** CONTRACT §2 Submit. */
+/**
+ * CONTRACT §2 Submit.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: submitChecks });
+ */
 export const submitChecks: Check[] = [
   {
     id: "submit.accepted",

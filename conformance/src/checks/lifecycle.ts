@@ -28,7 +28,12 @@ function observedRun(ctx: CheckContext): Promise<{ job: Job; seen: Observation[]
   });
 }
 
-/** CONTRACT §2 The Job resource, state machine and execution. */
+/**
+ * CONTRACT §2 The Job resource, state machine and execution.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: lifecycleChecks });
+ */
 export const lifecycleChecks: Check[] = [
   {
     id: "lifecycle.status-monotonic",

@@ -37,7 +37,12 @@ function pagedRun(ctx: CheckContext) {
   });
 }
 
-/** CONTRACT §2 List. */
+/**
+ * CONTRACT §2 List.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: listChecks });
+ */
 export const listChecks: Check[] = [
   {
     id: "list.shape",

@@ -17,7 +17,12 @@ async function longPoll(ctx: CheckContext, id: string, headers: Record<string, s
   return { res, applied: appliedWait(res) };
 }
 
-/** CONTRACT §2 Status, long poll (a MAY: checks hold only for servers that honour it). */
+/**
+ * CONTRACT §2 Status, long poll (a MAY: checks hold only for servers that honour it).
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: longPollChecks });
+ */
 export const longPollChecks: Check[] = [
   {
     id: "long-poll.preference",

@@ -8,7 +8,12 @@ function expectStrongEtag(etag: string | null, evidence: Parameters<typeof expec
   expect(/^"[\x21\x23-\x7e\x80-\xff]*"$/.test(etag), `${what}: the ETag must be a quoted entity tag, got ${etag}`, evidence);
 }
 
-/** CONTRACT §2 Status. */
+/**
+ * CONTRACT §2 Status.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: statusChecks });
+ */
 export const statusChecks: Check[] = [
   {
     id: "status.headers",

@@ -27,7 +27,12 @@ function urlExpired(res: HttpResponse, ctx: CheckContext): boolean {
   return expired;
 }
 
-/** CONTRACT §4 Uploads. */
+/**
+ * CONTRACT §4 Uploads.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: uploadChecks });
+ */
 export const uploadChecks: Check[] = [
   {
     id: "uploads.create",

@@ -61,7 +61,12 @@ function eventOf(d: ReceivedDelivery): { type?: unknown; timestamp?: unknown; da
   }
 }
 
-/** CONTRACT §3 Webhooks. */
+/**
+ * CONTRACT §3 Webhooks.
+ *
+ * @example
+ * await runConformance({ baseUrl, token, checks: webhookChecks });
+ */
 export const webhookChecks: Check[] = [
   {
     id: "webhooks.delivered",
