@@ -81,7 +81,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const headers = signWebhook({ id: event.id, timestamp: Math.floor(at / 1000), body: event.payload }, options.secretsFor(event.tenant));
+      const headers = await signWebhook({ id: event.id, timestamp: Math.floor(at / 1000), body: event.payload }, [...options.secretsFor(event.tenant)]);
       const response = await doFetch(event.url, {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "async-jobs-server", ...headers },

@@ -78,7 +78,7 @@ export async function apiRequest<T = any>(base: string, method: string, path: st
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const response = await fetch(base + path, { method, headers, body });
+  const response = await fetch(base + path, { method, headers, body: body as BodyInit | undefined });
   const text = await response.text();
   let parsed: unknown = text;
   if ((response.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
