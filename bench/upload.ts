@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, openAsBlob, openSync, rmSync, writeSync, closeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -70,7 +70,13 @@ async function main() {
   const server = await startReferenceServer();
   const token = server.tokens.a!;
   console.log(`reference server ${server.url}; files in ${dir}; ${new Date().toISOString()}`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores (figures from a busy machine are noise)`);
   try {
+    // What an SDK process weighs before any part: a 0-byte upload (one empty part).
+    const empty = join(dir, "empty.bin");
+    writeFile(empty, 0);
+    const base = await sdkUpload(server.url, token, empty, "4", "node");
+    console.log(`baseline: a 0-byte upload peaks at ${base.maxRssMiB.toFixed(0)} MiB RSS (node + the bundled SDK)`);
     for (const sizeMiB of sizes) {
       const path = join(dir, `file-${sizeMiB}.bin`);
       writeFile(path, sizeMiB * MiB);
@@ -105,6 +111,7 @@ async function main() {
       }
       rmSync(path);
     }
+    console.log(`\nload average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
