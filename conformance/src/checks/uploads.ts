@@ -1,6 +1,6 @@
 import type { Upload } from "async-jobs/types";
 import { expectInvalidRequest, expectProblem, expectStatus, isRfc3339Utc, locationPath } from "../assertions.ts";
-import { type Check, type CheckContext, expect } from "../check.ts";
+import { type Check, type CheckContext, expect, skip } from "../check.ts";
 import type { HttpResponse } from "../http-recorder.ts";
 import { submitJob, waitTerminal } from "../job-helpers.ts";
 import { completeUpload, createMultipartUpload, createUpload, type PreparedUpload, freshPart, putAllParts, putPart, sha256Hex, storePart, tamperUrl, testBytes } from "../upload-helpers.ts";
@@ -67,8 +67,30 @@ export const uploadChecks: Check[] = [
     title: "An upload request breaking the schema is 400 invalid_request",
     needs: [],
     async run(ctx) {
-      const bad = [{ content_type: "application/octet-stream", size: 1 }, { filename: "a", content_type: "application/octet-stream", size: -1 }, { filename: "a", content_type: "x", size: "ten" }];
+      const bad = [{ content_type: "application/octet-stream", size: 1 }, { filename: "a", content_type: "application/octet-stream", size: -1 }, { filename: "a", content_type: "x", size: "ten" }, { filename: "a", content_type: "x", size: 5 * 1024 ** 4 + 1 }];
       for (const json of bad) expectInvalidRequest(await ctx.http.request("POST", "/v1/uploads", { json }), undefined, `create upload ${JSON.stringify(json)}`);
+    },
+  },
+  {
+    id: "uploads.first-100-urls",
+    clause: "§4 Uploads",
+    level: "MUST",
+    title: "Signed URLs come with at most the first 100 parts; part-urls signs the others",
+    needs: [],
+    async run(ctx) {
+      const probe = await createUpload(ctx, testBytes(10, 41), { part_size: 1024 });
+      const partSize = probe.upload.part_size;
+      if (partSize > 64 * 1024) skip(`the server's ${partSize}-byte parts make a 101-part upload too big for the suite`);
+      const size = partSize * 100 + 1;
+      const res = await ctx.http.request("POST", "/v1/uploads", { json: { filename: "many.bin", content_type: "application/octet-stream", size, part_size: partSize } });
+      expectStatus(res, 201, "create a 101-part upload");
+      const upload = res.body as Upload;
+      expect(upload.part_count === 101 && upload.parts.length === 101, `a ${size}-byte upload with part_size ${partSize} has 101 parts, got ${upload.part_count}`, res.exchange);
+      expect(upload.parts.slice(0, 100).every((p) => typeof p.url === "string"), "the first 100 parts must carry signed URLs", res.exchange);
+      expect(upload.parts[100]!.url === undefined, "part 101 must not carry a signed URL (at most the first 100)", res.exchange);
+      const more = await ctx.http.request("POST", `/v1/uploads/${encodeURIComponent(upload.id)}/part-urls`, { json: { numbers: [101] } });
+      expectStatus(more, 200, "part-urls for part 101");
+      expect((more.body as { parts?: { number: number; url?: string }[] }).parts?.some((p) => p.number === 101 && typeof p.url === "string"), "part-urls must sign part 101", more.exchange);
     },
   },
   {
