@@ -1,5 +1,6 @@
 import pRetry from "p-retry";
 import { type ApiError, AsyncJobsError, isApiError, isNetworkError, NetworkError } from "../errors.ts";
+import { sleep } from "../internal/sleep.ts";
 import { toApiError } from "../internal/to-api-error.ts";
 import type { Part } from "../types.ts";
 import { redact } from "./fetch-part-transport.ts";
@@ -22,6 +23,8 @@ export interface PartRetryOptions {
    * a connection that hangs without a reset. Only transports that report progress are watched.
    */
   stallTimeoutMs: number;
+  /** A `Retry-After` up to this long is waited out before the next attempt; a longer one is not. */
+  maxRetryAfterMs: number;
 }
 
 /** Renewals of a refused URL per part before giving up (a server that keeps refusing is broken). */
@@ -92,6 +95,13 @@ export async function putPart(init: {
       maxTimeout: retry.maxDelayMs,
       randomize: true,
       signal,
+      // The server's Retry-After (a 503 or 429 from the part endpoint) is honoured before backoff.
+      onFailedAttempt: async ({ error, retriesLeft }) => {
+        const after = isApiError(error) ? (error as ApiError).retryAfterMs : undefined;
+        if (retriesLeft > 0 && after !== undefined && after <= retry.maxRetryAfterMs && isRetryableStatus((error as ApiError).status)) {
+          await sleep(after, signal);
+        }
+      },
       shouldRetry: ({ error }) => isNetworkError(error) || (isApiError(error) && isRetryableStatus((error as ApiError).status)),
     },
   );

@@ -155,6 +155,7 @@ async function run(
     minDelayMs: clientOptions.retry.initialDelayMs,
     maxDelayMs: clientOptions.retry.maxDelayMs,
     stallTimeoutMs: options.stallTimeoutMs ?? defaultUploadFileOptions.stallTimeoutMs,
+    maxRetryAfterMs: clientOptions.retry.maxRetryAfterMs,
   };
 
   const checksum = options.checksum ?? defaultUploadFileOptions.checksum;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient, isApiError, isAsyncJobsError, isNetworkError } from "async-jobs";
 import { createFetchPartTransport, uploadFile, type PartTransport, type UploadProgress } from "async-jobs/uploads";
 import { problem } from "../helpers/job-fixture.ts";
@@ -218,6 +218,29 @@ describe("per-part resilience", () => {
     const upload = await uploadFile(client(), bytes(30), { partSize: 10 });
     expect(upload.status).toBe("completed");
     expect(fake.puts().filter((p) => p.path.endsWith("/2"))).toHaveLength(5);
+  });
+
+  it("waits out a part's Retry-After before sending it again", async () => {
+    useFake();
+    const sentAt: number[] = [];
+    fake.setFault(({ attempt }) => {
+      sentAt.push(Date.now());
+      return attempt === 1
+        ? HttpResponse.json(problem(503, "overloaded"), { status: 503, headers: { "retry-after": "2", "content-type": "application/problem+json" } })
+        : undefined;
+    });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const pending = uploadFile(client(), bytes(10), { partSize: 10 });
+      await vi.advanceTimersByTimeAsync(1_900);
+      expect(sentAt).toHaveLength(1); // still waiting: Retry-After is 2 s
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect((await pending).status).toBe("completed");
+      expect(sentAt).toHaveLength(2);
+      expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("gives up after `retries` and throws the last error (ApiError for a 5xx, NetworkError for no answer)", async () => {
