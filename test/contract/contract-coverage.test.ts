@@ -183,7 +183,7 @@ describe("openapi.yaml encodes CONTRACT.md", () => {
       expect((o as { operationId?: string }).operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
       const bodies = [
         (o as any).requestBody?.content,
-        ...Object.values(o.responses).map((r) => resolve(r).content),
+        ...Object.values<Resp>((o as Op).responses).map((r) => resolve(r).content),
       ].filter(Boolean);
       for (const content of bodies) {
         for (const [type, media] of Object.entries<any>(content)) {
