@@ -41,7 +41,7 @@ function startCli(args: string[], ready: RegExp): Promise<{ proc: Proc; match: s
   procs.push(proc);
   return new Promise((resolve, reject) => {
     let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(" ")}\n${proc.output.join("")}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(" ")}\n${proc.output.join("")}`)), 60_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       proc.output.push(chunk.toString());
@@ -122,11 +122,14 @@ beforeAll(async () => {
   const api = (extra: string[]) => startCli(["serve", "--port", "0", "--no-worker", "--allow-private-webhooks", ...common(), ...extra], /listening on (\S+)/);
   // Concurrency 1: each worker holds at most one job, so two long jobs occupy both.
   const worker = () => startCli(["worker", ...common(), "--worker-concurrency", "1"], /worker \S+ on/);
+  const started = Date.now();
   const [a, b, w1, w2] = await Promise.all([api([]), api([]), worker(), worker()]);
+  // Four tsx processes starting at once on 2 shared cores: slow under load, so say how slow.
+  console.log(`scale-out: 2 API + 2 worker processes ready in ${Date.now() - started} ms`);
   apiA = a.match;
   apiB = b.match;
   workers = [w1.proc, w2.proc];
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const proc of procs) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
@@ -150,9 +153,9 @@ describe("two API processes and two workers on one Postgres database", () => {
   });
 
   test("a long poll on API B wakes on a change a worker process made", async () => {
-    // Progress at 2 s and 4 s, done at 4 s: a poll that only returned at its 20 s deadline would
+    // Progress at 1 s and 2 s, done at 2 s: a poll that only returned at its 20 s deadline would
     // see the job ended; one woken by the worker's NOTIFY sees it still running.
-    const job = await submit(apiA, { value: "slow", duration_ms: 4_000, progress_steps: 2 });
+    const job = await submit(apiA, { value: "slow", duration_ms: 2_000, progress_steps: 2 });
     const before = await read(apiB, job.id);
     const started = Date.now();
     const woken = await read(apiB, job.id, before.etag);
