@@ -91,7 +91,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     server.listen(Number(portText), host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // A wildcard listen address is no URL to give out: loopback stands in for it.
+  const urlHost = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+  const hostForUrl = address.family === "IPv6" ? `[${urlHost}]` : urlHost;
   const listenUrl = `http://${hostForUrl}:${address.port}`;
   const publicUrl = (options.publicUrl ?? listenUrl).replace(/\/+$/, "");
   return {

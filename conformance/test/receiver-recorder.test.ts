@@ -26,6 +26,16 @@ describe("webhook receiver", () => {
     }
   });
 
+  it("gives out loopback for a wildcard listen address", async () => {
+    const receiver = await startWebhookReceiver({ listen: "0.0.0.0:0" });
+    try {
+      expect(receiver.publicUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(receiver.route([202]).url, { method: "POST", body: "{}" })).status).toBe(202);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("listens where told and hands out the public URL", async () => {
     const port = await freePort();
     const receiver = await startWebhookReceiver({ listen: `127.0.0.1:${port}`, publicUrl: "https://hooks.example.test/base/" });

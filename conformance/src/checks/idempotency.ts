@@ -122,10 +122,10 @@ export const idempotencyChecks: Check[] = [
       // Whether a request held by Prefer: wait still counts as "being processed" is the server's
       // call, so a replay during the hold is accepted; concurrent bursts look for a real 409.
       let conflicts = 0;
-      for (let round = 0; round < 8 && conflicts === 0; round++) {
+      for (let round = 0; round < 10 && conflicts === 0; round++) {
         const key = ctx.unique("conf-in-use");
         const body = echo({ value: round, duration_ms: 0 });
-        const all = await Promise.all(Array.from({ length: 8 }, () => submitJob(ctx, body, { headers: { "idempotency-key": key } })));
+        const all = await Promise.all(Array.from({ length: 12 }, () => submitJob(ctx, body, { headers: { "idempotency-key": key } })));
         const ids = new Set<string>();
         for (const res of all) {
           expect(res.status === 202 || res.status === 409, `a concurrent submit with one key must be 202 or 409, got ${res.status}`, res.exchange);
