@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
+// @ts-expect-error autocannon ships no type declarations
+import autocannonUntyped from "autocannon";
 import Fastify from "fastify";
 import { loadConfig } from "../reference-server/src/config.ts";
 import { startServer } from "../reference-server/src/server.ts";
@@ -31,7 +32,10 @@ const connections = Number(values.connections);
 const TOKEN = "bench_token";
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 
-async function cannon(options: autocannon.Options): Promise<{ rps: number; non2xx: number; errors: number }> {
+type CannonResult = { requests: { average: number }; non2xx: number; errors: number };
+const autocannon = autocannonUntyped as (options: Record<string, unknown>) => Promise<CannonResult>;
+
+async function cannon(options: Record<string, unknown>): Promise<{ rps: number; non2xx: number; errors: number }> {
   const result = await autocannon({ connections, duration, ...options });
   return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
