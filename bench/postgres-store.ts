@@ -5,7 +5,8 @@
 //   3. durable submits/s through HTTP (autocannon, 16 connections, a fresh Idempotency-Key each),
 //      one API process, then two API processes sharing the database;
 //   4. long-poll wake latency across processes: a long poll parked on an API process, the change
-//      committed by this process (acting as the worker), time until the response arrives.
+//      committed by this process (acting as the worker), time until the response arrives;
+//   5. end-to-end no-op jobs/s: submits through HTTP, two worker processes run them.
 // Anchors measured on this machine: pg-boss 10 enqueues 4,757/s with 16 callers; a plain SKIP LOCKED
 // queue claims and completes 4,813 jobs/s. Goals: ≥ 4,000 submits/s through HTTP; wake p99 < 50 ms.
 // Run: npx tsx bench/postgres-store.ts        (BENCH_SECONDS=5 per phase by default)
@@ -244,6 +245,36 @@ async function main() {
       `goal p99 < 50 ms; from the start of the commit; max ${wake.fromCommitStart.at(-1)!.toFixed(1)} ms, ${wake.fromCommitStart.length} samples`,
     ]);
     figures.push(["http: the same, from the commit's return, p50 / p99 ms", pair(wake.fromCommitReturn), "(the fsync excluded)"]);
+
+    // 5. End to end: no-op jobs submitted through API A, run by two worker processes.
+    await Promise.all([0, 1].map(() => startCli(["worker", "--store", url, "--blob-dir", blobDir], /worker \S+ on/)));
+    const total = 2_000;
+    const e2eStarted = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < total) {
+          const response = await fetch(`${apiA}/v1/jobs`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+            body: JSON.stringify({ type: "conformance.echo", input: { value: "e2e" } }),
+          });
+          await response.arrayBuffer();
+        }
+      }),
+    );
+    const counter = new pg.Client({ connectionString: url });
+    await counter.connect();
+    for (;;) {
+      const { rows } = await counter.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM jobs WHERE input = '{\"value\":\"e2e\"}' AND status = 'succeeded'",
+      );
+      if (rows[0]!.n >= total) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await counter.end();
+    const e2e = total / ((performance.now() - e2eStarted) / 1000);
+    figures.push(["e2e: no-op jobs/s (HTTP submit → 2 worker processes → succeeded)", e2e.toFixed(0), `${total} jobs, 16 submitters`]);
 
     await store.close();
   } finally {
