@@ -16,9 +16,18 @@ import { parseArgs } from "node:util";
 // @ts-expect-error autocannon ships no type declarations
 import autocannonUntyped from "autocannon";
 import Fastify from "fastify";
-import { loadConfig } from "../reference-server/src/config.ts";
-import { startServer } from "../reference-server/src/server.ts";
-import { openSqliteJobStore } from "../reference-server/src/store/sqlite/sqlite-job-store.ts";
+import { register as registerHooks } from "node:module";
+
+// The server imports the SDK (async-jobs/webhooks): resolve it to its sources, as the CLI does,
+// so `npx tsx bench/server.ts` needs no build. Hence the dynamic imports below.
+registerHooks(
+  `data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, next) {
+    return next(s, { ...c, conditions: c.conditions.includes("async-jobs-source") ? c.conditions : ["async-jobs-source", ...c.conditions] });
+  }`)}`,
+);
+const { loadConfig } = await import("../reference-server/src/config.ts");
+const { startServer } = await import("../reference-server/src/server.ts");
+const { openSqliteJobStore } = await import("../reference-server/src/store/sqlite/sqlite-job-store.ts");
 
 const { values } = parseArgs({
   options: {
