@@ -1650,7 +1650,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `size_mismatch`: the body is not exactly the part's size. */
+            /** @description `size_mismatch`: the body is not exactly the part's size; `invalid_request`: the URL's parameters are malformed. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1663,6 +1663,16 @@ export interface operations {
             403: components["responses"]["SignedUrlRefused"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["UploadNotPending"];
+            /** @description `unsupported_media_type`: send the part with the `headers` its Part gives (`content-type: application/octet-stream`). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Overloaded"];
         };
@@ -1726,6 +1736,7 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             403: components["responses"]["SignedUrlRefused"];
             404: components["responses"]["NotFound"];
             /** @description The range lies outside the file. */
