@@ -690,7 +690,9 @@ export interface components {
         };
         /** @description The file to upload. */
         CreateUploadRequest: {
+            /** @description The file's name, without control characters. */
             filename: string;
+            /** @description The file's media type, without control characters. */
             content_type: string;
             /** @description Bytes; up to 5 TiB. */
             size: number;

@@ -36,6 +36,9 @@ export async function checkWebhookUrl(
   url: string,
   options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },
 ): Promise<string | undefined> {
+  // The URL parser would quietly percent-encode control characters; a URL that holds one was
+  // not meant as an address (and U+0000 cannot even be stored in Postgres TEXT).
+  if (/[\u0000-\u001f\u007f]/.test(url)) return "The webhook URL must not contain control characters.";
   let parsed: URL;
   try {
     parsed = new URL(url);

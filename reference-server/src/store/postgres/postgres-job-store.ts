@@ -442,6 +442,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     async findIdempotencyKey(tenant, key) {
+      if (hasNul(key)) return undefined;
       const { rows } = await run<{ fingerprint: string; job_id: string }>(
         "find_key",
         "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND expires_at > $3",
@@ -451,11 +452,13 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     async getJob(tenant, id) {
+      if (hasNul(id)) return undefined;
       const { rows } = await run<JobRow>("get_job", `SELECT ${cols()} FROM jobs WHERE id = $1 AND tenant = $2`, [id, tenant]);
       return rows[0] ? fromRow(rows[0]) : undefined;
     },
 
     async listJobs(query: ListJobsQuery) {
+      if (hasNul(query.type ?? "") || hasNul(query.beforeId ?? "")) return [];
       // Keyset pagination on the time-sortable id: a page never repeats or skips a job (CONTRACT §2).
       const where = ["tenant = $1"];
       const values: unknown[] = [query.tenant];
@@ -480,6 +483,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     requestCancel(tenant, id) {
+      if (hasNul(id)) return Promise.resolve({ kind: "not_found" });
       return transaction<CancelOutcome>(async (tx) => {
         const { rows } = await tx.query<JobRow>(`SELECT ${cols()} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`, [id, tenant]);
         const row = rows[0];
@@ -633,6 +637,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     async listDeliveries(tenant, jobId) {
+      if (hasNul(jobId)) return undefined;
       const { rows } = await run<{
         job_id: string;
         event_id: string | null;
@@ -665,4 +670,12 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
   };
   return store;
+}
+
+/**
+ * Postgres TEXT cannot hold U+0000, so a query parameter with one fails the whole statement.
+ * No stored id, type or key contains one, so such a lookup simply finds nothing (never a 5xx).
+ */
+function hasNul(value: string): boolean {
+  return value.includes("\u0000");
 }

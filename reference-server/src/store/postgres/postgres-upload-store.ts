@@ -117,6 +117,8 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
       );
     },
     async getUpload(id) {
+      // Postgres TEXT cannot hold U+0000; no upload id contains one (never a 5xx).
+      if (id.includes("\u0000")) return null;
       const { rows } = await pool.query<Row>("SELECT * FROM uploads WHERE id = $1", [id]);
       return rows[0] ? toRecord(rows[0]) : null;
     },
