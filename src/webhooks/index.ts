@@ -5,7 +5,7 @@ export type { WebhookVerificationReason } from "../errors.ts";
 export type { JobCanceledEvent, JobEvent, JobFailedEvent, JobSucceededEvent } from "../types.ts";
 export { createTestWebhook, type CreateTestWebhookOptions } from "./create-test-webhook.ts";
 export { createWebhookDedupe, type WebhookDedupe } from "./dedupe.ts";
-export { jobEventSchema, jobSchema } from "./event-schema.ts";
+export { parseJobEvent } from "./event-schema.ts";
 export { webhookCryptoBackend, type WebhookCryptoMode } from "./hmac.ts";
 export { decodeWebhookSecret, type WebhookSecret, type WebhookSecrets } from "./secret.ts";
 export {

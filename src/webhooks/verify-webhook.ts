@@ -1,6 +1,6 @@
 import { WebhookVerificationError } from "../errors.ts";
 import type { JobEvent } from "../types.ts";
-import { jobEventSchema } from "./event-schema.ts";
+import { parseJobEvent } from "./event-schema.ts";
 import type { WebhookSecrets } from "./secret.ts";
 import {
   verifyWebhookSignature,
@@ -28,14 +28,5 @@ export async function verifyWebhook(
   } catch {
     throw new WebhookVerificationError("invalid_payload", "The webhook body is not JSON");
   }
-  const result = jobEventSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new WebhookVerificationError(
-      "invalid_payload",
-      `The webhook body is not a job event: /${issue?.path.join("/") ?? ""}: ${issue?.message ?? "invalid"}`,
-    );
-  }
-  // The schema checks the shape; the type is the contract's (src/types.ts).
-  return result.data as JobEvent;
+  return parseJobEvent(json);
 }
