@@ -1,6 +1,3 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
-
 /**
  * An incremental SHA-256: feed bytes in order, read the lowercase hex digest once at the end.
  * Web Crypto only hashes a whole buffer at once, so the SDK brings its own (decision 0002);
@@ -14,16 +11,22 @@ export interface Sha256 {
   digestHex(): string;
 }
 
-/** Makes a fresh incremental SHA-256. @example const create: CreateSha256 = createSha256 */
-export type CreateSha256 = () => Sha256;
+/** Makes a fresh incremental SHA-256 (or a promise of one). @example const create: CreateSha256 = createSha256 */
+export type CreateSha256 = () => Sha256 | Promise<Sha256>;
 
 /**
  * The portable incremental SHA-256 (`@noble/hashes`), for browsers, edge runtimes and Node.
+ * Loaded on first use: an app that never asks for `checksum: true` never downloads it
+ * (about 2.8 KB min+gzip of the client's budget).
  *
  * @example
- * const h = createSha256(); h.update(new TextEncoder().encode("abc")); h.digestHex() // "ba7816bf…"
+ * const h = await createSha256(); h.update(new TextEncoder().encode("abc")); h.digestHex() // "ba7816bf…"
  */
-export function createSha256(): Sha256 {
+export async function createSha256(): Promise<Sha256> {
+  const [{ sha256 }, { bytesToHex }] = await Promise.all([
+    import("@noble/hashes/sha2.js"),
+    import("@noble/hashes/utils.js"),
+  ]);
   const hash = sha256.create();
   return {
     update: (bytes) => void hash.update(bytes),
@@ -42,7 +45,7 @@ export async function sha256OfChunks(
   create: CreateSha256 = createSha256,
   signal?: AbortSignal,
 ): Promise<string> {
-  const hash = create();
+  const hash = await create();
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
     hash.update(chunk);

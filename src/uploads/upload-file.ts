@@ -160,7 +160,7 @@ async function run(
 
   const checksum = options.checksum ?? defaultUploadFileOptions.checksum;
   const createHash = options.createSha256 ?? createSha256;
-  const streamHash = checksum && src.sequential ? createHash() : undefined;
+  const streamHash = checksum && src.sequential ? await createHash() : undefined;
   // A random-access source is hashed by a second, sequential pass that runs beside the PUTs.
   if (checksum && !src.sequential && !src.chunks) throw new TypeError("checksum: this source cannot be read in order");
   const hashPass = checksum && !src.sequential ? sha256OfChunks(src.chunks!(signal), createHash, signal) : undefined;
