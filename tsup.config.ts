@@ -16,6 +16,9 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   entries[source.replace(/^\.\/src\//, "").replace(/\.ts$/, "")] = source;
 }
 
+// The `async-jobs` CLI is not an export, but an installed package runs it from dist/.
+entries["node/cli/main"] = "./src/node/cli/main.ts";
+
 export default defineConfig({
   entry: entries,
   format: ["esm"],
@@ -27,4 +30,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   outDir: "dist",
+  tsconfig: "tsconfig.build.json",
 });

@@ -52,7 +52,7 @@ describe("async-jobs/webhooks bundle", () => {
     const b = await bundle(entry);
     sizes["whole entry"] = b.gzip;
     expect(b.gzip).toBeLessThanOrEqual(4000);
-    // The validator is ours (decision 0004): no schema library is bundled.
+    // The validator is ours (decision 0005): no schema library is bundled.
     expect(b.inputs.filter((i) => i.includes("node_modules/"))).toEqual([]);
     expect(b.inputs).toContain("src/webhooks/event-schema.ts");
   });

@@ -1,4 +1,4 @@
-// parseJobEvent, the hand-written payload validator (decision 0004): each field broken in
+// parseJobEvent, the hand-written payload validator (decision 0005): each field broken in
 // turn is refused with its path, extra fields pass, and two properties (fast-check) over
 // events built from the contract's types: every valid event passes, every single-field
 // corruption of a JSON type fails at that field.

@@ -1,4 +1,4 @@
-// The `async-jobs` executable (bin/async-jobs.js loads this file through tsx).
+// The `async-jobs` executable (bin/async-jobs.js loads it: built from dist/, or the source through tsx).
 import { runCli } from "./run-cli.ts";
 
 process.exitCode = await runCli(process.argv.slice(2), {
