@@ -31,11 +31,17 @@ describe("published package", () => {
   }, 70_000);
 
   it("passes Are The Types Wrong for ESM consumers (node16, bundler)", async () => {
-    // esm-only: the package is ESM; CommonJS `require` of it is not offered.
-    const { stdout } = await run("npx", ["attw", "--pack", ".", "--profile", "esm-only", "--format", "ascii"], {
+    // esm-only: the package is ESM; CommonJS `require` of it is not offered. openapi.yaml is a
+    // data file, not a module, so it has no types to check.
+    const args = ["attw", "--pack", ".", "--profile", "esm-only", "--format", "ascii", "--exclude-entrypoints", "./openapi.yaml"];
+    const { stdout } = await run("npx", args, {
       cwd: root,
       timeout: 120_000,
     });
-    expect(stdout).toMatch(/No problems found/);
+    // attw exits non-zero on any problem (execFile then throws); each entry must also resolve
+    // cleanly for ESM consumers under node16 and bundler resolution.
+    const verdicts = stdout.split("\n").filter((line) => /^(node16 \(from ESM\)|bundler):/.test(line));
+    expect(verdicts.length).toBeGreaterThanOrEqual(2 * (Object.keys(pkg.exports).length - 1));
+    expect(verdicts.filter((line) => !line.includes("🟢"))).toEqual([]);
   }, 130_000);
 });
