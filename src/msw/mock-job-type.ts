@@ -88,7 +88,8 @@ function checkObject(
     if (!(name in record)) errors.push({ path: `/input/${name}`, message: "is required" });
   }
   for (const [name, value] of Object.entries(record)) {
-    const check = fields[name];
+    // Own keys only: a body key like "__proto__" must not find Object.prototype.
+    const check = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const message = check ? check(value) : "is not allowed";
     if (message) errors.push({ path: `/input/${name}`, message });
   }

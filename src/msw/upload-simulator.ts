@@ -37,7 +37,8 @@ export function checkBody(body: unknown, fields: Record<string, (v: unknown) => 
   const record = body as Record<string, unknown>;
   for (const name of required) if (!(name in record)) throw invalidRequest(`/${name}`, "is required");
   for (const [name, value] of Object.entries(record)) {
-    const check = fields[name];
+    // Own keys only: a body key like "__proto__" must not find Object.prototype.
+    const check = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const message = check ? check(value) : "is not allowed";
     if (message) throw invalidRequest(`/${name}`, message);
   }

@@ -364,3 +364,15 @@ describe("uploads", () => {
     expect((await fetch(url.replace(/signature=\w+/, "signature=x"))).status).toBe(403);
   });
 });
+
+describe("hostile bodies", () => {
+  it("a __proto__ key is an unknown field (400 invalid_request), never a 500", async () => {
+    start();
+    const job = await api("/v1/jobs", { method: "POST", body: '{"type":"conformance.echo","input":{},"__proto__":{"x":1}}' });
+    expect(job.status).toBe(400);
+    expect(await job.json()).toMatchObject({ code: "invalid_request", errors: [{ path: "/__proto__" }] });
+    const input = await api("/v1/jobs", { method: "POST", body: '{"type":"conformance.echo","input":{"constructor":1}}' });
+    expect(input.status).toBe(422);
+    expect(await input.json()).toMatchObject({ code: "invalid_input", errors: [{ path: "/input/constructor" }] });
+  });
+});
