@@ -116,7 +116,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     }
     const operationId = schema.operationId as string | undefined;
-    const hooks = [] as ((request: FastifyRequest, reply: FastifyReply) => Promise<void>)[];
+    // Callback-style hooks: no promise (and no microtask hop) per hook per request.
+    const hooks = [] as ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void)[];
     if ((route.config as { jsonBody?: boolean } | undefined)?.jsonBody) hooks.push(requireJson);
     else if (!content) hooks.push(ignoreBody);
     if (operationId && security.get(operationId)) hooks.push(authenticate);
@@ -127,32 +128,37 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  async function authenticate(request: FastifyRequest) {
+  function authenticate(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer +([\x21-\x7E]+) *$/i.exec(header) : null;
     const tenant = match ? deps.tokens.get(match[1]!) : undefined;
     if (tenant === undefined) {
-      throw new ProblemError("unauthorized", header ? "The bearer token is not valid." : "A bearer token is required.", {
-        headers: { "WWW-Authenticate": "Bearer" },
-      });
+      return done(
+        new ProblemError("unauthorized", header ? "The bearer token is not valid." : "A bearer token is required.", {
+          headers: { "WWW-Authenticate": "Bearer" },
+        }),
+      );
     }
     request.tenant = tenant;
+    done();
   }
 
   // An operation without a request body ignores whatever body comes (never a 415 or 400 for it).
-  async function ignoreBody(request: FastifyRequest) {
+  function ignoreBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) {
     delete request.headers["content-type"];
     delete request.headers["transfer-encoding"];
     request.headers["content-length"] = "0";
+    done();
   }
 
-  async function requireJson(request: FastifyRequest) {
+  function requireJson(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) {
     const type = request.headers["content-type"];
     const hasBody = request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0";
-    if (type === undefined && !hasBody && request.headers["transfer-encoding"] === undefined) return;
+    if (type === undefined && !hasBody && request.headers["transfer-encoding"] === undefined) return done();
     if (type === undefined || !isJsonMediaType(type)) {
-      throw new ProblemError("unsupported_media_type", `Expected application/json, got ${type ?? "no content type"}.`);
+      return done(new ProblemError("unsupported_media_type", `Expected application/json, got ${type ?? "no content type"}.`));
     }
+    done();
   }
 
   // ---- body parsers: JSON (application/json, application/*+json), raw bytes for parts.
@@ -173,12 +179,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   else app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
   // ---- every response: X-Request-Id and CORS.
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
+    done();
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("X-Request-Id", request.id);
     applyCors(reply);
+    done(null, payload);
   });
 
   app.setErrorHandler((error, request, reply) => {
