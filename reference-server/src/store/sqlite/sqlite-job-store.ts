@@ -124,12 +124,17 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     getJob: db.prepare<[string, string], JobRow>("SELECT * FROM jobs WHERE id = ? AND tenant = ?"),
     getJobById: db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?"),
     version: db.prepare<[string], { version: number }>("SELECT version FROM jobs WHERE id = ?"),
-    insertJob: db.prepare(
+    // RETURNING *: the stored row comes back from the insert itself, no second lookup.
+    insertJob: db.prepare<[Record<string, unknown>], JobRow>(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, progress, attempt, max_attempts, result, error,
          cancel_requested, webhook_url, created_at, updated_at, started_at, completed_at, version, run_at)
        VALUES (@id, @tenant, @type, 'queued', @input, @metadata, NULL, 0, @max_attempts, NULL, NULL, 0, @webhook_url,
-         @now, @now, NULL, NULL, 1, @now)`,
+         @now, @now, NULL, NULL, 1, @now) RETURNING *`,
     ),
+    // The group commit's per-item savepoints, prepared once instead of parsed on every write.
+    savepoint: db.prepare("SAVEPOINT item"),
+    release: db.prepare("RELEASE item"),
+    rollbackTo: db.prepare("ROLLBACK TO item"),
     findKey: db.prepare<[string, string, number], { fingerprint: string; job_id: string }>(
       "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = ? AND key = ? AND expires_at > ?",
     ),
@@ -197,30 +202,34 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     });
   }
 
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  // One transaction function for every batch (better-sqlite3 wraps it once, not per flush).
+  const runBatch = db.transaction((batch: Write<any>[], emitted: Change[], outcomes: Outcome[]) => {
+    for (const item of batch) {
+      // A failed statement rolls back only itself in SQLite; the others in the batch commit.
+      const mark = emitted.length;
+      try {
+        q.savepoint.run();
+        outcomes.push({ ok: true, value: item.run((change) => emitted.push(change)) });
+        q.release.run();
+      } catch (error) {
+        q.rollbackTo.run();
+        q.release.run();
+        emitted.length = mark;
+        outcomes.push({ ok: false, error });
+      }
+    }
+  });
+
   function flush() {
     scheduled = false;
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
     const emitted: Change[] = [];
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     try {
-      db.transaction(() => {
-        for (const item of batch) {
-          // A failed statement rolls back only itself in SQLite; the others in the batch commit.
-          const mark = emitted.length;
-          try {
-            db.exec("SAVEPOINT item");
-            outcomes.push({ ok: true, value: item.run((change) => emitted.push(change)) });
-            db.exec("RELEASE item");
-          } catch (error) {
-            db.exec("ROLLBACK TO item");
-            db.exec("RELEASE item");
-            emitted.length = mark;
-            outcomes.push({ ok: false, error });
-          }
-        }
-      }).immediate();
+      runBatch.immediate(batch, emitted, outcomes);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -306,7 +315,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
           }
         }
         const id = newId("job", at);
-        q.insertJob.run({
+        const inserted = q.insertJob.get({
           id,
           tenant: command.tenant,
           type: command.type,
@@ -321,7 +330,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
           q.upsertKey.run(command.tenant, key, fingerprint, id, at + ttlMs);
         }
         emit({ kind: "job", jobId: id, status: "queued" });
-        return { kind: "created", job: fromRow(q.getJobById.get(id)!) };
+        return { kind: "created", job: fromRow(inserted!) };
       });
     },
 
