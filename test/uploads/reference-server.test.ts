@@ -133,7 +133,9 @@ describe("URLs that really expire", () => {
         const puts = proxy.stats.puts;
         const upload = await send();
         expect(upload.status).toBe("completed");
-        expect(proxy.stats.puts - puts).toBe(8); // each of the 4 parts: refused once, then stored
+        // Each of the 4 parts: its first PUT is held past its URL's second, so it is refused and
+        // sent again on a renewed URL (on a slow machine a renewed URL may lapse too: ≥, not =).
+        expect(proxy.stats.puts - puts).toBeGreaterThanOrEqual(8);
       }
     } finally {
       await proxy.close();
