@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import { type Check, type CheckContext, CheckFailure, CheckSkip, type CheckSettings, type Level, type Need } from "./check.ts";
 import { catalog } from "./checks/index.ts";
 import { createHttpRecorder, NetworkFailure, type RecordedExchange } from "./http-recorder.ts";
@@ -107,18 +108,10 @@ function sectionOf(id: string): string {
   return id.split(".")[0] ?? id;
 }
 
+/** Resolves after `ms`, or rejects with the signal's reason (the check's timeout) first. */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+  return delay(ms, undefined, { signal }).catch((error: unknown) => {
+    throw signal.aborted ? signal.reason : error;
   });
 }
 

@@ -1,21 +1,12 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { EchoInput, EchoResult } from "async-jobs/types";
 import { JobFailure, type JobTypeDefinition } from "./job-type-definition.ts";
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch((error: unknown) => {
+    throw signal.aborted ? signal.reason : error;
   });
-}
 
 /**
  * `conformance.echo`, with CONTRACT §2's exact semantics: progress update i of n at
