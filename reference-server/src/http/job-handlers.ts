@@ -116,6 +116,31 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     return reply.code(202).header("Retry-After", retryAfter).send(toJob(job));
   }
 
+  /** The stored job of a finished first request with this key, or a new job (key and job in one commit). */
+  async function createOrReplay(tenant: string, body: SubmitJobRequest, key: string | undefined, print: string | undefined) {
+    if (key !== undefined) {
+      const existing = await store.findIdempotencyKey(tenant, key);
+      if (existing) {
+        if (existing.fingerprint !== print) {
+          throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
+        }
+        const job = await store.getJob(tenant, existing.jobId);
+        if (job) return { kind: "replayed" as const, job };
+      }
+    }
+    // Validation first: a refused request stores no key (CONTRACT §2).
+    await checkSubmission(tenant, body);
+    return store.createJob({
+      tenant,
+      type: body.type,
+      input: body.input,
+      metadata: body.metadata ?? {},
+      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? 3,
+      webhookUrl: body.webhook?.url ?? null,
+      idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
+    });
+  }
+
   const handlers: Record<string, RouteHandlerMethod> = {
     async submitJob(request, reply) {
       const tenant = request.tenant;
@@ -129,30 +154,15 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
             headers: { "Retry-After": "1" },
           });
         }
-        const existing = await store.findIdempotencyKey(tenant, key);
-        if (existing) {
-          if (existing.fingerprint !== print) {
-            throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
-          }
-          const job = await store.getJob(tenant, existing.jobId);
-          if (job) return answerSubmit(request, reply, job, true);
-        }
+        // Claimed before the first await: a request with the same key that arrives while this
+        // one looks its key up or commits must see it in flight (CONTRACT §2: 409).
         inFlight.add(slot);
       }
       let outcome;
       try {
-        // Validation first: a refused request stores no key (CONTRACT §2).
-        await checkSubmission(tenant, body);
-        outcome = await store.createJob({
-          tenant,
-          type: body.type,
-          input: body.input,
-          metadata: body.metadata ?? {},
-          maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? 3,
-          webhookUrl: body.webhook?.url ?? null,
-          idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
-        });
+        outcome = await createOrReplay(tenant, body, key, print);
       } finally {
+        // Released before any Prefer: wait hold below, so a held answer keeps no key busy.
         if (key !== undefined) inFlight.delete(slot);
       }
       if (outcome.kind === "key_reused") {
