@@ -67,7 +67,7 @@ async function startServer(dir: string, token: string, secret: string): Promise<
       `${token}:demo`,
       "--webhook-secret",
       secret,
-      // The receiver is on loopback, which the server refuses unless told (CONTRACT §3).
+      // The receiver is on loopback, which the server refuses unless told (spec §3).
       "--allow-private-webhooks",
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } },

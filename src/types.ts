@@ -6,7 +6,7 @@ type Schemas = components["schemas"];
 
 export type { components, operations, paths, webhooks };
 
-/** A job, discriminated on `type` for the built-in types (CONTRACT §2). */
+/** A job, discriminated on `type` for the built-in types (spec §2). */
 export type Job = Schemas["Job"];
 /** Fields every job has, whatever its type. */
 export type JobCommon = Schemas["JobCommon"];
@@ -19,7 +19,7 @@ export type JobList = Schemas["JobList"];
 export type JobType = Schemas["JobType"];
 export type JobTypeList = Schemas["JobTypeList"];
 
-/** RFC 9457 problem details with the stable `code` (CONTRACT §1, §7). */
+/** RFC 9457 problem details with the stable `code` (spec §1, §7). */
 export type Problem = Schemas["Problem"];
 export type ProblemCode = Schemas["ProblemCode"];
 export type ProblemFieldError = Schemas["ProblemFieldError"];
@@ -47,7 +47,7 @@ export type GzipInput = Schemas["GzipInput"];
 export type GzipResult = Schemas["GzipResult"];
 export type Download = Schemas["Download"];
 
-/** Webhook events (CONTRACT §3), discriminated on `type`. */
+/** Webhook events (spec §3), discriminated on `type`. */
 export type JobSucceededEvent = Schemas["JobSucceededEvent"];
 export type JobFailedEvent = Schemas["JobFailedEvent"];
 export type JobCanceledEvent = Schemas["JobCanceledEvent"];
@@ -63,7 +63,7 @@ export type JobEventType = Schemas["JobEventType"];
  */
 export type JobTypeMap = Record<string, { input: unknown; result: unknown }>;
 
-/** The reference server's built-in job types (CONTRACT §2). */
+/** The reference server's built-in job types (spec §2). */
 export type BuiltInJobTypes = {
   "conformance.echo": { input: EchoInput; result: EchoResult };
   "file.checksum": { input: ChecksumInput; result: ChecksumResult };

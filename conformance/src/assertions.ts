@@ -6,7 +6,7 @@ const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
 const STATUSES = new Set(["queued", "running", "succeeded", "failed", "canceled"]);
 
 /**
- * True for the terminal job statuses (CONTRACT §2).
+ * True for the terminal job statuses (spec §2).
  *
  * @example
  * isTerminal("canceled") // true
@@ -45,7 +45,7 @@ export function expectStatus(res: HttpResponse, expected: number | readonly numb
 }
 
 /**
- * Fails unless `Retry-After` is present and an integer number of seconds (CONTRACT §1).
+ * Fails unless `Retry-After` is present and an integer number of seconds (spec §1).
  *
  * @example
  * const seconds = expectRetryAfter(res, "submit 202");
@@ -68,7 +68,7 @@ export function mediaType(res: HttpResponse): string {
 }
 
 /**
- * Fails unless the answer is an RFC 9457 problem with this status and `code` (CONTRACT §1, §7).
+ * Fails unless the answer is an RFC 9457 problem with this status and `code` (spec §1, §7).
  *
  * @example
  * expectProblem(res, 404, "not_found");
@@ -135,7 +135,7 @@ export function expectInvalidRequest(res: HttpResponse, pointer?: string | reado
 }
 
 /**
- * Fails unless `job` has the Job resource's shape and invariants (CONTRACT §2).
+ * Fails unless `job` has the Job resource's shape and invariants (spec §2).
  *
  * @example
  * const job = expectJob(res.body, res.exchange);

@@ -9,7 +9,7 @@ export type Level = "MUST" | "SHOULD";
  * a reason when a need is missing.
  */
 export type Need =
-  | "echo" // the server lists `conformance.echo` (CONTRACT §2, a SHOULD)
+  | "echo" // the server lists `conformance.echo` (spec §2, a SHOULD)
   | "checksum" // the server lists `file.checksum`
   | "gzip" // the server lists `file.gzip`
   | "other-token" // --other-token: a second tenant
@@ -68,7 +68,7 @@ export interface CheckContext {
 export interface Check {
   /** Stable, dotted id (`section.what`); `--only`/`--skip` glob over it. */
   readonly id: string;
-  /** The CONTRACT.md clause it enforces, e.g. "§2 Submit". */
+  /** The spec clause (docs/spec.md) it enforces, e.g. "§2 Submit". */
   readonly clause: string;
   readonly level: Level;
   readonly title: string;

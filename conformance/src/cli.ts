@@ -10,7 +10,7 @@ import { selectChecks } from "./select-checks.ts";
 
 export const USAGE = `Usage: async-jobs-conformance --base-url URL --token TOKEN [options]
 
-Checks that a server speaks the async-jobs protocol (CONTRACT.md §1-5).
+Checks that a server speaks the async-jobs protocol (docs/spec.md §1-5).
 
   --base-url URL              the server under test (required)
   --token TOKEN               a tenant's bearer token (required)

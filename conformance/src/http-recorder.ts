@@ -36,7 +36,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** Raw HTTP for checks: every call is recorded; nothing is retried (CONTRACT §6 is the client's job). */
+/** Raw HTTP for checks: every call is recorded; nothing is retried (spec §6 is the client's job). */
 export interface HttpClient {
   request(method: string, pathOrUrl: string, options?: RequestOptions): Promise<HttpResponse>;
   /** Every exchange so far, oldest first. */

@@ -114,7 +114,7 @@ export async function waitRunning(ctx: CheckContext, id: string, timeoutMs = 10_
 
 /**
  * Submits an echo job with a webhook to `url`, skipping the check if the server refuses the
- * receiver's URL (a server may refuse private addresses, CONTRACT §3).
+ * receiver's URL (a server may refuse private addresses, spec §3).
  *
  * @example
  * const { job } = await submitWithWebhook(ctx, route.url, { duration_ms: 0 });

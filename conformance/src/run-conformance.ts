@@ -137,7 +137,7 @@ async function probe(options: ConformanceOptions, signal: AbortSignal, scale: nu
 function missingNeed(need: Need, settings: CheckSettings, receiver: WebhookReceiver | undefined): string | undefined {
   switch (need) {
     case "echo":
-      return settings.jobTypes.includes("conformance.echo") ? undefined : "the server has no conformance.echo job type (CONTRACT §2 SHOULD)";
+      return settings.jobTypes.includes("conformance.echo") ? undefined : "the server has no conformance.echo job type (spec §2 SHOULD)";
     case "checksum":
       return settings.jobTypes.includes("file.checksum") ? undefined : "the server has no file.checksum job type";
     case "gzip":

@@ -89,7 +89,7 @@ export async function createMultipartUpload(ctx: CheckContext, minParts = 2, see
 }
 
 /**
- * PUTs bytes to a part's signed URL with its headers and no bearer token (CONTRACT §4).
+ * PUTs bytes to a part's signed URL with its headers and no bearer token (spec §4).
  *
  * @example
  * const res = await putPart(ctx, upload.parts[0], bytes);
@@ -105,7 +105,7 @@ export function putPart(ctx: CheckContext, part: Part, bytes: Uint8Array, url = 
 
 /**
  * PUTs a part and, if its URL expired meanwhile (short test lifetimes), renews it through
- * part-urls once (CONTRACT §4: that is how an expired URL is renewed) and PUTs again.
+ * part-urls once (spec §4: that is how an expired URL is renewed) and PUTs again.
  *
  * @example
  * const res = await storePart(ctx, upload.id, upload.parts[0], bytes);

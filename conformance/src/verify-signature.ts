@@ -6,7 +6,7 @@ export type SignatureProblem = string | undefined;
 
 /**
  * Checks a Standard Webhooks signature over the raw body bytes with the SDK's verifier
- * (CONTRACT §3). The time window is left wide open: freshness is its own check.
+ * (spec §3). The time window is left wide open: freshness is its own check.
  *
  * @example
  * const problem = await checkWebhookSignature("whsec_…", headers, rawBody); // undefined when valid

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One POST the receiver got, with the raw bytes (signatures are over them, CONTRACT §3). */
+/** One POST the receiver got, with the raw bytes (signatures are over them, spec §3). */
 export interface ReceivedDelivery {
   readonly receivedAt: number;
   readonly method: string;

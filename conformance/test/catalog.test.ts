@@ -19,7 +19,7 @@ describe("the catalog (checks are data)", () => {
     }
   });
 
-  it("covers every section of CONTRACT §1-5 the issue lists", () => {
+  it("covers every section of spec §1-5 the issue lists", () => {
     const sections = new Set(catalog.map((c) => c.id.split(".")[0]));
     for (const s of ["auth", "tenant", "errors", "health", "submit", "idempotency", "status", "long-poll", "lifecycle", "cancel", "list", "job-types", "webhooks", "uploads", "downloads"]) {
       expect(sections.has(s), s).toBe(true);

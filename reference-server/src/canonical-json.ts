@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 /**
  * JSON with sorted object keys and no insignificant whitespace, so two bodies that differ only
- * in key order or spacing give the same text (CONTRACT §2 idempotency fingerprint).
+ * in key order or spacing give the same text (spec §2 idempotency fingerprint).
  *
  * @example
  * canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }); // '{"a":[2,{"c":4,"d":3}],"b":1}'

@@ -111,7 +111,7 @@ function integer(name: string, value: string | undefined, fallback: number, min 
   return n;
 }
 
-/** A fresh `whsec_` secret: 32 random bytes (CONTRACT §3 allows 24 to 64). */
+/** A fresh `whsec_` secret: 32 random bytes (spec §3 allows 24 to 64). */
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }

@@ -22,7 +22,7 @@ let encodedMs = -1;
 let encodedTime = "";
 
 /**
- * A time-sortable id with a type prefix (CONTRACT §1): a ULID, monotonic within a process, so
+ * A time-sortable id with a type prefix (spec §1): a ULID, monotonic within a process, so
  * ids sort by creation time and list cursors can key on them.
  *
  * @example

@@ -51,7 +51,7 @@ afterAll(async () => {
 const submit = (path: string, input: Record<string, unknown> = {}) =>
   t.request("POST", "/v1/jobs", { body: { type: "conformance.echo", input, webhook: { url: receiver.url(path) } } });
 
-describe("webhooks (CONTRACT §3)", () => {
+describe("webhooks (spec §3)", () => {
   it("POSTs a signed job.succeeded event that Standard Webhooks verifies, with either rotating secret", async () => {
     const { body: job } = await submit("/ok", { value: 42 });
     const [delivery] = await eventually(async () => receiver.received("/ok"), (l) => l.length === 1);

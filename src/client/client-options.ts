@@ -1,5 +1,5 @@
 /**
- * Retry policy of every request (CONTRACT §6). Retried: network errors and per-attempt
+ * Retry policy of every request (spec §6). Retried: network errors and per-attempt
  * timeouts, `408`, `409 idempotency_key_in_use`, `429`, `502`, `503`, `504`; GET always, POST
  * only with an `Idempotency-Key`; never any other `4xx`.
  *

@@ -421,7 +421,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description Stable machine-readable problem codes (CONTRACT §7). A failed job's `error.code` may also
+         * @description Stable machine-readable problem codes (spec §7). A failed job's `error.code` may also
          *     be a job-specific code (e.g. `conformance.echo`'s `fail.code`), so clients treat unknown
          *     codes as opaque strings.
          * @enum {string}

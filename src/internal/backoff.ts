@@ -20,7 +20,7 @@ export function backoffDelay(n: number, options: BackoffOptions): number {
 
 /**
  * Full jitter: a uniform delay in [0, ms). It spreads retries from many clients so that they do
- * not hit a recovering server in waves (CONTRACT §6; AWS Architecture Blog, "Exponential
+ * not hit a recovering server in waves (spec §6; AWS Architecture Blog, "Exponential
  * Backoff And Jitter").
  *
  * @example

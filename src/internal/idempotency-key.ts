@@ -10,7 +10,7 @@ export function createIdempotencyKey(): string {
 }
 
 /**
- * The header value for a key: the IETF draft's quoted structured-field string (CONTRACT §2).
+ * The header value for a key: the IETF draft's quoted structured-field string (spec §2).
  * Throws a `TypeError` for a key outside 1-255 printable ASCII characters, before any request.
  *
  * @example

@@ -48,7 +48,7 @@ type OpResult<D> = { data?: D; error?: unknown; response: Response };
  * import { request } from "../internal/request.ts";
  * const { data: upload } = await request(client, (api, init) =>
  *   api.POST("/v1/uploads", { ...init, body: { filename, content_type, size } }),
- *   { signal },             // a POST without Idempotency-Key is not retried (CONTRACT §6)
+ *   { signal },             // a POST without Idempotency-Key is not retried (spec §6)
  * );
  * await request(client, (api, init) =>
  *   api.POST("/v1/uploads/{id}/complete", { ...init, params: { path: { id } }, body: { parts } }),

@@ -1,7 +1,7 @@
 /**
  * How long the server asked us to wait, in milliseconds, or `undefined` when it did not say.
  * Reads `retry-after-ms` first (OpenAI-style, sub-second), then `Retry-After` as seconds or an
- * HTTP date (RFC 9110 §10.2.3; CONTRACT §1 says servers send seconds, proxies may send dates).
+ * HTTP date (RFC 9110 §10.2.3; spec §1 says servers send seconds, proxies may send dates).
  *
  * @example
  * parseRetryAfter(new Headers({ "retry-after": "2" })) // 2000

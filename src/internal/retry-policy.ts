@@ -2,7 +2,7 @@ import type { RetryOptions } from "../client/client-options.ts";
 import { backoffDelay, fullJitter } from "./backoff.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
-/** Statuses that may be retried (CONTRACT §6); 409 only with code `idempotency_key_in_use`. */
+/** Statuses that may be retried (spec §6); 409 only with code `idempotency_key_in_use`. */
 export const retryableStatuses: ReadonlySet<number> = new Set([408, 409, 429, 502, 503, 504]);
 
 /**

@@ -17,7 +17,7 @@ export interface AttemptPolicy {
 
 /**
  * A `fetch` for openapi-fetch that sends each attempt with its own timeout and retries by the
- * contract's rules (CONTRACT §6). It resolves with the last answer (2xx or not: openapi-fetch
+ * contract's rules (spec §6). It resolves with the last answer (2xx or not: openapi-fetch
  * and `toApiError` read it), rejects with `NetworkError` when no answer came, and with the
  * signal's reason when the caller aborted. Each attempt sends a clone of the original request,
  * so every retry carries the same bytes and headers (the same `Idempotency-Key`).

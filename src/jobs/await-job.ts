@@ -60,7 +60,7 @@ const terminal = new Set(["succeeded", "failed", "canceled"]);
  * `JobCanceledError` (with the job) otherwise, `TimeoutError` past `deadlineMs`. Uses
  * `Prefer: wait` long polls where the server honours them (it says so in
  * `Preference-Applied`), else polls with `If-None-Match`, backing off from the server's
- * `Retry-After` (CONTRACT §6). Holds no state outside the call: after a restart, call it again
+ * `Retry-After` (spec §6). Holds no state outside the call: after a restart, call it again
  * with the id.
  *
  * @example

@@ -13,7 +13,7 @@ export interface CancelJobOptions {
  * Cancels a job (`POST /v1/jobs/{id}/cancel`) and returns it: `canceled` at once when it was
  * queued, `cancel_requested: true` while its worker stops. A finished job throws `ApiError`
  * `job_already_terminal`. Like every POST without an `Idempotency-Key`, it is not retried
- * (CONTRACT §6); it is safe to call again.
+ * (spec §6); it is safe to call again.
  *
  * @example
  * const job = await cancelJob(client, id)

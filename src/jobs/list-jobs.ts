@@ -48,7 +48,7 @@ export async function* listJobPages<T extends JobTypeMap>(
 }
 
 /**
- * Iterates over every job across all pages (CONTRACT §2: a page never repeats or skips a job
+ * Iterates over every job across all pages (spec §2: a page never repeats or skips a job
  * that existed when the first page was read).
  *
  * @example

@@ -8,7 +8,7 @@ import type { JobRequest, JobTypeName, TypedJob } from "./typed-job.ts";
 /** Options of `submit`. */
 export interface SubmitOptions {
   /**
-   * The idempotency key of this logical submit, reused on every retry (CONTRACT §2). Pass your
+   * The idempotency key of this logical submit, reused on every retry (spec §2). Pass your
    * own (e.g. a hash of the file and parameters) to make a submit idempotent across processes.
    * @default crypto.randomUUID()
    */

@@ -26,7 +26,7 @@ export type SucceededJob<T extends JobTypeMap, K extends JobTypeName<T> = JobTyp
   : never;
 
 /**
- * The body of a submit, typed by job type (CONTRACT §2).
+ * The body of a submit, typed by job type (spec §2).
  *
  * @example
  * const req: JobRequest<BuiltInJobTypes, "conformance.echo"> = { type: "conformance.echo", input: { value: 1 } }
@@ -34,7 +34,7 @@ export type SucceededJob<T extends JobTypeMap, K extends JobTypeName<T> = JobTyp
 export interface JobRequest<T extends JobTypeMap, K extends JobTypeName<T>> {
   type: K;
   input: T[K]["input"];
-  /** Where the terminal event is POSTed (CONTRACT §3). */
+  /** Where the terminal event is POSTed (spec §3). */
   webhook?: WebhookTarget;
   /** Your string labels, returned as given. */
   metadata?: Metadata;

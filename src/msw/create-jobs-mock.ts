@@ -144,7 +144,7 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
     minPartSize: options.minPartSize ?? 5 * MiB,
     urlTtlSeconds: options.urlTtlSeconds ?? 3600,
   });
-  /** Idempotency records per tenant and key (CONTRACT §2). */
+  /** Idempotency records per tenant and key (spec §2). */
   const keys = new Map<string, { fingerprint: string; jobId?: string }>();
 
   const context = (tenant: string): MockJobContext => ({

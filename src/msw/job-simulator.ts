@@ -31,7 +31,7 @@ const terminal = new Set<JobStatus>(["succeeded", "failed", "canceled"]);
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /**
- * True for `succeeded`, `failed` and `canceled`: states that never change again (CONTRACT §2).
+ * True for `succeeded`, `failed` and `canceled`: states that never change again (spec §2).
  *
  * @example
  * isTerminal("running") // false
@@ -41,7 +41,7 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /**
- * The simulated job store and worker: the state machine of CONTRACT §2 played out in virtual time.
+ * The simulated job store and worker: the state machine of spec §2 played out in virtual time.
  *
  * @example
  * const jobs = createJobSimulator(scheduler, timing, (event) => events.push(event));
@@ -84,7 +84,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       job.result = fields.result ?? null;
       job.error = fields.error ?? null;
     });
-    // The terminal event a webhook would carry (CONTRACT §3): timestamp is completed_at.
+    // The terminal event a webhook would carry (spec §3): timestamp is completed_at.
     if (rec.job.webhook) {
       onEvent({ type: `job.${status}`, timestamp: rec.job.completed_at!, data: structuredClone(rec.job) as Job } as JobEvent);
     }
@@ -106,7 +106,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
         error: problem(500, "attempts_exhausted", `${reason} on all ${rec.job.max_attempts} attempts.`),
       });
     }
-    // running → queued when an attempt is lost or fails retryably; progress resets (CONTRACT §2).
+    // running → queued when an attempt is lost or fails retryably; progress resets (spec §2).
     change(rec, at, (job) => {
       job.status = "queued";
       job.progress = null;
@@ -155,7 +155,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
 
   const find = (tenant: string, id: string) => {
     const rec = records.get(id);
-    // Another tenant's job is answered exactly as a missing one (CONTRACT §1).
+    // Another tenant's job is answered exactly as a missing one (spec §1).
     if (!rec || rec.tenant !== tenant) throw new ProblemError(404, "not_found", `No job ${id}.`);
     return rec;
   };
@@ -194,7 +194,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       return rec;
     },
 
-    /** Cancel per CONTRACT §2: queued → canceled (200), running → cancel_requested (202). */
+    /** Cancel per spec §2: queued → canceled (200), running → cancel_requested (202). */
     cancel(rec: JobRecord): 200 | 202 {
       const now = scheduler.now();
       const status = rec.job.status;
@@ -240,7 +240,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
     },
 
     /**
-     * Resolves once `done()` holds or virtual time reaches `deadline` (CONTRACT §2 long poll).
+     * Resolves once `done()` holds or virtual time reaches `deadline` (spec §2 long poll).
      * In auto mode time jumps to the next event instead of waiting for it.
      */
     async hold(done: () => boolean, deadline: number, signal?: AbortSignal | null): Promise<void> {

@@ -3,7 +3,7 @@ import { sha256Hex } from "./sha256-hex.ts";
 
 /**
  * How one job of a mock job type plays out, attempt by attempt, in virtual time. It follows
- * `conformance.echo`'s rules (CONTRACT §2): attempt k is abandoned (the lease expires) while
+ * `conformance.echo`'s rules (spec §2): attempt k is abandoned (the lease expires) while
  * k ≤ `abandonAttempts`, fails retryably while k ≤ `failAttempts`, then fails for good with
  * `error` if given, else succeeds with `result`.
  *
@@ -98,7 +98,7 @@ function checkObject(
 
 const uploadInput = (extra: Record<string, Check>) => (input: unknown, ctx: MockJobContext) => {
   const errors = checkObject(input, { upload_id: nonEmptyString, ...extra }, ["upload_id"]);
-  // A job refers to a completed upload of the same tenant; anything else is invalid_input (CONTRACT §4).
+  // A job refers to a completed upload of the same tenant; anything else is invalid_input (spec §4).
   if (errors.length === 0 && !ctx.upload((input as { upload_id: unknown }).upload_id)) {
     errors.push({ path: "/input/upload_id", message: "must name a completed upload" });
   }
@@ -109,7 +109,7 @@ const uploadIdSchema = { type: "object", required: ["upload_id"], properties: { 
 const byteProgress = (size: number) => (i: number, n: number) => `${Math.floor((size * i) / n)} of ${size} bytes`;
 
 /**
- * The reference server's three job types, simulated (CONTRACT §2).
+ * The reference server's three job types, simulated (spec §2).
  *
  * @example
  * createJobsMock({ jobTypes: { ...builtInMockJobTypes, "report.render": render } })

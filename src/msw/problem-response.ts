@@ -27,7 +27,7 @@ const titles: Partial<Record<ProblemCode, string>> = {
 };
 
 /**
- * Builds an RFC 9457 problem with the contract's stable `code` (CONTRACT §1, §7).
+ * Builds an RFC 9457 problem with the contract's stable `code` (spec §1, §7).
  *
  * @example
  * problem(404, "not_found", "No job job_1.")
@@ -70,7 +70,7 @@ export class ProblemError extends Error {
 }
 
 /**
- * Shorthand for `400 invalid_request` with one field error (CONTRACT §1).
+ * Shorthand for `400 invalid_request` with one field error (spec §1).
  *
  * @example
  * throw invalidRequest("/limit", "must be between 1 and 100")

@@ -1,7 +1,7 @@
 import { invalidRequest, ProblemError } from "./problem-response.ts";
 
 /**
- * Reads a JSON body the way the contract demands (CONTRACT §1): `415` for another media type,
+ * Reads a JSON body the way the contract demands (spec §1): `415` for another media type,
  * `413` over the limit, `400 malformed_json` for bad JSON.
  *
  * @example
@@ -23,7 +23,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
 
 /**
  * The `Idempotency-Key`, quoted (structured-field string) or bare: both forms are one key
- * (CONTRACT §2). Outside 1-255 printable ASCII characters it is `400 invalid_request`.
+ * (spec §2). Outside 1-255 printable ASCII characters it is `400 invalid_request`.
  *
  * @example
  * idempotencyKey(new Headers({ "idempotency-key": '"k1"' })) // "k1"
@@ -37,7 +37,7 @@ export function idempotencyKey(headers: Headers): string | undefined {
 }
 
 /**
- * The `wait=N` preference in seconds, capped (RFC 7240; CONTRACT §2), or undefined.
+ * The `wait=N` preference in seconds, capped (RFC 7240; spec §2), or undefined.
  *
  * @example
  * preferWait(new Headers({ prefer: "respond-async, wait=30" }), 20) // 20
@@ -49,7 +49,7 @@ export function preferWait(headers: Headers, cap: number): number | undefined {
 
 /**
  * Canonical JSON (sorted keys, no whitespace): the idempotency fingerprint ignores key order
- * and insignificant whitespace (CONTRACT §2).
+ * and insignificant whitespace (spec §2).
  *
  * @example
  * canonicalJson({ b: 1, a: [2] }) // '{"a":[2],"b":1}'

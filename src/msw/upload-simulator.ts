@@ -3,7 +3,7 @@ import { invalidRequest, ProblemError } from "./problem-response.ts";
 import { sha256Hex } from "./sha256-hex.ts";
 import type { VirtualScheduler } from "./virtual-scheduler.ts";
 
-/** Upload knobs (CONTRACT §4). */
+/** Upload knobs (spec §4). */
 export interface UploadSettings {
   /** The origin that signed part and download URLs point at (the mock answers them too). */
   baseUrl: string;
@@ -27,7 +27,7 @@ const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (
 
 /**
  * Checks a body against an object schema given as field checks; the first problem is a
- * `400 invalid_request` (CONTRACT §1).
+ * `400 invalid_request` (spec §1).
  *
  * @example
  * checkBody(body, { numbers: (v) => (Array.isArray(v) ? undefined : "must be an array") }, ["numbers"])
@@ -91,7 +91,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
   };
 
   const current = (rec: UploadRecord) => {
-    // Pending uploads expire (CONTRACT §4); checked lazily on every access.
+    // Pending uploads expire (spec §4); checked lazily on every access.
     if (rec.upload.status === "pending" && scheduler.now() > Date.parse(rec.upload.expires_at)) rec.upload.status = "expired";
     return rec;
   };
@@ -187,7 +187,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
       if (body.length !== part.size) {
         throw new ProblemError(400, "size_mismatch", `Part ${number} must be ${part.size} bytes; ${body.length} were sent.`);
       }
-      // Re-sending a part replaces it (CONTRACT §4).
+      // Re-sending a part replaces it (spec §4).
       const etag = `"${(await sha256Hex(body)).slice(0, 32)}"`;
       rec.bytes[number - 1] = body;
       part.etag = etag;
@@ -212,7 +212,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
       ) as unknown as CompleteUploadRequest;
       const { upload } = rec;
       if (upload.status === "completed") {
-        // Completing again with the same parts is 200; with other parts 409 (CONTRACT §4).
+        // Completing again with the same parts is 200; with other parts 409 (spec §4).
         const same =
           req.parts.length === upload.part_count &&
           req.parts.every((p) => p.number <= upload.part_count && unquote(p.etag) === unquote(upload.parts[p.number - 1]!.etag ?? ""));

@@ -1,4 +1,4 @@
-// async-jobs/uploads: presigned, chunked, parallel, resumable uploads (CONTRACT §4).
+// async-jobs/uploads: presigned, chunked, parallel, resumable uploads (spec §4).
 // Entry files only re-export (STYLE §2).
 export { uploadFile, defaultUploadFileOptions, type UploadFileOptions } from "./upload-file.ts";
 export type { UploadProgress } from "./progress.ts";

@@ -3,7 +3,7 @@ import type { Part } from "../types.ts";
 import type { SignedPart } from "./put-part.ts";
 import type { UploadApi } from "./upload-api.ts";
 
-/** part-urls signs at most this many parts per call (CONTRACT §4). @example numbers.slice(0, maxPartUrlsPerCall) */
+/** part-urls signs at most this many parts per call (spec §4). @example numbers.slice(0, maxPartUrlsPerCall) */
 export const maxPartUrlsPerCall = 100;
 
 /** A URL this close to its expiry is renewed before sending, not after a refused body… */

@@ -2,7 +2,7 @@ import type { Part } from "../types.ts";
 
 const MiB = 1024 * 1024;
 
-/** The S3 multipart rules the contract adopts (CONTRACT §4). @example s3PartLimits.maxParts // 10000 */
+/** The S3 multipart rules the contract adopts (spec §4). @example s3PartLimits.maxParts // 10000 */
 export const s3PartLimits = {
   /** Every part but the last is at least this big. */
   minPartSize: 5 * MiB,

@@ -108,7 +108,7 @@ export async function putPart(init: {
 }
 
 /**
- * Whether a part PUT answered with this status is worth sending again (CONTRACT §6 and the
+ * Whether a part PUT answered with this status is worth sending again (spec §6 and the
  * issue: network errors and `5xx`, plus `408` and `429`).
  *
  * @example

@@ -23,7 +23,7 @@ export interface UploadApi {
  */
 export function createUploadApi(client: HasTransport): UploadApi {
   return {
-    // Retrying a create at worst leaves an unused pending upload, which expires (CONTRACT §4).
+    // Retrying a create at worst leaves an unused pending upload, which expires (spec §4).
     create: async (body, signal) =>
       (await request(client, (api, init) => api.POST("/v1/uploads", { ...init, body }), { signal, idempotent: true })).data,
     get: async (id, signal) =>
@@ -36,7 +36,7 @@ export function createUploadApi(client: HasTransport): UploadApi {
           { signal, idempotent: true },
         )
       ).data.parts,
-    // Completing again with the same parts is 200 (CONTRACT §4): safe to retry.
+    // Completing again with the same parts is 200 (spec §4): safe to retry.
     complete: async (id, body, signal) =>
       (
         await request(

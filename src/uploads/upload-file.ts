@@ -61,7 +61,7 @@ export const defaultUploadFileOptions = {
 } as const satisfies UploadFileOptions;
 
 /**
- * Uploads a file with the contract's one flow for every size (CONTRACT §4): create the upload,
+ * Uploads a file with the contract's one flow for every size (spec §4): create the upload,
  * PUT its parts to their signed URLs (at most `concurrency` at once, each retried and its URL
  * renewed as needed), then complete with the parts' ETags. Returns the completed Upload, whose
  * `id` goes into a job's input. On error or abort the upload stays pending and resumable.

@@ -6,7 +6,7 @@ import { bodyBytes, type PartTransport } from "./part-transport.ts";
  * Sends parts with `XMLHttpRequest`, the one browser API that reports upload progress
  * (`xhr.upload.onprogress`), so the bar moves within a part. A `Blob` slice is streamed from
  * disk by the browser, never read into JavaScript memory. The `ETag` of the answer is readable
- * only when the server exposes it through CORS (CONTRACT §4).
+ * only when the server exposes it through CORS (spec §4).
  *
  * @example
  * const transport = createXhrPartTransport()

@@ -1,6 +1,6 @@
 /**
  * Remembers which `webhook-id`s were handled, so a retried or replayed event is acknowledged
- * without being acted on twice (CONTRACT §3: receivers dedupe on `webhook-id`). Back it with
+ * without being acted on twice (spec §3: receivers dedupe on `webhook-id`). Back it with
  * your database for several instances; `createWebhookDedupe` is the in-memory version.
  *
  * @example

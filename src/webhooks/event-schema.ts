@@ -1,7 +1,7 @@
 import { WebhookVerificationError } from "../errors.ts";
 import type { JobCommon, JobEvent } from "../types.ts";
 
-// A hand-written validator of what CONTRACT §2/§3 promise, not zod: zod/mini's floor alone
+// A hand-written validator of what spec §2/§3 promise, not zod: zod/mini's floor alone
 // (4.4 KB min+gzip) is over the entry's 4 KB budget, and it halved verifyWebhook's throughput
 // (docs/decisions/0004). The types come from src/types.ts (generated from openapi.yaml); the
 // `satisfies` below and test/webhooks/event-schema.test.ts keep the two in step. Unknown fields
@@ -39,7 +39,7 @@ const oneOf = (...values: string[]): Check =>
 
 const string = must((value) => typeof value === "string", "a string");
 
-// RFC 3339 date-time (CONTRACT §1), for the event's timestamp. The job's own times are checked
+// RFC 3339 date-time (spec §1), for the event's timestamp. The job's own times are checked
 // as strings only: five more regex runs would add about half again to the validation time.
 const time = must(
   (value) =>
@@ -93,7 +93,7 @@ const event = object({
 });
 
 /**
- * Checks that a parsed webhook body is a job event (CONTRACT §3) and returns it, typed and
+ * Checks that a parsed webhook body is a job event (spec §3) and returns it, typed and
  * untouched (fields a newer server adds are kept). `data.status` must be the one the event's
  * `type` announces. Throws `WebhookVerificationError("invalid_payload")` naming the first bad
  * field, e.g. "data.progress.percent must be a number from 0 to 100". `verifyWebhook` calls it
@@ -105,7 +105,7 @@ const event = object({
 export function parseJobEvent(value: unknown): JobEvent {
   let failure = event(value);
   if (!failure) {
-    // Discriminated on `type`: a job.failed event carries a failed job (CONTRACT §3).
+    // Discriminated on `type`: a job.failed event carries a failed job (spec §3).
     const { type, data } = value as { type: string; data: { status: unknown } };
     if (data.status !== type.slice(4)) failure = `.data.status must be "${type.slice(4)}" in a ${type} event`;
   }

@@ -1,7 +1,7 @@
 import { WebhookVerificationError } from "../errors.ts";
 import { decodeBase64 } from "./base64.ts";
 
-/** A Standard Webhooks secret: `whsec_<base64>`, or the bare base64 (CONTRACT §3). */
+/** A Standard Webhooks secret: `whsec_<base64>`, or the bare base64 (spec §3). */
 export type WebhookSecret = string;
 
 /**

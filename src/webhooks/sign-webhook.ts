@@ -28,7 +28,7 @@ export type WebhookSignatureHeaders = {
   "webhook-signature": string;
 };
 
-/** Signing needs a key of at least 24 bytes (CONTRACT §3: 24 to 64 random bytes). */
+/** Signing needs a key of at least 24 bytes (spec §3: 24 to 64 random bytes). */
 const MIN_SIGNING_KEY_BYTES = 24;
 
 /**

@@ -41,7 +41,7 @@ export interface VerifyWebhookOptions {
 }
 
 /**
- * The defaults of `VerifyWebhookOptions` (CONTRACT §3: a 5-minute window).
+ * The defaults of `VerifyWebhookOptions` (spec §3: a 5-minute window).
  *
  * @example
  * const tolerance = defaultVerifyWebhookOptions.toleranceSeconds // 300

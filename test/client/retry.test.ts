@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createClient, isApiError, isNetworkError } from "async-jobs";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
 
-// Retry policy of the transport (CONTRACT §6), observed through the public client with msw and
+// Retry policy of the transport (spec §6), observed through the public client with msw and
 // fake timers: which answers are retried, after how long, with what bytes.
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));

@@ -30,7 +30,7 @@ export function makeJob(overrides: Partial<Record<keyof Job, unknown>> = {}): Jo
 }
 
 /**
- * An RFC 9457 problem response body with its stable code (CONTRACT §1).
+ * An RFC 9457 problem response body with its stable code (spec §1).
  *
  * @example
  * HttpResponse.json(problem(503, "overloaded"), { status: 503, headers: { "retry-after": "1" } })

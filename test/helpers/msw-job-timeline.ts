@@ -20,7 +20,7 @@ export interface SeenRequest {
 /**
  * An msw handler for `GET /v1/jobs/job_1` that plays a scripted job over (fake) time, with
  * ETags, `304`, `Retry-After`, and optionally `Prefer: wait` long polls announced in
- * `Preference-Applied` (CONTRACT §2). For SDK unit tests only.
+ * `Preference-Applied` (spec §2). For SDK unit tests only.
  *
  * @example
  * const { handler, seen } = jobTimeline([{ at: 0, patch: {} }, { at: 5000, patch: { status: "succeeded" } }], { longPoll: true })

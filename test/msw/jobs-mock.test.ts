@@ -5,7 +5,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 // The mock's own behaviour, checked over raw HTTP (so SDK retries hide nothing) against the
-// clauses of CONTRACT.md it simulates.
+// clauses of the spec (docs/spec.md) it simulates.
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => server.resetHandlers());

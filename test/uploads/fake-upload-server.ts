@@ -7,7 +7,7 @@ import { problem } from "../helpers/job-fixture.ts";
 export type PartFault = (ctx: { number: number; attempt: number; request: Request }) => Response | undefined | Promise<Response | undefined>;
 
 /**
- * An in-memory upload server for msw unit tests (CONTRACT §4), with knobs the reference server
+ * An in-memory upload server for msw unit tests (spec §4), with knobs the reference server
  * does not have: fault hooks per part PUT, a log of every request, and a URL lifetime.
  *
  * @example

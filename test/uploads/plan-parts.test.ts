@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { partRanges, planParts, s3PartLimits } from "async-jobs/uploads";
 
-// Part planning under the S3 rules (CONTRACT §4): 5 MiB minimum but the last, 10,000 parts at
+// Part planning under the S3 rules (spec §4): 5 MiB minimum but the last, 10,000 parts at
 // most, the last part smaller, 0 bytes is one empty part.
 const MiB = 2 ** 20;
 const ranges = (size: number, plan: { partSize: number; partCount: number }) =>

@@ -11,7 +11,7 @@ import { uploadFile as uploadFromNode } from "async-jobs/uploads/node";
 import { startReferenceServer, type ReferenceServer } from "../helpers/reference-server.ts";
 import { startUploadFaultProxy, type PartFault } from "../helpers/upload-fault-proxy.ts";
 
-// uploadFile against the real reference server on loopback (CONTRACT §4): every size, both
+// uploadFile against the real reference server on loopback (spec §4): every size, both
 // entries and transports, a proxy that breaks part PUTs, and a process killed mid-upload.
 // Each upload is checked by a `file.checksum` job run by the server's worker.
 const root = fileURLToPath(new URL("../../", import.meta.url));

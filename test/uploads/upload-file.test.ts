@@ -7,7 +7,7 @@ import { createFetchPartTransport, uploadFile, type PartTransport, type UploadPr
 import { problem } from "../helpers/job-fixture.ts";
 import { createFakeUploadServer } from "./fake-upload-server.ts";
 
-// uploadFile against an in-memory msw server (CONTRACT §4): one flow for every size, per-part
+// uploadFile against an in-memory msw server (spec §4): one flow for every size, per-part
 // retry and URL renewal, abort and resume, progress, and every error it can throw.
 const base = "http://uploads.test";
 const server = setupServer();

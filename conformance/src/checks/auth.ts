@@ -9,7 +9,7 @@ function expectUnauthorized(res: Parameters<typeof expectProblem>[0], what: stri
 }
 
 /**
- * CONTRACT §1 Auth and tenant isolation.
+ * spec §1 Auth and tenant isolation.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: authChecks });

@@ -8,7 +8,7 @@ function cancel(ctx: Parameters<Check["run"]>[0], id: string): Promise<HttpRespo
 }
 
 /**
- * CONTRACT §2 Cancel.
+ * spec §2 Cancel.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: cancelChecks });

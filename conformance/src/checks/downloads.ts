@@ -39,7 +39,7 @@ async function download(ctx: CheckContext, run: Awaited<ReturnType<typeof gzipRu
 }
 
 /**
- * CONTRACT §2 file.gzip and its presigned download.
+ * spec §2 file.gzip and its presigned download.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: downloadChecks });

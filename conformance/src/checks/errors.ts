@@ -5,7 +5,7 @@ import type { HttpResponse } from "../http-recorder.ts";
 const UNKNOWN_TYPE = "conformance.no-such-type";
 
 /**
- * CONTRACT §1 conventions (problems, request ids, methods, media types) and §5 health.
+ * spec §1 conventions (problems, request ids, methods, media types) and §5 health.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: errorChecks });

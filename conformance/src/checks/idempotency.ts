@@ -10,7 +10,7 @@ function replayed(res: HttpResponse): boolean {
 }
 
 /**
- * CONTRACT §2 Submit, idempotency.
+ * spec §2 Submit, idempotency.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: idempotencyChecks });

@@ -14,7 +14,7 @@ import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
 /**
- * The whole catalog, in report order (CONTRACT §1 → §5).
+ * The whole catalog, in report order (spec §1 → §5).
  *
  * @example
  * catalog.filter((c) => c.level === "MUST").length

@@ -2,7 +2,7 @@ import { expectStatus } from "../assertions.ts";
 import { type Check, expect } from "../check.ts";
 
 /**
- * CONTRACT §2 Job types.
+ * spec §2 Job types.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: jobTypeChecks });

@@ -3,7 +3,7 @@ import { type Check, expect } from "../check.ts";
 import { getJob, submitEcho, submitJob } from "../job-helpers.ts";
 
 /**
- * CONTRACT §2 Submit.
+ * spec §2 Submit.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: submitChecks });

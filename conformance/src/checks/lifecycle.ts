@@ -3,7 +3,7 @@ import { expectJob, expectStatus, isTerminal, jsonEqual } from "../assertions.ts
 import { type Check, type CheckContext, expect } from "../check.ts";
 import { getJob, type Observation, observeJob, submitEcho, waitTerminal } from "../job-helpers.ts";
 
-/** Statuses a job may be seen in after `from`, given the state machine (CONTRACT §2). */
+/** Statuses a job may be seen in after `from`, given the state machine (spec §2). */
 const NEXT: Record<string, readonly string[]> = {
   queued: ["queued", "running", "succeeded", "failed", "canceled"],
   running: ["running", "queued", "succeeded", "failed", "canceled"],
@@ -29,7 +29,7 @@ function observedRun(ctx: CheckContext): Promise<{ job: Job; seen: Observation[]
 }
 
 /**
- * CONTRACT §2 The Job resource, state machine and execution.
+ * spec §2 The Job resource, state machine and execution.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: lifecycleChecks });

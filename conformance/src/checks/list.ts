@@ -38,7 +38,7 @@ function pagedRun(ctx: CheckContext) {
 }
 
 /**
- * CONTRACT §2 List.
+ * spec §2 List.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: listChecks });

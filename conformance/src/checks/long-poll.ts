@@ -18,7 +18,7 @@ async function longPoll(ctx: CheckContext, id: string, headers: Record<string, s
 }
 
 /**
- * CONTRACT §2 Status, long poll (a MAY: checks hold only for servers that honour it).
+ * spec §2 Status, long poll (a MAY: checks hold only for servers that honour it).
  *
  * @example
  * await runConformance({ baseUrl, token, checks: longPollChecks });

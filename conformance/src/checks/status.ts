@@ -9,7 +9,7 @@ function expectStrongEtag(etag: string | null, evidence: Parameters<typeof expec
 }
 
 /**
- * CONTRACT §2 Status.
+ * spec §2 Status.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: statusChecks });

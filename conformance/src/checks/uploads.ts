@@ -28,7 +28,7 @@ function urlExpired(res: HttpResponse, ctx: CheckContext): boolean {
 }
 
 /**
- * CONTRACT §4 Uploads.
+ * spec §4 Uploads.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: uploadChecks });

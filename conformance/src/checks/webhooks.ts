@@ -62,7 +62,7 @@ function eventOf(d: ReceivedDelivery): { type?: unknown; timestamp?: unknown; da
 }
 
 /**
- * CONTRACT §3 Webhooks.
+ * spec §3 Webhooks.
  *
  * @example
  * await runConformance({ baseUrl, token, checks: webhookChecks });

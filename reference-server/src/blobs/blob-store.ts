@@ -52,7 +52,7 @@ export interface BlobStore {
 }
 
 /**
- * A part body that is not exactly the part's size (CONTRACT §4: `400 size_mismatch`).
+ * A part body that is not exactly the part's size (spec §4: `400 size_mismatch`).
  *
  * @example
  * if (error instanceof SizeMismatchError) reply(400, "size_mismatch", error.message)

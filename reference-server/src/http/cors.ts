@@ -5,7 +5,7 @@ const EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Preference-Ap
 
 /**
  * CORS on every answer: any origin may call (bearer tokens, no cookies), and browsers may read
- * the headers the protocol relies on (part `ETag`s, `Location`, `Retry-After`; CONTRACT §4).
+ * the headers the protocol relies on (part `ETag`s, `Location`, `Retry-After`; spec §4).
  *
  * @example
  * app.addHook("onSend", async (_request, reply) => applyCors(reply));

@@ -35,7 +35,7 @@ export interface AppDeps {
   handlers: Partial<Record<string, RouteHandlerMethod>>;
   /** Bearer token → tenant. */
   tokens: ReadonlyMap<string, string>;
-  /** Largest JSON body in bytes (CONTRACT §1, reference default 1 MiB). @default 1048576 */
+  /** Largest JSON body in bytes (spec §1, reference default 1 MiB). @default 1048576 */
   bodyLimit?: number;
   /** fastify's logger option. @default false */
   logger?: boolean;

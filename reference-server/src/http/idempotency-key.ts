@@ -1,6 +1,6 @@
 /**
  * The key of an `Idempotency-Key` header: the draft's quoted structured-field string and the
- * bare form are the same key (CONTRACT §2). The header's shape is checked by the spec already.
+ * bare form are the same key (spec §2). The header's shape is checked by the spec already.
  *
  * @example
  * idempotencyKey('"abc"') === idempotencyKey("abc"); // true

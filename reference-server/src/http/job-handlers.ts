@@ -15,7 +15,7 @@ export interface JobHandlerDeps {
   registry: JobTypeRegistry;
   /** Accept webhook URLs on private, loopback and link-local addresses (tests, dev). @default false */
   allowPrivateWebhooks?: boolean;
-  /** Largest `Prefer: wait` honoured, seconds (CONTRACT §2). @default 20 */
+  /** Largest `Prefer: wait` honoured, seconds (spec §2). @default 20 */
   maxWaitS?: number;
   /** How long idempotency keys are kept (at least 24 h). @default 86400000 */
   idempotencyTtlMs?: number;
@@ -31,7 +31,7 @@ const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "faile
 
 /**
  * The handlers of the job operations, keyed by operationId (openapi.yaml): submit, status (with
- * ETag, 304 and long poll), cancel, list, job types and deliveries (CONTRACT §2, §3).
+ * ETag, 304 and long poll), cancel, list, job types and deliveries (spec §2, §3).
  *
  * @example
  * const app = await createApp({ handlers: createJobHandlers({ store, registry }), tokens });
@@ -128,7 +128,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
         if (job) return { kind: "replayed" as const, job };
       }
     }
-    // Validation first: a refused request stores no key (CONTRACT §2).
+    // Validation first: a refused request stores no key (spec §2).
     await checkSubmission(tenant, body);
     return store.createJob({
       tenant,
@@ -155,7 +155,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
           });
         }
         // Claimed before the first await: a request with the same key that arrives while this
-        // one looks its key up or commits must see it in flight (CONTRACT §2: 409).
+        // one looks its key up or commits must see it in flight (spec §2: 409).
         inFlight.add(slot);
       }
       let outcome;

@@ -1,7 +1,7 @@
 import type { Problem, ProblemCode, ProblemFieldError } from "async-jobs/types";
 
 /**
- * Every stable problem code (CONTRACT §7) with its HTTP status and title. Typed over the
+ * Every stable problem code (spec §7) with its HTTP status and title. Typed over the
  * contract's `ProblemCode`, so a code added to openapi.yaml does not compile until it is here.
  *
  * @example

@@ -9,7 +9,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /**
- * `conformance.echo`, with CONTRACT §2's exact semantics: progress update i of n at
+ * `conformance.echo`, with spec §2's exact semantics: progress update i of n at
  * i·duration/n with `floor(100·i/n)`; attempt k ≤ `abandon_attempts` is abandoned like a killed
  * worker would; else k ≤ `fail_attempts` fails retryably; else `fail` fails for good; else `{ value }`.
  *

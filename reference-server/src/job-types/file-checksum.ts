@@ -49,7 +49,7 @@ export function createByteProgress(total: number, report: ReportBytes | undefine
 
 /**
  * Semantic input check shared by the file job types: `upload_id` must be a completed upload of
- * the same tenant (CONTRACT §4), else `422 invalid_input` at `/input/upload_id`.
+ * the same tenant (spec §4), else `422 invalid_input` at `/input/upload_id`.
  *
  * @example
  * await checkUploadInput(uploads, "acme", "upl_…") // [] when usable
@@ -69,7 +69,7 @@ export const uploadGone = (uploadId: string) =>
   new JobFailure({ code: "invalid_input", status: 422, title: "Invalid input", detail: `Upload ${uploadId} is not available.` });
 
 /**
- * `file.checksum` (CONTRACT §2): SHA-256 and size of a completed upload, streamed, with progress by bytes.
+ * `file.checksum` (spec §2): SHA-256 and size of a completed upload, streamed, with progress by bytes.
  *
  * @example
  * createJobTypeRegistry([conformanceEcho, createFileChecksumJobType(uploads)]);

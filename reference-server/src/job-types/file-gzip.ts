@@ -36,7 +36,7 @@ export function gzipWithProgress(
 }
 
 /**
- * `file.gzip` (CONTRACT §2): compresses a completed upload and answers a presigned,
+ * `file.gzip` (spec §2): compresses a completed upload and answers a presigned,
  * Range-capable download URL of the output.
  *
  * @example

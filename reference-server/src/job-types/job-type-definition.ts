@@ -8,14 +8,14 @@ export interface JobRunContext<Input = unknown> {
   readonly tenant: string;
   /** The input as submitted, already valid against the type's `inputSchema`. */
   readonly input: Input;
-  /** Attempt number, counting from 1 (CONTRACT §2 `attempt`). */
+  /** Attempt number, counting from 1 (spec §2 `attempt`). */
   readonly attempt: number;
   readonly maxAttempts: number;
   /** Aborted when the job is canceled, its lease is lost or the worker drains. `signal.reason` says which. */
   readonly signal: AbortSignal;
   /**
    * Reports progress; `percent` is clamped to 0..100 and never goes down within an attempt
-   * (CONTRACT §2), so a lower value is ignored.
+   * (spec §2), so a lower value is ignored.
    */
   reportProgress(percent: number, message?: string | null): Promise<void>;
   /**
@@ -31,7 +31,7 @@ export interface JobValidateContext {
 }
 
 /**
- * A job type the server runs (CONTRACT §2 "Job types"). `inputSchema` is checked by the server
+ * A job type the server runs (spec §2 "Job types"). `inputSchema` is checked by the server
  * before `validate`; `run` resolves with the result, or throws a {@link JobFailure}.
  *
  * @example

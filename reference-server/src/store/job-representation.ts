@@ -7,7 +7,7 @@ export const JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The contract's Job representation of a stored job (CONTRACT §2).
+ * The contract's Job representation of a stored job (spec §2).
  *
  * @example
  * reply.send(toJob(stored));
@@ -35,7 +35,7 @@ export function toJob(job: StoredJob): Job {
 }
 
 /**
- * Strong ETag of a job's representation: the version grows on every change (CONTRACT §2).
+ * Strong ETag of a job's representation: the version grows on every change (spec §2).
  *
  * @example
  * jobETag(stored); // '"3"'
@@ -50,7 +50,7 @@ export function isTerminal(status: string): boolean {
 }
 
 /**
- * The webhook event body of a terminal job (CONTRACT §3).
+ * The webhook event body of a terminal job (spec §3).
  *
  * @example
  * JSON.stringify(toJobEvent(terminalJob));
@@ -60,7 +60,7 @@ export function toJobEvent(job: StoredJob): JobEvent {
 }
 
 /**
- * The `error` of a job whose attempts ran out (CONTRACT §2 `attempts_exhausted`).
+ * The `error` of a job whose attempts ran out (spec §2 `attempts_exhausted`).
  *
  * @example
  * attemptsExhausted(3, "The job's lease was lost.");

@@ -98,7 +98,7 @@ export interface HeartbeatResult {
 
 /**
  * The durable state of jobs, idempotency keys and the webhook outbox. Every method is one
- * transaction; every transition enforces CONTRACT §2's state machine (a terminal job never
+ * transaction; every transition enforces spec §2's state machine (a terminal job never
  * changes again) and writes the outbox row of a terminal job's event in the same transaction.
  * After each commit the store emits on `changes`. `store/sqlite/` and `store/postgres/`
  * implement it and both run `describeJobStore` (test/store/describe-job-store.ts).

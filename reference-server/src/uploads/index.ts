@@ -54,7 +54,7 @@ function openUploadStore(store: string | UploadStore): UploadStore {
 }
 
 /**
- * Builds the uploads feature (CONTRACT §4 and the file job types of §2).
+ * Builds the uploads feature (spec §4 and the file job types of §2).
  *
  * @example
  * const uploads = createUploadsFeature({ store: "sqlite:./data/jobs.db", blobs: "./data/blobs", minPartSize: 5 * 2 ** 20 });

@@ -1,5 +1,5 @@
 /**
- * The S3 multipart limits the protocol adopts (CONTRACT §4).
+ * The S3 multipart limits the protocol adopts (spec §4).
  *
  * @example
  * if (size > S3_LIMITS.maxSize) refuse();

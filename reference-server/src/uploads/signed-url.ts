@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** Why a signed URL was refused (CONTRACT §4: `403 url_expired` or `403 invalid_signature`). */
+/** Why a signed URL was refused (spec §4: `403 url_expired` or `403 invalid_signature`). */
 export type SignedUrlRefusal = "url_expired" | "invalid_signature";
 
 /** What a part URL's signature covers: the upload, the part, its exact size and the expiry. */

@@ -1,6 +1,6 @@
 import { PROBLEMS } from "../http/problems.ts";
 
-/** Problem codes the uploads feature refuses with (CONTRACT §7); statuses come from the one registry. */
+/** Problem codes the uploads feature refuses with (spec §7); statuses come from the one registry. */
 export type UploadProblemCode =
   | "not_found"
   | "invalid_request"

@@ -35,7 +35,7 @@ export interface UploadServiceOptions {
    */
   downloadUrlTtlS?: number;
   /**
-   * A pending upload expires this long after it is created (CONTRACT §4: 24 h).
+   * A pending upload expires this long after it is created (spec §4: 24 h).
    * @default 86400000
    */
   uploadTtlMs?: number;
@@ -51,7 +51,7 @@ export interface UploadServiceOptions {
 }
 
 /**
- * How many parts carry signed URLs in an Upload (CONTRACT §4).
+ * How many parts carry signed URLs in an Upload (spec §4).
  *
  * @example
  * upload.parts.filter((p) => p.url).length <= SIGNED_PARTS_LIMIT
@@ -103,7 +103,7 @@ export function createUploadService(options: UploadServiceOptions) {
 
   async function getOwned(tenant: string, id: string): Promise<UploadRecord> {
     const record = await store.getUpload(id);
-    // Another tenant's upload is answered exactly like a missing one (CONTRACT §1).
+    // Another tenant's upload is answered exactly like a missing one (spec §1).
     if (!record || record.tenant !== tenant) throw new UploadError("not_found", `No upload ${id}.`);
     return record;
   }
@@ -270,7 +270,7 @@ export function createUploadService(options: UploadServiceOptions) {
       return part.etag;
     },
 
-    /** `POST /v1/uploads/{id}/complete`, with the checks in the contract's order (CONTRACT §4). */
+    /** `POST /v1/uploads/{id}/complete`, with the checks in the contract's order (spec §4). */
     async complete(
       tenant: string,
       id: string,
@@ -335,7 +335,7 @@ export function createUploadService(options: UploadServiceOptions) {
     },
 
     /**
-     * The completed upload of `tenant` a job refers to, or `null` (CONTRACT §4: anything else is
+     * The completed upload of `tenant` a job refers to, or `null` (spec §4: anything else is
      * `422 invalid_input`).
      */
     async openCompleted(tenant: string, id: string): Promise<CompletedUpload | null> {

@@ -1,7 +1,7 @@
 import type { JobStore, OutboxEvent } from "../store/job-store.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
-/** The reference retry schedule (CONTRACT §3): delays before attempt 1, 2, … */
+/** The reference retry schedule (spec §3): delays before attempt 1, 2, … */
 export const DEFAULT_WEBHOOK_SCHEDULE_MS: readonly number[] = [
   0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
 ];
@@ -29,7 +29,7 @@ export interface WebhookDeliverer {
 }
 
 /**
- * Delivers the durable outbox (CONTRACT §3): Standard Webhooks signed POSTs with the same
+ * Delivers the durable outbox (spec §3): Standard Webhooks signed POSTs with the same
  * `webhook-id` on every retry; `2xx` within the timeout is success, `410` stops, anything else
  * is retried on the schedule until it runs out (then the event is `failed`). Every attempt is
  * recorded for `GET /v1/jobs/{id}/deliveries`.

@@ -26,7 +26,7 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /**
- * Why a webhook URL is refused, or `undefined` when it may be used (CONTRACT §3): it must be
+ * Why a webhook URL is refused, or `undefined` when it may be used (spec §3): it must be
  * http(s) and every address its host resolves to must be public, unless private ones are allowed.
  *
  * @example

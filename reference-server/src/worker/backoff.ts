@@ -1,6 +1,6 @@
 /**
  * Delay before retry `attempt + 1` after a retryable failure: exponential from `baseMs`, capped,
- * with full jitter on the upper half so many failing jobs do not retry in lockstep (CONTRACT §2).
+ * with full jitter on the upper half so many failing jobs do not retry in lockstep (spec §2).
  *
  * @example
  * retryDelayMs(3, { baseMs: 500, maxMs: 60_000 }); // between 1000 and 2000

@@ -37,7 +37,7 @@ interface Active {
 type AbortReason = "canceled" | "lease_lost" | "drain";
 
 /**
- * Leases jobs and runs them (CONTRACT §2 "Execution"): heartbeats every third of the lease,
+ * Leases jobs and runs them (spec §2 "Execution"): heartbeats every third of the lease,
  * recovers other workers' lost leases, aborts a job's signal on cancel or lost lease, retries
  * retryable failures with exponential backoff, and drains on `stop`.
  *

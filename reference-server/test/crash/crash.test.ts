@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOKEN, apiRequest, eventually } from "../support/test-server.ts";
 
-// Real processes, real kill -9 (CONTRACT §2 "No acknowledged job is ever lost").
+// Real processes, real kill -9 (spec §2 "No acknowledged job is ever lost").
 
 const CLI = resolve(import.meta.dirname, "../../src/cli.ts");
 const children: ChildProcess[] = [];

@@ -11,7 +11,7 @@ afterAll(async () => {
 
 const echo = (input: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ type: "conformance.echo", input, ...extra });
 
-describe("submit (CONTRACT §2)", () => {
+describe("submit (spec §2)", () => {
   it("answers 202 with Location, Retry-After and the queued job", async () => {
     const res = await t.request("POST", "/v1/jobs", { body: echo({ value: 1 }, { metadata: { a: "b" } }) });
     expect(res.status).toBe(202);
@@ -73,7 +73,7 @@ describe("submit (CONTRACT §2)", () => {
   });
 });
 
-describe("idempotency (CONTRACT §2)", () => {
+describe("idempotency (spec §2)", () => {
   it("replays the same job for the same key and body (quoted and bare, any key order)", async () => {
     const first = await t.request("POST", "/v1/jobs", { body: { type: "conformance.echo", input: { value: 1, duration_ms: 0 } }, headers: { "idempotency-key": '"key-1"' } });
     expect(first.status).toBe(202);
@@ -142,7 +142,7 @@ describe("idempotency (CONTRACT §2)", () => {
   });
 });
 
-describe("status, ETag and long poll (CONTRACT §2)", () => {
+describe("status, ETag and long poll (spec §2)", () => {
   it("answers with a strong ETag, no-cache and Retry-After while not terminal; 304 on a match", async () => {
     const { body: job } = await t.request("POST", "/v1/jobs", { body: echo({ duration_ms: 2000 }) });
     const res = await t.request("GET", `/v1/jobs/${job.id}`);
@@ -214,7 +214,7 @@ describe("status, ETag and long poll (CONTRACT §2)", () => {
   });
 });
 
-describe("cancel (CONTRACT §2)", () => {
+describe("cancel (spec §2)", () => {
   it("cancels a queued job at once (200), idempotently", async () => {
     const stopped = await startTestServer(["--no-worker"]);
     try {
@@ -250,7 +250,7 @@ describe("cancel (CONTRACT §2)", () => {
   });
 });
 
-describe("list (CONTRACT §2)", () => {
+describe("list (spec §2)", () => {
   it("pages newest first with stable cursors, filters by status and type", async () => {
     const tenant = await startTestServer(["--no-worker"]);
     try {
@@ -309,7 +309,7 @@ describe("job types and deliveries", () => {
   });
 });
 
-describe("execution (CONTRACT §2)", () => {
+describe("execution (spec §2)", () => {
   it("retries retryable failures, then succeeds", async () => {
     const { body } = await t.request("POST", "/v1/jobs", { body: echo({ value: "r", fail_attempts: 2 }), headers: { prefer: "wait=10" } });
     expect(body).toMatchObject({ status: "succeeded", attempt: 3, result: { value: "r" } });

@@ -12,7 +12,7 @@ afterAll(async () => {
 
 const echo = { type: "conformance.echo", input: {} };
 
-describe("conventions (CONTRACT §1)", () => {
+describe("conventions (spec §1)", () => {
   it("refuses a missing or invalid token with 401 and WWW-Authenticate: Bearer", async () => {
     for (const token of [null, "wrong"]) {
       const res = await t.request("GET", "/v1/jobs", { token });
@@ -106,7 +106,7 @@ describe("conventions (CONTRACT §1)", () => {
   });
 });
 
-describe("service (CONTRACT §5)", () => {
+describe("service (spec §5)", () => {
   it("answers /healthz without auth", async () => {
     const res = await t.request("GET", "/healthz", { token: null });
     expect(res.body).toEqual({ status: "ok" });
@@ -126,7 +126,7 @@ describe("service (CONTRACT §5)", () => {
   });
 });
 
-describe("problem registry (CONTRACT §7)", () => {
+describe("problem registry (spec §7)", () => {
   it("has a status and title for every code of the contract", async () => {
     const yaml = await t.request("GET", "/openapi.yaml", { token: null });
     const enumBlock = /ProblemCode:[\s\S]*?enum:\n((?:\s+- \w+\n)+)/.exec(yaml.text)![1]!;

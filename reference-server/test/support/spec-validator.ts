@@ -64,7 +64,7 @@ export function specMismatches(method: string, url: string, status: number, head
   const declared = responses[String(status)] ?? responses[`${String(status)[0]}XX`];
   if (!declared) {
     // 405/414/431 are HTTP-layer refusals the spec documents globally; a query or header that
-    // breaks the schema is 400 invalid_request on every operation (CONTRACT §1), though
+    // breaks the schema is 400 invalid_request on every operation (spec §1), though
     // openapi.yaml does not list 400 on downloadFile (reported as a spec gap).
     // Likewise 413/415 on the raw-bytes part PUT (not listed there either).
     const global400 = status === 400 && (body as Obj)?.code === "invalid_request";

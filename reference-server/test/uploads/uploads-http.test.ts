@@ -14,7 +14,7 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 let server: TestServer;
 beforeAll(async () => {
-  // Small parts keep the test fast; the server says so in part_size (CONTRACT §4).
+  // Small parts keep the test fast; the server says so in part_size (spec §4).
   server = await startTestServer(["--min-part-size", String(KiB)]);
 });
 afterAll(async () => {

@@ -11,7 +11,7 @@ export interface CapturedWebhook {
  * - a raw HTTP/1.1 request (`POST /hook HTTP/1.1`, headers, blank line, body), as saved by
  *   `nc -l 9000 > request.http`;
  * - JSON `{ "headers": { "webhook-id": "…", … }, "body": "<the raw body as a string>" }`.
- * The body must be the exact bytes received: verification is over the raw body (CONTRACT §3).
+ * The body must be the exact bytes received: verification is over the raw body (spec §3).
  *
  * @example
  * parseWebhookRequest(Buffer.from('{"headers":{},"body":"{}"}'))

@@ -239,7 +239,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     FROM unnest($2::text[], $3::text[]) AS l(id, token)
     WHERE j.id = l.id AND j.lease_token = l.token AND j.status = 'running'
     RETURNING j.id, j.cancel_requested`;
-  // Percent never goes down within an attempt (CONTRACT §2); the guard is re-checked on the
+  // Percent never goes down within an attempt (spec §2); the guard is re-checked on the
   // latest row version, so concurrent reports cannot break it.
   const PROGRESS = `
     WITH cur AS (SELECT progress_percent, progress_message FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running'),
@@ -459,7 +459,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async listJobs(query: ListJobsQuery) {
       if (hasNul(query.type ?? "") || hasNul(query.beforeId ?? "")) return [];
-      // Keyset pagination on the time-sortable id: a page never repeats or skips a job (CONTRACT §2).
+      // Keyset pagination on the time-sortable id: a page never repeats or skips a job (spec §2).
       const where = ["tenant = $1"];
       const values: unknown[] = [query.tenant];
       if (query.beforeId !== undefined) {

@@ -417,7 +417,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
         const job = held(lease);
         if (!job) return false;
         const value = Math.max(0, Math.min(100, percent));
-        // Within an attempt progress never goes down (CONTRACT §2).
+        // Within an attempt progress never goes down (spec §2).
         if (job.progress && value < job.progress.percent) return false;
         if (job.progress && value === job.progress.percent && (message ?? null) === job.progress.message) return true;
         q.setProgress.run(JSON.stringify({ percent: value, message: message ?? null }), now(), lease.id);
