@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { problemRegistry, readSpec, repoRoot, specCitations, specHeadings, unresolved } from "./spec-document.ts";
+import { markdownAnchors, problemRegistry, readSpec, repoRoot, specCitations, specHeadings, unresolved } from "./spec-document.ts";
 
 // Code, tests, docs and conformance checks cite the spec's rules by number ("spec §2.3",
 // clause "§2 Status"). A citation that names no heading of docs/spec.md sends a reader nowhere,
@@ -90,6 +90,19 @@ describe("docs/spec.md", () => {
     }
     expect(offenders, offenders.join("\n")).toEqual([]);
     expect(count, "the scan found the repository's citations").toBeGreaterThan(300);
+  });
+
+  it("every link into docs/spec.md from a markdown file names one of its anchors", () => {
+    const anchors = markdownAnchors(readSpec());
+    expect(anchors).toContain("233-idempotent-submit");
+    const broken: string[] = [];
+    for (const { path, text } of trackedTextFiles().filter((f) => f.path.endsWith(".md"))) {
+      const self = path === "docs/spec.md";
+      for (const link of text.matchAll(self ? /\]\(#([^)\s]+)\)/g : /\]\((?:[\w./]*\/)?spec\.md#([^)\s]+)\)/g)) {
+        if (!anchors.has(link[1]!)) broken.push(`${path}: #${link[1]}`);
+      }
+    }
+    expect(broken, broken.join("\n")).toEqual([]);
   });
 
   it("every problem code of openapi.yaml is in spec §7 and has a heading in docs/protocol.md", () => {

@@ -123,3 +123,24 @@ export function unresolved(cited: SpecCitation, headings: SpecHeading[]): string
     ? undefined
     : `no heading under §${cited.number} is titled "${cited.name}"`;
 }
+
+/**
+ * The anchors a reader can link to in a markdown text: GitHub's slug of every heading (lower
+ * case, punctuation dropped, spaces to hyphens) and every `<a id="…">`.
+ *
+ * @example
+ * markdownAnchors("### 2.3.3 Idempotent submit").has("233-idempotent-submit"); // true
+ */
+export function markdownAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6} (.+?)\s*$/.exec(line);
+    if (heading) {
+      anchors.add(heading[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+    }
+    for (const id of line.matchAll(/<a id="([^"]+)"><\/a>/g)) anchors.add(id[1]!);
+  }
+  return anchors;
+}
