@@ -20,6 +20,7 @@ const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; ext
   "./webhooks": { bytes: 4_000, platform: "neutral" },
   "./msw": { bytes: 10_000, platform: "neutral", external: ["msw"] },
   "./types": { bytes: 50, platform: "neutral" },
+  "./protocol": { bytes: 3_000, platform: "neutral" },
   "./webhooks/node": { bytes: 6_000, platform: "node" },
   "./uploads/node": { bytes: 14_000, platform: "node" },
 };

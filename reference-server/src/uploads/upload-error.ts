@@ -1,4 +1,4 @@
-import { PROBLEMS } from "../http/problems.ts";
+import { problemRegistry } from "async-jobs/protocol";
 
 /** Problem codes the uploads feature refuses with (spec §7); statuses come from the one registry. */
 export type UploadProblemCode =
@@ -34,7 +34,7 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
-    const { status, title } = OVERRIDES[code] ?? PROBLEMS[code];
+    const { status, title } = OVERRIDES[code] ?? problemRegistry[code];
     this.status = status;
     this.title = title;
   }

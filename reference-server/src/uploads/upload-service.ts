@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
+import { type ByteRange, formatContentRange, parseRange, partSizeOf, planParts } from "async-jobs/protocol";
 import type { Part, PartList, Upload } from "async-jobs/types";
 import { type BlobStore, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
 import type { UploadRecord, UploadState, UploadStore } from "../store/upload-store.ts";
-import { type ByteRange, parseRange } from "./byte-range.ts";
 import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
-import { partSizeOf, planParts } from "./part-plan.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
 
@@ -161,12 +160,7 @@ export function createUploadService(options: UploadServiceOptions) {
       origin: string,
       body: { filename: string; content_type: string; size: number; sha256?: string; part_size?: number },
     ): Promise<Upload> {
-      const plan = planParts({
-        size: body.size,
-        partSizeHint: body.part_size,
-        minPartSize,
-        ...(options.defaultPartSize === undefined ? {} : { defaultPartSize: options.defaultPartSize }),
-      });
+      const plan = planParts(body.size, { partSize: body.part_size, minPartSize, defaultPartSize: options.defaultPartSize });
       const at = now();
       const upload = {
         id: newId("upl", at),
@@ -372,7 +366,7 @@ export function createUploadService(options: UploadServiceOptions) {
       if (!info) throw new UploadError("not_found", `No file ${blobId}.`);
       const wanted = parseRange(request.range, info.size);
       if (wanted.kind === "unsatisfiable") {
-        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": `bytes */${info.size}` });
+        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": formatContentRange(undefined, info.size) });
       }
       if (wanted.kind === "whole") return { kind: "whole", size: info.size, body: blobs.readBlob(blobId) };
       return { kind: "range", size: info.size, range: wanted.range, body: blobs.readBlob(blobId, wanted.range) };

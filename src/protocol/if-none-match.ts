@@ -1,0 +1,21 @@
+/**
+ * Does an `If-None-Match` value match this ETag (RFC 9110 §13.1.2; spec §2)? The value is `*`
+ * (any current representation) or a comma-separated list of entity tags compared weakly: `W/"3"`
+ * matches `"3"`. `*` inside a list is not the wildcard.
+ *
+ * @example
+ * ifNoneMatchMatches('W/"3", "4"', '"4"') // true
+ * ifNoneMatchMatches("*", '"4"') // true
+ */
+export function ifNoneMatchMatches(header: string | null | undefined, etag: string): boolean {
+  if (header === null || header === undefined) return false;
+  // The usual conditional read sends back exactly the ETag it got: no split needed.
+  if (header === etag) return true;
+  const strongEtag = etag.startsWith("W/") ? etag.slice(2) : etag;
+  if (header.trim() === "*") return true;
+  for (const candidate of header.split(",")) {
+    const tag = candidate.trim();
+    if ((tag.startsWith("W/") ? tag.slice(2) : tag) === strongEtag) return true;
+  }
+  return false;
+}

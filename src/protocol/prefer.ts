@@ -1,0 +1,63 @@
+/** The preferences of a `Prefer` header this protocol reads (RFC 7240; spec §2). */
+export interface Preferences {
+  /** `respond-async` was asked for. */
+  respondAsync: boolean;
+  /** The `wait` preference in seconds, or undefined when absent or not a whole number. */
+  wait: number | undefined;
+}
+
+// One preference: a token, optionally `= value` (a token or a quoted string), spaces allowed
+// around `=` (RFC 7240's BWS).
+const preferencePattern = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*(?:=\s*(?:"([^"]*)"|([^\s"]*)))?$/;
+
+/**
+ * Reads a `Prefer` header (spec §2): preferences separated by `,` or `;` (so `respond-async;
+ * wait=5` counts its wait, as clients write it), names case-insensitive, optional whitespace
+ * around `;`, `,` and `=`, several header values read as one list. A malformed or absent `wait`
+ * is ignored, never an error: a preference a server cannot use is not a refusal. The first
+ * `wait` wins.
+ *
+ * @example
+ * parsePrefer("respond-async; wait = 5") // { respondAsync: true, wait: 5 }
+ * parsePrefer(["handling=lenient", "wait=x"]) // { respondAsync: false, wait: undefined }
+ */
+export function parsePrefer(header: string | readonly string[] | null | undefined): Preferences {
+  const preferences: Preferences = { respondAsync: false, wait: undefined };
+  if (header === null || header === undefined) return preferences;
+  const text = typeof header === "string" ? header : header.join(",");
+  for (const part of text.split(/[,;]/)) {
+    const match = preferencePattern.exec(part.trim());
+    if (!match) continue;
+    const name = match[1]!.toLowerCase();
+    const value = match[2] ?? match[3];
+    if (name === "respond-async") preferences.respondAsync = true;
+    else if (name === "wait" && preferences.wait === undefined && value !== undefined && /^\d{1,10}$/.test(value)) {
+      preferences.wait = Number(value);
+    }
+  }
+  return preferences;
+}
+
+/**
+ * The `wait` a server honours: the asked seconds capped at `capSeconds`, or undefined when the
+ * request asked none (spec §2). The answer then says `Preference-Applied: wait=<that>`.
+ *
+ * @example
+ * preferredWait("respond-async, wait=30", 20) // 20
+ */
+export function preferredWait(header: string | readonly string[] | null | undefined, capSeconds: number): number | undefined {
+  // Most status reads carry no Prefer: answer them without parsing.
+  if (header === null || header === undefined || header.length === 0) return undefined;
+  const { wait } = parsePrefer(header);
+  return wait === undefined ? undefined : Math.min(wait, capSeconds);
+}
+
+/**
+ * The `wait` preference as written in `Prefer` (client) and `Preference-Applied` (server).
+ *
+ * @example
+ * formatWaitPreference(20) // "wait=20"
+ */
+export function formatWaitPreference(seconds: number): string {
+  return `wait=${seconds}`;
+}
