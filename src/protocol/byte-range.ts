@@ -45,3 +45,12 @@ export function parseRange(header: string | null | undefined, size: number): Ran
 export function formatContentRange(range: ByteRange | undefined, size: number): string {
   return range ? `bytes ${range.start}-${range.end}/${size}` : `bytes */${size}`;
 }
+
+/**
+ * How a `Range` that starts past the end is refused (spec §4): `416` with the code
+ * `invalid_request` and a `Content-Range: bytes *\/size` header.
+ *
+ * @example
+ * new ProblemError(unsatisfiableRange.code, detail, { status: unsatisfiableRange.status, title: unsatisfiableRange.title })
+ */
+export const unsatisfiableRange = { code: "invalid_request", status: 416, title: "Range not satisfiable" } as const;

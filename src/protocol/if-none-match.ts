@@ -11,11 +11,7 @@ export function ifNoneMatchMatches(header: string | null | undefined, etag: stri
   if (header === null || header === undefined) return false;
   // The usual conditional read sends back exactly the ETag it got: no split needed.
   if (header === etag) return true;
-  const strongEtag = etag.startsWith("W/") ? etag.slice(2) : etag;
   if (header.trim() === "*") return true;
-  for (const candidate of header.split(",")) {
-    const tag = candidate.trim();
-    if ((tag.startsWith("W/") ? tag.slice(2) : tag) === strongEtag) return true;
-  }
-  return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.split(",").some((candidate) => opaque(candidate) === opaque(etag));
 }

@@ -48,7 +48,7 @@ export interface PlanPartsOptions {
 export function planParts(size: number, options: PlanPartsOptions = {}): PartPlan {
   const minPartSize = options.minPartSize ?? s3PartLimits.minPartSize;
   if (!Number.isSafeInteger(size) || size < 0 || size > s3PartLimits.maxSize) {
-    throw new RangeError(`size must be a whole number of bytes up to 5 TiB, got ${size}`);
+    throw new RangeError(`bad size ${size}`);
   }
   let partSize = Math.max(options.partSize ?? options.defaultPartSize ?? defaultPartSize, minPartSize, 1);
   // Too many parts: grow them, to whole MiB as S3 clients do, until 10,000 hold the file.

@@ -6,10 +6,6 @@ export interface Preferences {
   wait: number | undefined;
 }
 
-// One preference: a token, optionally `= value` (a token or a quoted string), spaces allowed
-// around `=` (RFC 7240's BWS).
-const preferencePattern = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*(?:=\s*(?:"([^"]*)"|([^\s"]*)))?$/;
-
 /**
  * Reads a `Prefer` header (spec §2): preferences separated by `,` or `;` (so `respond-async;
  * wait=5` counts its wait, as clients write it), names case-insensitive, optional whitespace
@@ -25,14 +21,12 @@ export function parsePrefer(header: string | readonly string[] | null | undefine
   const preferences: Preferences = { respondAsync: false, wait: undefined };
   if (header === null || header === undefined) return preferences;
   const text = typeof header === "string" ? header : header.join(",");
-  for (const part of text.split(/[,;]/)) {
-    const match = preferencePattern.exec(part.trim());
-    if (!match) continue;
-    const name = match[1]!.toLowerCase();
-    const value = match[2] ?? match[3];
-    if (name === "respond-async") preferences.respondAsync = true;
-    else if (name === "wait" && preferences.wait === undefined && value !== undefined && /^\d{1,10}$/.test(value)) {
-      preferences.wait = Number(value);
+  for (const preference of text.split(/[,;]/)) {
+    const [name = "", value] = preference.split("=", 2).map((side) => side.trim());
+    if (/^respond-async$/i.test(name)) preferences.respondAsync = true;
+    // A quoted value is the same value (RFC 7240 allows a quoted-string).
+    else if (/^wait$/i.test(name) && preferences.wait === undefined && /^(\d{1,10})$|^"(\d{1,10})"$/.test(value ?? "")) {
+      preferences.wait = Number(value!.replace(/"/g, ""));
     }
   }
   return preferences;

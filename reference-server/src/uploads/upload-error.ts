@@ -1,4 +1,4 @@
-import { problemRegistry } from "async-jobs/protocol";
+import { problemRegistry, unsatisfiableRange } from "async-jobs/protocol";
 
 /** Problem codes the uploads feature refuses with (spec §7); statuses come from the one registry. */
 export type UploadProblemCode =
@@ -12,9 +12,9 @@ export type UploadProblemCode =
   | "invalid_signature"
   | "size_mismatch";
 
-// The one status the registry does not give: a Range outside the file (openapi.yaml, downloadFile).
+// The one status the registry does not give: a Range outside the file (spec §4).
 const OVERRIDES: Partial<Record<UploadProblemCode, { status: number; title: string }>> = {
-  invalid_request: { status: 416, title: "Range not satisfiable" },
+  [unsatisfiableRange.code]: unsatisfiableRange,
 };
 
 /**
