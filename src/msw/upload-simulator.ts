@@ -213,6 +213,8 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
     },
 
     abort(rec: UploadRecord) {
+      // DELETE is idempotent: aborting an aborted upload is done already (spec §4).
+      if (rec.upload.status === "aborted") return;
       requirePending(rec);
       rec.upload.status = "aborted";
       rec.bytes = [];

@@ -19,6 +19,7 @@ export const preferSpellings: { header: string; wait: number | undefined }[] = [
   { header: "wait=1.5", wait: undefined },
   { header: "respond-async", wait: undefined },
   { header: "nowait=2", wait: undefined },
+  { header: "wait=60", wait: 60 },
 ];
 
 /** `If-None-Match` forms against a current ETag `"E"`, and whether they match it (a 304). */
@@ -32,20 +33,23 @@ export const ifNoneMatchForms: { header: (etag: string) => string; matches: bool
   { name: "the ETag unquoted", header: (e) => e.replace(/"/g, ""), matches: false },
 ];
 
-/** `Range` headers on a 10-byte file: the status and the bytes (as a `[start, end]`) answered. */
-export const rangeHeaders: { header: string | undefined; status: 200 | 206 | 416; bytes?: [number, number] }[] = [
-  { header: undefined, status: 200, bytes: [0, 9] },
-  { header: "bytes=0-3", status: 206, bytes: [0, 3] },
-  { header: "bytes=7-", status: 206, bytes: [7, 9] },
-  { header: "bytes=-3", status: 206, bytes: [7, 9] },
-  { header: "bytes=5-100", status: 206, bytes: [5, 9] },
-  { header: "bytes=-100", status: 206, bytes: [0, 9] },
-  { header: "Bytes = 2 - 4", status: 206, bytes: [2, 4] },
-  { header: "bytes=10-", status: 416 },
-  { header: "bytes=-0", status: 416 },
-  { header: "bytes=5-1", status: 200, bytes: [0, 9] },
-  { header: "bytes=0-1,5-6", status: 200, bytes: [0, 9] },
-  { header: "items=0-1", status: 200, bytes: [0, 9] },
+/**
+ * `Range` headers on a file of `size` bytes (at least 10): the status and the bytes answered
+ * as an inclusive `[start, end]`.
+ */
+export const rangeHeaders: { name: string; header: (size: number) => string | undefined; status: 200 | 206 | 416; bytes?: (size: number) => [number, number] }[] = [
+  { name: "no Range", header: () => undefined, status: 200, bytes: (n) => [0, n - 1] },
+  { name: "bytes=0-3", header: () => "bytes=0-3", status: 206, bytes: () => [0, 3] },
+  { name: "bytes=7-", header: () => "bytes=7-", status: 206, bytes: (n) => [7, n - 1] },
+  { name: "bytes=-3", header: () => "bytes=-3", status: 206, bytes: (n) => [n - 3, n - 1] },
+  { name: "an end past the file", header: (n) => `bytes=5-${n + 100}`, status: 206, bytes: (n) => [5, n - 1] },
+  { name: "a suffix longer than the file", header: (n) => `bytes=-${n + 100}`, status: 206, bytes: (n) => [0, n - 1] },
+  { name: "case and spaces", header: () => "Bytes = 2 - 4", status: 206, bytes: () => [2, 4] },
+  { name: "a start at the end", header: (n) => `bytes=${n}-`, status: 416 },
+  { name: "an empty suffix", header: () => "bytes=-0", status: 416 },
+  { name: "last before first (ignored)", header: () => "bytes=5-1", status: 200, bytes: (n) => [0, n - 1] },
+  { name: "several ranges (ignored)", header: () => "bytes=0-1,5-6", status: 200, bytes: (n) => [0, n - 1] },
+  { name: "another unit (ignored)", header: () => "items=0-1", status: 200, bytes: (n) => [0, n - 1] },
 ];
 
 /** `Idempotency-Key` spellings: the key they carry, or "malformed" (`400 invalid_request`). */
