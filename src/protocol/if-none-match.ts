@@ -12,6 +12,12 @@ export function ifNoneMatchMatches(header: string | null | undefined, etag: stri
   // The usual conditional read sends back exactly the ETag it got: no split needed.
   if (header === etag) return true;
   if (header.trim() === "*") return true;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
-  return header.split(",").some((candidate) => opaque(candidate) === opaque(etag));
+  const wanted = opaqueTag(etag);
+  for (const candidate of header.split(",")) if (opaqueTag(candidate.trim()) === wanted) return true;
+  return false;
+}
+
+/** An entity tag without its weak prefix: weak comparison compares what is left. */
+function opaqueTag(tag: string): string {
+  return tag.startsWith("W/") ? tag.slice(2) : tag;
 }

@@ -22,11 +22,13 @@ export function parsePrefer(header: string | readonly string[] | null | undefine
   if (header === null || header === undefined) return preferences;
   const text = typeof header === "string" ? header : header.join(",");
   for (const preference of text.split(/[,;]/)) {
-    const [name = "", value] = preference.split("=", 2).map((side) => side.trim());
-    if (/^respond-async$/i.test(name)) preferences.respondAsync = true;
-    // A quoted value is the same value (RFC 7240 allows a quoted-string).
-    else if (/^wait$/i.test(name) && preferences.wait === undefined && /^(\d{1,10})$|^"(\d{1,10})"$/.test(value ?? "")) {
-      preferences.wait = Number(value!.replace(/"/g, ""));
+    const eq = preference.indexOf("=");
+    const name = (eq < 0 ? preference : preference.slice(0, eq)).trim().toLowerCase();
+    if (name === "respond-async") preferences.respondAsync = true;
+    else if (name === "wait" && eq >= 0 && preferences.wait === undefined) {
+      // A quoted value is the same value (RFC 7240 allows a quoted-string).
+      const value = /^\s*(?:(\d{1,10})|"(\d{1,10})")\s*$/.exec(preference.slice(eq + 1));
+      if (value) preferences.wait = Number(value[1] ?? value[2]);
     }
   }
   return preferences;
@@ -40,8 +42,10 @@ export function parsePrefer(header: string | readonly string[] | null | undefine
  * preferredWait("respond-async, wait=30", 20) // 20
  */
 export function preferredWait(header: string | readonly string[] | null | undefined, capSeconds: number): number | undefined {
-  // Most status reads carry no Prefer: answer them without parsing.
+  // Most status reads carry no Prefer, and clients send a bare `wait=N`: both without a full parse.
   if (header === null || header === undefined || header.length === 0) return undefined;
+  const simple = typeof header === "string" ? /^wait=(\d{1,10})$/.exec(header) : null;
+  if (simple) return Math.min(Number(simple[1]), capSeconds);
   const { wait } = parsePrefer(header);
   return wait === undefined ? undefined : Math.min(wait, capSeconds);
 }
