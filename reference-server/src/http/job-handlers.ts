@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from "fastify";
-import { ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
+import { formatRetryAfter, ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
 import type { SubmitJobRequest } from "async-jobs/types";
 import type { JobTypeRegistry } from "../job-types/index.ts";
 import { toJob } from "../store/job-representation.ts";
@@ -36,7 +36,7 @@ export interface JobHandlerDeps {
 export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHandlerMethod> {
   const { store, registry } = deps;
   const maxWaitS = deps.maxWaitS ?? 20;
-  const retryAfter = String(deps.retryAfterS ?? 1);
+  const retryAfter = formatRetryAfter(deps.retryAfterS ?? 1);
   const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? 86_400_000, 86_400_000);
   // Keys whose first request is still being processed in this process (→ 409 idempotency_key_in_use).
   const inFlight = new Set<string>();
