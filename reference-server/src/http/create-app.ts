@@ -5,9 +5,10 @@ import addFormats from "ajv-formats";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
 import openapiGlue from "fastify-openapi-glue";
 import { parse as parseYaml } from "yaml";
+import { isProblemCode } from "async-jobs/protocol";
 import { newId } from "../new-id.ts";
 import { applyCors, preflight } from "./cors.ts";
-import { PROBLEMS, ProblemError } from "./problems.ts";
+import { ProblemError } from "./problems.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -290,8 +291,8 @@ export function toProblemError(error: unknown): ProblemError {
   };
   if (e && typeof e === "object") {
     // The uploads feature's errors (UploadError) carry a contract code and status.
-    if (typeof e.code === "string" && e.code in PROBLEMS && typeof e.status === "number" && e.name !== "SqliteError") {
-      return new ProblemError(e.code as ProblemError["code"], e.detail ?? e.message ?? "", {
+    if (typeof e.code === "string" && isProblemCode(e.code) && typeof e.status === "number" && e.name !== "SqliteError") {
+      return new ProblemError(e.code, e.detail ?? e.message ?? "", {
         status: e.status,
         title: e.title,
         headers: e.headers,

@@ -1,13 +1,12 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from "fastify";
-import type { JobStatus, SubmitJobRequest } from "async-jobs/types";
-import { fingerprint } from "../canonical-json.ts";
+import { formatRetryAfter, ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
+import type { SubmitJobRequest } from "async-jobs/types";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { isTerminal, jobETag, toJob } from "../store/job-representation.ts";
+import { toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
-import { idempotencyKey } from "./idempotency-key.ts";
+import { bodyFingerprint, readIdempotencyKey } from "./idempotency-key.ts";
 import { decodeCursor, encodeCursor } from "./list-cursor.ts";
-import { preferredWait } from "./prefer-wait.ts";
 import { ProblemError } from "./problems.ts";
 
 export interface JobHandlerDeps {
@@ -27,8 +26,6 @@ export interface JobHandlerDeps {
   resolveHost?: (host: string) => Promise<string[]>;
 }
 
-const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "failed", "canceled"];
-
 /**
  * The handlers of the job operations, keyed by operationId (openapi.yaml): submit, status (with
  * ETag, 304 and long poll), cancel, list, job types and deliveries (spec §2, §3).
@@ -39,7 +36,7 @@ const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "faile
 export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHandlerMethod> {
   const { store, registry } = deps;
   const maxWaitS = deps.maxWaitS ?? 20;
-  const retryAfter = String(deps.retryAfterS ?? 1);
+  const retryAfter = formatRetryAfter(deps.retryAfterS ?? 1);
   const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? 86_400_000, 86_400_000);
   // Keys whose first request is still being processed in this process (→ 409 idempotency_key_in_use).
   const inFlight = new Set<string>();
@@ -145,8 +142,8 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     async submitJob(request, reply) {
       const tenant = request.tenant;
       const body = request.body as SubmitJobRequest;
-      const key = idempotencyKey(request.headers["idempotency-key"] as string | undefined);
-      const print = key === undefined ? undefined : fingerprint(body);
+      const key = readIdempotencyKey(request.headers["idempotency-key"]);
+      const print = key === undefined ? undefined : bodyFingerprint(body);
       const slot = `${tenant}\u0000${key}`;
       if (key !== undefined) {
         if (inFlight.has(slot)) {
@@ -180,14 +177,14 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
       if (wait !== undefined) {
         // With If-None-Match: until the representation differs; without: until terminal.
         const done = ifNoneMatch
-          ? (j: StoredJob) => !etagMatches(ifNoneMatch, jobETag(j))
+          ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
           : (j: StoredJob) => isTerminal(j.status);
         job = await waitForJob(reply, job, done, wait);
         reply.header("Preference-Applied", `wait=${wait}`);
       }
-      const etag = jobETag(job);
+      const etag = jobETag(job.version);
       reply.header("ETag", etag).header("Cache-Control", "no-cache");
-      if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
+      if (ifNoneMatchMatches(ifNoneMatch, etag)) {
         return reply.code(304).header("Retry-After", retryAfter).send();
       }
       if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
@@ -221,7 +218,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
         }
       }
       const limit = query.limit ?? 20;
-      const statuses = query.status?.split(",").filter((s): s is JobStatus => (STATUSES as string[]).includes(s));
+      const statuses = query.status?.split(",").filter(isJobStatus);
       const jobs = await store.listJobs({ tenant: request.tenant, statuses, type: query.type, limit: limit + 1, beforeId });
       const page = jobs.slice(0, limit);
       return {
@@ -252,15 +249,4 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     },
   };
   return handlers;
-}
-
-/**
- * Does an `If-None-Match` value match this ETag (weak comparison, lists and `*`; RFC 9110 §13.1.2)?
- *
- * @example
- * etagMatches('W/"3", "4"', '"4"'); // true
- */
-export function etagMatches(ifNoneMatch: string, etag: string): boolean {
-  if (ifNoneMatch.trim() === "*") return true;
-  return ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === etag);
 }

@@ -1,4 +1,4 @@
-import { PROBLEMS } from "../http/problems.ts";
+import { problemRegistry, unsatisfiableRange } from "async-jobs/protocol";
 
 /** Problem codes the uploads feature refuses with (spec §7); statuses come from the one registry. */
 export type UploadProblemCode =
@@ -12,9 +12,9 @@ export type UploadProblemCode =
   | "invalid_signature"
   | "size_mismatch";
 
-// The one status the registry does not give: a Range outside the file (openapi.yaml, downloadFile).
+// The one status the registry does not give: a Range outside the file (spec §4).
 const OVERRIDES: Partial<Record<UploadProblemCode, { status: number; title: string }>> = {
-  invalid_request: { status: 416, title: "Range not satisfiable" },
+  [unsatisfiableRange.code]: unsatisfiableRange,
 };
 
 /**
@@ -34,7 +34,7 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
-    const { status, title } = OVERRIDES[code] ?? PROBLEMS[code];
+    const { status, title } = OVERRIDES[code] ?? problemRegistry[code];
     this.status = status;
     this.title = title;
   }

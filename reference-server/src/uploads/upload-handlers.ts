@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { formatContentRange } from "async-jobs/protocol";
 import { ProblemError } from "../http/problems.ts";
 import { isUploadError } from "./upload-error.ts";
 import type { UploadService } from "./upload-service.ts";
@@ -137,7 +138,7 @@ export function createUploadHandlers(uploads: UploadService, options: UploadHand
       const { start, end } = answer.range;
       return reply
         .code(206)
-        .header("content-range", `bytes ${start}-${end}/${answer.size}`)
+        .header("content-range", formatContentRange(answer.range, answer.size))
         .header("content-length", end - start + 1)
         .send(answer.body);
     }),

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
+import { type ByteRange, formatContentRange, parseRange, partSizeOf, planParts, samePartETag } from "async-jobs/protocol";
 import type { Part, PartList, Upload } from "async-jobs/types";
 import { type BlobStore, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
 import type { UploadRecord, UploadState, UploadStore } from "../store/upload-store.ts";
-import { type ByteRange, parseRange } from "./byte-range.ts";
 import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
-import { partSizeOf, planParts } from "./part-plan.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
 
@@ -73,7 +72,6 @@ export type DownloadAnswer =
 /** The HTTP-agnostic uploads logic; handlers translate to and from HTTP. */
 export type UploadService = ReturnType<typeof createUploadService>;
 
-const stripQuotes = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "");
 
 /**
  * Creates the uploads service over an upload store and a blob store.
@@ -161,12 +159,7 @@ export function createUploadService(options: UploadServiceOptions) {
       origin: string,
       body: { filename: string; content_type: string; size: number; sha256?: string; part_size?: number },
     ): Promise<Upload> {
-      const plan = planParts({
-        size: body.size,
-        partSizeHint: body.part_size,
-        minPartSize,
-        ...(options.defaultPartSize === undefined ? {} : { defaultPartSize: options.defaultPartSize }),
-      });
+      const plan = planParts(body.size, { partSize: body.part_size, minPartSize, defaultPartSize: options.defaultPartSize });
       const at = now();
       const upload = {
         id: newId("upl", at),
@@ -286,7 +279,7 @@ export function createUploadService(options: UploadServiceOptions) {
         const listed = new Map<number, string>();
         for (const p of body.parts) {
           const previous = listed.get(p.number);
-          if (previous !== undefined && stripQuotes(previous) !== stripQuotes(p.etag)) {
+          if (previous !== undefined && !samePartETag(previous, p.etag)) {
             throw new UploadError("invalid_part", `Part ${p.number} is listed twice with different ETags.`);
           }
           listed.set(p.number, p.etag);
@@ -298,7 +291,7 @@ export function createUploadService(options: UploadServiceOptions) {
         if (status === "completed") {
           const same =
             listed.size === record.partCount &&
-            [...listed].every(([n, etag]) => stripQuotes(etag) === stripQuotes(storedBy.get(n)?.etag ?? "")) &&
+            [...listed].every(([n, etag]) => samePartETag(etag, storedBy.get(n)?.etag ?? "")) &&
             (body.sha256 === undefined || body.sha256.toLowerCase() === record.sha256);
           if (same) return view(record, stored);
           throw notPending(record, status);
@@ -309,7 +302,7 @@ export function createUploadService(options: UploadServiceOptions) {
           if (!storedBy.has(n)) throw new UploadError("upload_incomplete", `Part ${n} is not stored yet.`);
         }
         for (const [n, etag] of listed) {
-          if (stripQuotes(etag) !== stripQuotes(storedBy.get(n)?.etag ?? "")) {
+          if (!samePartETag(etag, storedBy.get(n)?.etag ?? "")) {
             throw new UploadError("invalid_part", `Part ${n}'s ETag ${etag} is not the stored one.`);
           }
         }
@@ -372,7 +365,7 @@ export function createUploadService(options: UploadServiceOptions) {
       if (!info) throw new UploadError("not_found", `No file ${blobId}.`);
       const wanted = parseRange(request.range, info.size);
       if (wanted.kind === "unsatisfiable") {
-        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": `bytes */${info.size}` });
+        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": formatContentRange(undefined, info.size) });
       }
       if (wanted.kind === "whole") return { kind: "whole", size: info.size, body: blobs.readBlob(blobId) };
       return { kind: "range", size: info.size, range: wanted.range, body: blobs.readBlob(blobId, wanted.range) };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Problem } from "async-jobs/types";
+import { createProblem } from "async-jobs/protocol";
 import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
@@ -129,13 +129,7 @@ export function startWorker(options: WorkerOptions): Worker {
     }
     // An unexpected throw is a fault of this attempt, not of the job: retry it.
     log(`job ${job.id} threw`, error);
-    const problem: Problem = {
-      type: "https://async-jobs.dev/problems/internal",
-      title: "Internal error",
-      status: 500,
-      detail: error instanceof Error ? error.message : String(error),
-      code: "internal",
-    };
+    const problem = createProblem("internal", error instanceof Error ? error.message : String(error));
     await store.failJob(lease, problem, Date.now() + retryDelay(job.attempt));
   }
 
