@@ -12,8 +12,8 @@ const sfString = /^"((?:[\x20\x21\x23-\x5B\x5D-\x7E]|\\["\\])*)"$/;
 /**
  * Reads an `Idempotency-Key` header (spec §2). The key is 1-255 printable ASCII characters
  * (0x20-0x7E), sent as a structured-field string (`"k"`, the draft's form) or bare (`k`); both
- * forms are the same key. A value that starts with `"` and is a valid sf-string is the quoted
- * form; anything else is read bare.
+ * forms are the same key. A value that starts with `"` must be a valid sf-string (the quoted
+ * form); a bare key never starts with `"`, so `"abc` or `"a\\qb"` is malformed (spec §2.3.2).
  *
  * @example
  * parseIdempotencyKey('"a\\"b"') // { kind: "key", key: 'a"b' }
@@ -22,8 +22,10 @@ const sfString = /^"((?:[\x20\x21\x23-\x5B\x5D-\x7E]|\\["\\])*)"$/;
  */
 export function parseIdempotencyKey(header: string | null | undefined): IdempotencyKeyHeader {
   if (header === null || header === undefined) return { kind: "absent" };
-  const quoted = header.length >= 3 && header.charCodeAt(0) === 0x22 ? sfString.exec(header) : null;
-  const key = quoted ? quoted[1]!.replace(/\\(["\\])/g, "$1") : header;
+  if (header.charCodeAt(0) !== 0x22) return bareKey.test(header) ? { kind: "key", key: header } : { kind: "malformed" };
+  const quoted = sfString.exec(header);
+  if (!quoted) return { kind: "malformed" };
+  const key = quoted[1]!.replace(/\\(["\\])/g, "$1");
   return bareKey.test(key) ? { kind: "key", key } : { kind: "malformed" };
 }
 

@@ -14,7 +14,9 @@ describe("parseIdempotencyKey (spec §2)", () => {
 
   it("an empty value is malformed, bare or quoted", () => {
     expect(parseIdempotencyKey("")).toEqual({ kind: "malformed" });
-    expect(parseIdempotencyKey('"\\"').kind).toBe("key"); // not a valid sf-string: read bare
+    expect(parseIdempotencyKey('""')).toEqual({ kind: "malformed" });
+    // Starts with `"` but is no valid sf-string: a bare key never starts with `"` (spec §2.3.2).
+    expect(parseIdempotencyKey('"\\"').kind).toBe("malformed");
   });
 
   it("reads back what formatIdempotencyKey writes, for every printable ASCII character", () => {

@@ -65,4 +65,9 @@ export const idempotencyKeySpellings: { header: string; key: string | "malformed
   { header: "x".repeat(256), key: "malformed" },
   { header: "tab\there", key: "malformed" },
   { header: "é", key: "malformed" },
+  // A bare key never starts with `"`: an unterminated or badly escaped quoted form is refused (spec §2.3.2).
+  { header: '"abc', key: "malformed" },
+  { header: '"a\\qb"', key: "malformed" },
+  { header: '"', key: "malformed" },
+  { header: '""', key: "malformed" },
 ];
