@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
 import { applyCors, preflight } from "./cors.ts";
 import { PROBLEMS, ProblemError } from "./problems.ts";
+import { defaultServerConfig } from "../config.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -35,7 +36,7 @@ export interface AppDeps {
   handlers: Partial<Record<string, RouteHandlerMethod>>;
   /** Bearer token → tenant. */
   tokens: ReadonlyMap<string, string>;
-  /** Largest JSON body in bytes (spec §1, reference default 1 MiB). @default 1048576 */
+  /** Largest JSON body in bytes (spec §1). @default defaultServerConfig.bodyLimit */
   bodyLimit?: number;
   /** fastify's logger option. @default false */
   logger?: boolean;
@@ -60,7 +61,7 @@ type Spec = {
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const specText = readFileSync(OPENAPI_PATH, "utf8");
   const spec = parseYaml(specText) as Spec;
-  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const bodyLimit = deps.bodyLimit ?? defaultServerConfig.bodyLimit;
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit,

@@ -9,6 +9,7 @@ import { newId } from "../new-id.ts";
 import { partSizeOf, planParts } from "./part-plan.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
+import { defaultServerConfig } from "../config.ts";
 
 /** Options of the uploads feature; the server's `config.ts` maps its flags onto them. */
 export interface UploadServiceOptions {
@@ -16,7 +17,7 @@ export interface UploadServiceOptions {
   blobs: BlobStore;
   /**
    * Smallest part but the last (`--min-part-size`). Tests use small values.
-   * @default 5242880
+   * @default defaultServerConfig.minPartSize
    */
   minPartSize?: number;
   /**
@@ -26,7 +27,7 @@ export interface UploadServiceOptions {
   defaultPartSize?: number;
   /**
    * Lifetime of a signed part URL in seconds (`--part-url-ttl-s`).
-   * @default 3600
+   * @default defaultServerConfig.partUrlTtlS
    */
   partUrlTtlS?: number;
   /**
@@ -85,8 +86,8 @@ const stripQuotes = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "
 export function createUploadService(options: UploadServiceOptions) {
   const { store, blobs } = options;
   const now = options.now ?? Date.now;
-  const minPartSize = options.minPartSize ?? 5 * 1024 ** 2;
-  const partUrlTtlS = options.partUrlTtlS ?? 3600;
+  const minPartSize = options.minPartSize ?? defaultServerConfig.minPartSize;
+  const partUrlTtlS = options.partUrlTtlS ?? defaultServerConfig.partUrlTtlS;
   const downloadUrlTtlS = options.downloadUrlTtlS ?? 86_400;
   const uploadTtlMs = options.uploadTtlMs ?? 86_400_000;
   const retainEndedMs = options.retainEndedMs ?? 7 * 86_400_000;
