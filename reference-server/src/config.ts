@@ -39,6 +39,20 @@ export interface ServerConfig {
   /** Run the in-process worker with `serve`. */
   worker: boolean;
   log: boolean;
+  /** Deepest JSON nesting a body may have (spec §1); deeper is `400 invalid_request`. */
+  maxJsonDepth: number;
+  /** Time for a request's headers to arrive. */
+  headersTimeoutMs: number;
+  /** Time for a request's whole body to arrive (part PUTs: the grace before the rate guard). */
+  requestTimeoutMs: number;
+  /** A connection with no traffic for this long is closed (above the 20 s long-poll cap). */
+  connectionTimeoutMs: number;
+  /** Slowest average a part PUT body may arrive at, bytes per second, once `requestTimeoutMs` passed. */
+  partMinBytesPerS: number;
+  /** Long polls held at once by the whole process; past it a `Prefer: wait` is answered at once. */
+  maxHeldWaits: number;
+  /** Long polls held at once per tenant. */
+  maxHeldWaitsPerTenant: number;
 }
 
 /**
@@ -65,6 +79,13 @@ export const defaultServerConfig = {
   drainGraceMs: 10_000,
   worker: true,
   log: false,
+  maxJsonDepth: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
+  partMinBytesPerS: 16_384,
+  maxHeldWaits: 1000,
+  maxHeldWaitsPerTenant: 100,
 } as const;
 
 /** The kinds of value a flag takes; `custom` ones are parsed by hand in {@link loadConfig}. */
@@ -100,6 +121,13 @@ export const SERVER_OPTIONS = [
   { flag: "body-limit", kind: "integer", key: "bodyLimit", arg: "BYTES", min: 1, help: "largest JSON body" },
   { flag: "retry-base-ms", kind: "integer", key: "retryBaseMs", arg: "N", help: "first backoff after a retryable failure" },
   { flag: "drain-grace-ms", kind: "integer", key: "drainGraceMs", arg: "N", help: "SIGTERM: time for running jobs to finish" },
+  { flag: "max-json-depth", kind: "integer", key: "maxJsonDepth", arg: "N", min: 1, help: "deepest JSON nesting of a body" },
+  { flag: "headers-timeout-ms", kind: "integer", key: "headersTimeoutMs", arg: "N", min: 1, help: "time for a request's headers to arrive" },
+  { flag: "request-timeout-ms", kind: "integer", key: "requestTimeoutMs", arg: "N", min: 1, help: "time for a request body (not a part) to arrive" },
+  { flag: "connection-timeout-ms", kind: "integer", key: "connectionTimeoutMs", arg: "N", min: 1, help: "an idle connection is closed after this" },
+  { flag: "part-min-bytes-per-s", kind: "integer", key: "partMinBytesPerS", arg: "N", help: "slowest average part upload after --request-timeout-ms" },
+  { flag: "max-held-waits", kind: "integer", key: "maxHeldWaits", arg: "N", help: "long polls held at once (Prefer: wait)" },
+  { flag: "max-held-waits-per-tenant", kind: "integer", key: "maxHeldWaitsPerTenant", arg: "N", help: "long polls held at once per tenant" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
 ] as const satisfies readonly ServerOption[];
@@ -250,5 +278,12 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     drainGraceMs: int("drain-grace-ms"),
     worker: !flag("no-worker"),
     log: flag("log"),
+    maxJsonDepth: int("max-json-depth"),
+    headersTimeoutMs: int("headers-timeout-ms"),
+    requestTimeoutMs: int("request-timeout-ms"),
+    connectionTimeoutMs: int("connection-timeout-ms"),
+    partMinBytesPerS: int("part-min-bytes-per-s"),
+    maxHeldWaits: int("max-held-waits"),
+    maxHeldWaitsPerTenant: int("max-held-waits-per-tenant"),
   };
 }
