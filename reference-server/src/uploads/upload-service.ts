@@ -246,8 +246,6 @@ export function createUploadService(options: UploadServiceOptions) {
         new UploadError(
           "size_mismatch",
           tooLong ? `Part ${number} must be ${size} bytes; more were sent.` : `Part ${number} must be ${size} bytes; ${received} were sent.`,
-          // The rest of a wrong body is not read: close the connection rather than drain it.
-          { connection: "close" },
         );
       if (request.contentLength !== undefined && request.contentLength !== size) {
         throw mismatch(request.contentLength, request.contentLength > size);
