@@ -78,6 +78,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const spec = parseYaml(specText) as Spec;
   const bodyLimit = deps.bodyLimit ?? defaultServerConfig.bodyLimit;
   const maxJsonDepth = deps.maxJsonDepth ?? defaultServerConfig.maxJsonDepth;
+  const headersTimeout = deps.headersTimeoutMs ?? defaultServerConfig.headersTimeoutMs;
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit,
@@ -91,11 +92,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: answerClientError,
     // Socket idleness; above the 20 s long-poll cap, so a held wait is never cut (spec §2).
     connectionTimeout: deps.connectionTimeoutMs ?? defaultServerConfig.connectionTimeoutMs,
+    // Headers must arrive in time on every request (checked at least every second). Node's
+    // `requestTimeout` stays off: it would also cut long part uploads, so bodies have their own
+    // deadline (JSON) or rate guard (parts) instead.
+    http: { headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    requestTimeout: 0,
   });
-  // Node's `requestTimeout` would also cut long part uploads: bodies have their own deadline
-  // (JSON) or rate guard (parts) instead. Headers must arrive in time on every request.
-  app.server.requestTimeout = 0;
-  app.server.headersTimeout = deps.headersTimeoutMs ?? defaultServerConfig.headersTimeoutMs;
   const bodyDeadline = createBodyDeadline(deps.requestTimeoutMs ?? defaultServerConfig.requestTimeoutMs);
 
   // ---- validation: JSON Schema 2020-12, bodies exact, query/path/headers coerced from strings.

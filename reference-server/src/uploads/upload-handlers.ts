@@ -44,19 +44,24 @@ export interface UploadHandlersOptions {
 }
 
 /**
- * Lets any body through to the part handler as a stream: no body limit, no buffering (a 5 GiB
- * part never sits in memory), and any `Content-Type`, as S3 accepts for a header it did not sign
- * (spec §4): `curl -T` and a browser's `fetch(url, { method: "PUT", body: file })` send the
- * file's own type. The signature is checked by the handler, before a byte is read. Other routes
- * of the uploads plugin are JSON: their own hook refuses other types before any parser runs.
+ * Lets a part's body through to its handler as a stream: no body limit, no buffering (a 5 GiB
+ * part never sits in memory), and whatever its `Content-Type`, as S3 accepts for a header it did
+ * not sign (spec §4): `curl -T` and a browser's `fetch(url, { method: "PUT", body: file })` send
+ * the file's own type. The signature is checked by the handler before a byte is read. Other
+ * routes of the uploads plugin stay JSON-only.
  *
  * @example
- * registerPartBodyParser(app); // in the uploads plugin's context, before its routes
+ * registerPartBody(app); // in the uploads plugin's context, before its routes
  */
-export function registerPartBodyParser(app: FastifyInstance): void {
-  app.addContentTypeParser("*", (request, payload, done) => {
+export function registerPartBody(app: FastifyInstance): void {
+  // Any type (or none) is read as raw bytes on the part route only.
+  app.addHook("onRequest", (request, _reply, done) => {
+    if (request.routeOptions.url === PART_ROUTE) request.headers["content-type"] = "application/octet-stream";
+    done();
+  });
+  app.addContentTypeParser("application/octet-stream", (request, payload, done) => {
     if (request.routeOptions.url !== PART_ROUTE) {
-      done(new ProblemError("unsupported_media_type", `Expected application/json, got ${request.headers["content-type"] ?? "no content type"}.`), undefined);
+      done(new ProblemError("unsupported_media_type", "Expected application/json, got application/octet-stream."), undefined);
       return;
     }
     (request as WithPartBody)[PART_BODY] = payload as WithPartBody[typeof PART_BODY];

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import openapiGlue from "fastify-openapi-glue";
 import type { OperationsPlugin } from "../http/create-app.ts";
 import { routeHandlerOf } from "../http/operation-handler.ts";
-import { createUploadHandlers, registerPartBodyParser, type UploadHandlersOptions, type UploadOperationId } from "./upload-handlers.ts";
+import { createUploadHandlers, registerPartBody, type UploadHandlersOptions, type UploadOperationId } from "./upload-handlers.ts";
 import type { UploadService } from "./upload-service.ts";
 
 /** The upload and transfer operations (spec §4), in the order openapi.yaml lists them. */
@@ -30,7 +30,7 @@ export function createUploadsPlugin(service: UploadService, options: UploadHandl
   return {
     operations: UPLOAD_OPERATIONS,
     async register(app: FastifyInstance, { specification }: { specification: object }) {
-      registerPartBodyParser(app);
+      registerPartBody(app);
       await app.register(openapiGlue, {
         specification,
         operationResolver: (operationId: string) => {
