@@ -86,6 +86,23 @@ export const defaultServerConfig = {
   partMinBytesPerS: 16_384,
   maxHeldWaits: 1000,
   maxHeldWaitsPerTenant: 100,
+  // Not flags: values the protocol fixes or suggests (spec §2, §4), read by the services.
+  /** Largest `Prefer: wait` honoured, seconds. */
+  maxWaitS: 20,
+  /** `Retry-After` of submits and of reads while a job runs, seconds. */
+  retryAfterS: 1,
+  /** How long idempotency keys are kept (at least 24 h). */
+  idempotencyTtlMs: 86_400_000,
+  /** `max_attempts` of a job that does not say. */
+  defaultMaxAttempts: 3,
+  /** Page size of a listing that does not say. */
+  listLimit: 20,
+  /** Lifetime of a signed download URL (and of the output behind it), seconds. */
+  downloadUrlTtlS: 86_400,
+  /** A pending upload expires this long after it is created. */
+  uploadTtlMs: 86_400_000,
+  /** Aborted and expired uploads are forgotten this long after their expiry. */
+  retainEndedUploadsMs: 7 * 86_400_000,
 } as const;
 
 /** The kinds of value a flag takes; `custom` ones are parsed by hand in {@link loadConfig}. */

@@ -23,9 +23,10 @@ describe("defaultServerConfig is the one source of the server's defaults", () =>
 
   it("loadConfig without flags gives exactly the defaults", () => {
     const config = loadConfig(["serve"], {});
-    for (const [key, value] of Object.entries(defaultServerConfig)) {
-      expect(config[key as keyof typeof config], key).toEqual(value);
+    for (const option of SERVER_OPTIONS) {
+      if ("key" in option) expect(config[option.key], option.flag).toEqual(defaultServerConfig[option.key]);
     }
+    expect(config.worker).toBe(defaultServerConfig.worker);
   });
 
   it("a flag beats its environment variable, which beats the default", () => {

@@ -18,13 +18,13 @@ export interface JobHandlerDeps {
   registry: JobTypeRegistry;
   /** Accept webhook URLs on private, loopback and link-local addresses (tests, dev). @default false */
   allowPrivateWebhooks?: boolean;
-  /** Largest `Prefer: wait` honoured, seconds (spec §2). @default 20 */
+  /** Largest `Prefer: wait` honoured, seconds (spec §2). @default defaultServerConfig.maxWaitS */
   maxWaitS?: number;
-  /** How long idempotency keys are kept (at least 24 h). @default 86400000 */
+  /** How long idempotency keys are kept (at least 24 h). @default defaultServerConfig.idempotencyTtlMs */
   idempotencyTtlMs?: number;
-  /** @default 3 */
+  /** @default defaultServerConfig.defaultMaxAttempts */
   defaultMaxAttempts?: number;
-  /** `Retry-After` of submits and of status reads while a job runs, seconds. @default 1 */
+  /** `Retry-After` of submits and of status reads while a job runs, seconds. @default defaultServerConfig.retryAfterS */
   retryAfterS?: number;
   /** Host resolution for the webhook URL guard (tests inject it). */
   resolveHost?: (host: string) => Promise<string[]>;
@@ -46,9 +46,10 @@ const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "faile
  */
 export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOperationId> {
   const { store, registry } = deps;
-  const maxWaitS = deps.maxWaitS ?? 20;
-  const retryAfter = String(deps.retryAfterS ?? 1);
-  const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? 86_400_000, 86_400_000);
+  const maxWaitS = deps.maxWaitS ?? defaultServerConfig.maxWaitS;
+  const retryAfter = String(deps.retryAfterS ?? defaultServerConfig.retryAfterS);
+  // Never under the 24 h the protocol promises (spec §2).
+  const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? defaultServerConfig.idempotencyTtlMs, 86_400_000);
   // Keys whose first request is still being processed in this process (→ 409 idempotency_key_in_use).
   const inFlight = new Set<string>();
   const heldWaits =
@@ -163,7 +164,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       type: body.type,
       input: body.input,
       metadata: body.metadata ?? {},
-      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? 3,
+      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
       webhookUrl: body.webhook?.url ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
     });
@@ -248,7 +249,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
           });
         }
       }
-      const limit = query.limit ?? 20;
+      const limit = query.limit ?? defaultServerConfig.listLimit;
       const statuses = query.status?.split(",").filter((s): s is JobStatus => (STATUSES as string[]).includes(s));
       const jobs = await store.listJobs({ tenant: request.tenant, statuses, type: query.type, limit: limit + 1, beforeId });
       const page = jobs.slice(0, limit);

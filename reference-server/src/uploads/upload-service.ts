@@ -32,17 +32,17 @@ export interface UploadServiceOptions {
   partUrlTtlS?: number;
   /**
    * Lifetime of a signed download URL (and of the output behind it) in seconds.
-   * @default 86400
+   * @default defaultServerConfig.downloadUrlTtlS
    */
   downloadUrlTtlS?: number;
   /**
    * A pending upload expires this long after it is created (spec §4: 24 h).
-   * @default 86400000
+   * @default defaultServerConfig.uploadTtlMs
    */
   uploadTtlMs?: number;
   /**
    * Aborted and expired uploads are forgotten this long after their expiry.
-   * @default 604800000
+   * @default defaultServerConfig.retainEndedUploadsMs
    */
   retainEndedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
@@ -88,9 +88,9 @@ export function createUploadService(options: UploadServiceOptions) {
   const now = options.now ?? Date.now;
   const minPartSize = options.minPartSize ?? defaultServerConfig.minPartSize;
   const partUrlTtlS = options.partUrlTtlS ?? defaultServerConfig.partUrlTtlS;
-  const downloadUrlTtlS = options.downloadUrlTtlS ?? 86_400;
-  const uploadTtlMs = options.uploadTtlMs ?? 86_400_000;
-  const retainEndedMs = options.retainEndedMs ?? 7 * 86_400_000;
+  const downloadUrlTtlS = options.downloadUrlTtlS ?? defaultServerConfig.downloadUrlTtlS;
+  const uploadTtlMs = options.uploadTtlMs ?? defaultServerConfig.uploadTtlMs;
+  const retainEndedMs = options.retainEndedMs ?? defaultServerConfig.retainEndedUploadsMs;
 
   let signer: Promise<UrlSigner> | undefined;
   const getSigner = () =>
