@@ -25,8 +25,8 @@ async function createUpload(size: number) {
  * A PUT through node:http, the body written in 64 KiB chunks a millisecond apart (as a client on
  * a real link would): did the whole body go out, and what came back?
  */
-async function putSlowly(url: string, body: Buffer, contentType?: string) {
-  const req = httpRequest(url, { method: "PUT", headers: { "content-length": body.length, ...(contentType ? { "content-type": contentType } : {}) } });
+async function putSlowly(url: string, body: Buffer, contentType?: string, method = "PUT", headers: Record<string, string> = {}) {
+  const req = httpRequest(url, { method, headers: { "content-length": body.length, ...(contentType ? { "content-type": contentType } : {}), ...headers } });
   const written = new Promise<string | undefined>((resolve) => {
     req.once("finish", () => resolve(undefined));
     req.once("error", (error) => resolve((error as NodeJS.ErrnoException).code ?? error.message));
@@ -93,6 +93,14 @@ describe("part PUT (spec §4)", () => {
     const res = await fetch(url, { method: "PUT", body, headers: { "content-length": String(5 * 1024 * 1024), "content-type": "application/octet-stream" }, duplex: "half" } as RequestInit);
     expect(res.status).toBe(403);
     expect((await res.json()).code).toBe("invalid_signature");
+  });
+
+  it("any request with a body refused before reading it (401 on a 1 MiB submit) reaches the client as its answer", async () => {
+    for (let i = 0; i < 5; i++) {
+      const refused = await putSlowly(`${t.url}/v1/jobs`, Buffer.alloc(1024 * 1024, 0x20), "application/json", "POST", { authorization: "Bearer nope" });
+      expect(refused.writeError).toBeUndefined();
+      expect(refused.status).toBe(401);
+    }
   });
 
   it("a 5 MiB body with a bad signature gets its 403, not a reset", async () => {
