@@ -17,7 +17,9 @@ export function answerFrameworkError(error: { code?: string }, request: FastifyR
   const problem =
     error.code === "FST_ERR_MAX_PARAM_LENGTH"
       ? new ProblemError("invalid_request", "A path segment of the URL is too long.", { status: 414, title: "URI too long" })
-      : new ProblemError("invalid_request", "The URL is not validly %-encoded.");
+      : error.code === "FST_ERR_BAD_URL"
+        ? new ProblemError("invalid_request", "The URL is not validly %-encoded.")
+        : new ProblemError("invalid_request", "The request could not be routed.");
   reply.header("X-Request-Id", request.id);
   applyCors(reply);
   reply.code(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem()));
@@ -35,6 +37,12 @@ export function answerFrameworkError(error: { code?: string }, request: FastifyR
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has no one to answer.
   if (error.code === "ECONNRESET" || socket.destroyed) return;
+  // Mid-answer (a keep-alive socket whose response has begun), raw bytes would corrupt it.
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (answering?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const problem =
     error.code === "HPE_HEADER_OVERFLOW"
       ? new ProblemError("invalid_request", "The request line or headers are too large.", { status: 431, title: "Request header fields too large" })
