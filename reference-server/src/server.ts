@@ -1,7 +1,8 @@
-import type { FastifyInstance, RouteHandlerMethod } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./http/create-app.ts";
+import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
@@ -46,6 +47,8 @@ export async function startServer(
     blobs: config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    partMinBytesPerS: config.partMinBytesPerS,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
   await uploads.migrate();
   uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
@@ -54,14 +57,21 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
     app = await createApp({
-      handlers: {
-        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
-        ...(uploads.handlers as Record<string, RouteHandlerMethod>),
-      },
-      registerContentTypeParsers: uploads.registerContentTypeParsers,
+      handlers: createJobHandlers({
+        store,
+        registry,
+        allowPrivateWebhooks: config.allowPrivateWebhooks,
+        resolveHost: seams.resolveHost,
+        heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+      }),
+      plugins: [uploads.plugin],
       tokens: config.tokens,
       bodyLimit: config.bodyLimit,
       logger: config.log,
+      maxJsonDepth: config.maxJsonDepth,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectionTimeoutMs: config.connectionTimeoutMs,
     });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

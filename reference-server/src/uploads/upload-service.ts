@@ -8,6 +8,7 @@ import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
+import { defaultServerConfig } from "../config.ts";
 
 /** Options of the uploads feature; the server's `config.ts` maps its flags onto them. */
 export interface UploadServiceOptions {
@@ -15,7 +16,7 @@ export interface UploadServiceOptions {
   blobs: BlobStore;
   /**
    * Smallest part but the last (`--min-part-size`). Tests use small values.
-   * @default 5242880
+   * @default defaultServerConfig.minPartSize
    */
   minPartSize?: number;
   /**
@@ -25,22 +26,22 @@ export interface UploadServiceOptions {
   defaultPartSize?: number;
   /**
    * Lifetime of a signed part URL in seconds (`--part-url-ttl-s`).
-   * @default 3600
+   * @default defaultServerConfig.partUrlTtlS
    */
   partUrlTtlS?: number;
   /**
    * Lifetime of a signed download URL (and of the output behind it) in seconds.
-   * @default 86400
+   * @default defaultServerConfig.downloadUrlTtlS
    */
   downloadUrlTtlS?: number;
   /**
    * A pending upload expires this long after it is created (spec §4: 24 h).
-   * @default 86400000
+   * @default defaultServerConfig.uploadTtlMs
    */
   uploadTtlMs?: number;
   /**
    * Aborted and expired uploads are forgotten this long after their expiry.
-   * @default 604800000
+   * @default defaultServerConfig.retainEndedUploadsMs
    */
   retainEndedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
@@ -83,11 +84,11 @@ export type UploadService = ReturnType<typeof createUploadService>;
 export function createUploadService(options: UploadServiceOptions) {
   const { store, blobs } = options;
   const now = options.now ?? Date.now;
-  const minPartSize = options.minPartSize ?? 5 * 1024 ** 2;
-  const partUrlTtlS = options.partUrlTtlS ?? 3600;
-  const downloadUrlTtlS = options.downloadUrlTtlS ?? 86_400;
-  const uploadTtlMs = options.uploadTtlMs ?? 86_400_000;
-  const retainEndedMs = options.retainEndedMs ?? 7 * 86_400_000;
+  const minPartSize = options.minPartSize ?? defaultServerConfig.minPartSize;
+  const partUrlTtlS = options.partUrlTtlS ?? defaultServerConfig.partUrlTtlS;
+  const downloadUrlTtlS = options.downloadUrlTtlS ?? defaultServerConfig.downloadUrlTtlS;
+  const uploadTtlMs = options.uploadTtlMs ?? defaultServerConfig.uploadTtlMs;
+  const retainEndedMs = options.retainEndedMs ?? defaultServerConfig.retainEndedUploadsMs;
 
   let signer: Promise<UrlSigner> | undefined;
   const getSigner = () =>
@@ -238,8 +239,6 @@ export function createUploadService(options: UploadServiceOptions) {
         new UploadError(
           "size_mismatch",
           tooLong ? `Part ${number} must be ${size} bytes; more were sent.` : `Part ${number} must be ${size} bytes; ${received} were sent.`,
-          // The rest of a wrong body is not read: close the connection rather than drain it.
-          { connection: "close" },
         );
       if (request.contentLength !== undefined && request.contentLength !== size) {
         throw mismatch(request.contentLength, request.contentLength > size);

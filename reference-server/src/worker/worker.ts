@@ -3,17 +3,18 @@ import { createProblem } from "async-jobs/protocol";
 import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
+import { defaultServerConfig } from "../config.ts";
 
 export interface WorkerOptions {
   store: JobStore;
   registry: JobTypeRegistry;
-  /** Jobs run at once. @default 16 */
+  /** Jobs run at once. @default defaultServerConfig.workerConcurrency */
   concurrency?: number;
-  /** A lease not renewed for this long is lost and the job goes back to the queue. @default 30000 */
+  /** A lease not renewed for this long is lost and the job goes back to the queue. @default defaultServerConfig.leaseTimeoutMs */
   leaseTimeoutMs?: number;
   /** Idle poll of the queue (changes in this process wake it at once). @default 200 */
   pollMs?: number;
-  /** First retry delay after a retryable failure; doubles per attempt. @default 500 */
+  /** First retry delay after a retryable failure; doubles per attempt. @default defaultServerConfig.retryBaseMs */
   retryBaseMs?: number;
   /** @default 300000 */
   retryMaxMs?: number;
@@ -48,8 +49,8 @@ type AbortReason = "canceled" | "lease_lost" | "drain";
 export function startWorker(options: WorkerOptions): Worker {
   const { store, registry } = options;
   const id = `wrk_${randomUUID()}`;
-  const concurrency = options.concurrency ?? 16;
-  const leaseMs = options.leaseTimeoutMs ?? 30_000;
+  const concurrency = options.concurrency ?? defaultServerConfig.workerConcurrency;
+  const leaseMs = options.leaseTimeoutMs ?? defaultServerConfig.leaseTimeoutMs;
   const log = options.log ?? (() => {});
   const active = new Map<string, Active>();
   let draining = false;
@@ -134,7 +135,7 @@ export function startWorker(options: WorkerOptions): Worker {
   }
 
   const retryDelay = (attempt: number) =>
-    retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 300_000 });
+    retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? defaultServerConfig.retryBaseMs, maxMs: options.retryMaxMs ?? 300_000 });
 
   async function heartbeat() {
     if (active.size === 0) return;
