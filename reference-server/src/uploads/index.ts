@@ -4,8 +4,8 @@ import { createLocalDiskBlobStore } from "../blobs/local-disk-blob-store.ts";
 import { createFileChecksumJobType } from "../job-types/file-checksum.ts";
 import { createFileGzipJobType } from "../job-types/file-gzip.ts";
 import type { JobTypeDefinition } from "../job-types/job-type-definition.ts";
-import { createPostgresUploadStore } from "../store/postgres/postgres-upload-store.ts";
-import { createSqliteUploadStore } from "../store/sqlite/sqlite-upload-store.ts";
+import { openPostgresUploadStore } from "../store/postgres/postgres-upload-store.ts";
+import { openSqliteUploadStore } from "../store/sqlite/sqlite-upload-store.ts";
 import type { UploadStore } from "../store/upload-store.ts";
 import { createUploadHandlers, registerPartBodyParser } from "./upload-handlers.ts";
 import { createUploadService, type UploadService, type UploadServiceOptions } from "./upload-service.ts";
@@ -49,8 +49,8 @@ export interface UploadsFeature {
 
 function openUploadStore(store: string | UploadStore): UploadStore {
   if (typeof store !== "string") return store;
-  if (/^postgres(ql)?:\/\//.test(store)) return createPostgresUploadStore(store);
-  return createSqliteUploadStore(store.replace(/^sqlite:/, ""));
+  if (/^postgres(ql)?:\/\//.test(store)) return openPostgresUploadStore(store);
+  return openSqliteUploadStore(store.replace(/^sqlite:/, ""));
 }
 
 /**

@@ -44,6 +44,11 @@ export interface UploadServiceOptions {
    * @default 604800000
    */
   retainEndedMs?: number;
+  /**
+   * Completed uploads (and their bytes) are deleted this long after completion (retention).
+   * @default 604800000
+   */
+  retainCompletedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
   signingKey?: Uint8Array;
   /** Clock (epoch ms), injectable for tests. @default Date.now */
@@ -90,6 +95,7 @@ export function createUploadService(options: UploadServiceOptions) {
   const downloadUrlTtlS = options.downloadUrlTtlS ?? 86_400;
   const uploadTtlMs = options.uploadTtlMs ?? 86_400_000;
   const retainEndedMs = options.retainEndedMs ?? 7 * 86_400_000;
+  const retainCompletedMs = options.retainCompletedMs ?? 7 * 86_400_000;
 
   let signer: Promise<UrlSigner> | undefined;
   const getSigner = () =>
@@ -394,8 +400,8 @@ export function createUploadService(options: UploadServiceOptions) {
         }
         if (ids.length < 100) break;
       }
-      const purged = await store.purgeEnded(at - retainEndedMs);
-      // An abort interrupted between its row and its bytes leaves bytes behind: drop them now.
+      const purged = await store.purgeEnded({ endedBefore: at - retainEndedMs, completedBefore: at - retainCompletedMs });
+      // Bytes after rows (an abort interrupted between its row and its bytes also leaves bytes behind).
       for (const id of purged) await blobs.deleteUpload(id);
       const outputs = await blobs.deleteBlobsBefore(at - downloadUrlTtlS * 1000);
       return { expired, purged: purged.length, outputs };
