@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 // The shared contract suite (STYLE §12), one fresh database per test.
-describeJobStore("postgres", async () => openPostgresJobStore({ url: await freshDatabase() }));
+describeJobStore("postgres", async (options) => openPostgresJobStore({ url: await freshDatabase(), ...options }));
 
 describe("notification payloads", () => {
   test("a job change round-trips, with a tenant that contains spaces", () => {
