@@ -44,6 +44,12 @@ export interface ServerConfig {
   retryBaseMs: number;
   /** SIGTERM grace: running jobs get this long to finish before they are given back. @default 10000 */
   drainGraceMs: number;
+  /** Most running jobs of one tenant at once; 0 for no limit (claim fairness). @default 0 */
+  maxRunningPerTenant: number;
+  /** How often the retention sweep runs; 0 turns it off. @default 60000 */
+  retentionSweepMs: number;
+  /** Completed uploads (and their bytes) are deleted this long after completion. @default 604800000 */
+  uploadRetentionMs: number;
   /** Run the in-process worker with `serve`. @default true */
   worker: boolean;
   /** @default false */
@@ -66,6 +72,9 @@ const OPTIONS = {
   "body-limit": { type: "string" },
   "retry-base-ms": { type: "string" },
   "drain-grace-ms": { type: "string" },
+  "max-running-per-tenant": { type: "string" },
+  "retention-sweep-ms": { type: "string" },
+  "upload-retention-ms": { type: "string" },
   "no-worker": { type: "boolean" },
   log: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -94,6 +103,9 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --body-limit BYTES            largest JSON body (default 1048576)
   --retry-base-ms N             first backoff after a retryable failure (default 500)
   --drain-grace-ms N            SIGTERM: time for running jobs to finish (default 10000)
+  --max-running-per-tenant N    most running jobs of one tenant, 0 = no limit (default 0)
+  --retention-sweep-ms N        how often expired jobs, keys and uploads are deleted, 0 = never (default 60000)
+  --upload-retention-ms N       completed uploads are deleted this long after completion (default 604800000)
   --no-worker                   serve the API without the in-process worker
   --log                         request logs on stderr
 `;
@@ -201,6 +213,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     bodyLimit: integer("body-limit", get("body-limit"), 1024 * 1024, 1),
     retryBaseMs: integer("retry-base-ms", get("retry-base-ms"), 500),
     drainGraceMs: integer("drain-grace-ms", get("drain-grace-ms"), 10_000),
+    maxRunningPerTenant: integer("max-running-per-tenant", get("max-running-per-tenant"), 0),
+    retentionSweepMs: integer("retention-sweep-ms", get("retention-sweep-ms"), 60_000),
+    uploadRetentionMs: integer("upload-retention-ms", get("upload-retention-ms"), 7 * 86_400_000),
     worker: !flag("no-worker"),
     log: flag("log"),
   };

@@ -7,6 +7,7 @@ import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
+import { startRetentionSweep } from "./store/retention-sweep.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -39,16 +40,23 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
+  const store = await openJobStore(config.store, {
+    changes,
+    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
+    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
+    log,
+  });
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
     blobs: config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    retainCompletedMs: config.uploadRetentionMs,
   });
   await uploads.migrate();
-  uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
+  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
+  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
   const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
 
   let app: FastifyInstance | undefined;
@@ -100,6 +108,7 @@ export async function startServer(
         await app?.close();
         await worker?.stop(graceMs);
         await deliverer.stop();
+        await retention.stop();
         await uploads.close();
         await store.close();
       })();
