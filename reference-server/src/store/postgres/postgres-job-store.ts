@@ -5,11 +5,12 @@ import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
 import { toJobEvent } from "../job-representation.ts";
-import { decodeJobRow, encodeEnd, encodeNewJob, type JobRow } from "../job-row.ts";
-import type { CreateJobCommand, JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
+import { decodeJobRow, encodeEnd, type JobRow } from "../job-row.ts";
+import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
+import { decodeDeliveryRow, decodeEventRow, type DeliveryRow, type EventRow } from "../outbox-row.ts";
 import { type AttemptDecision, onAttemptFailed, onCancelRequested, onLeaseExpired, unprocessableJob } from "../job-transitions.ts";
 import { translateErrors } from "../store-errors.ts";
-import { createGroupCommit } from "./group-commit.ts";
+import { createJobBatches } from "./job-batches.ts";
 import { postgresJobStatements } from "./job-statements.ts";
 import { DEFAULT_CHANNEL, listenForChanges } from "./listen-for-changes.ts";
 import { fromPostgresError, hasNul } from "./postgres-errors.ts";
@@ -110,32 +111,10 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     if (tenant !== undefined) tx.announce({ kind: "job", jobId: id, status: "failed" }, tenant);
   }
 
-  interface End {
-    lease: Lease;
-    status: Ending;
-    result: unknown;
-    error: Problem | null;
-  }
-  const plainEnds = createGroupCommit<End, boolean>({
-    conflictKey: (f) => f.lease.id,
-    async run(items) {
-      const columns = items.map((f) => encodeEnd(f.status, f.result, f.error));
-      const { rows } = await run<{ id: string }>("end_plain", sql.endPlain, [
-        items.map((f) => f.lease.id),
-        items.map((f) => f.lease.leaseToken),
-        columns.map((c) => c.status),
-        columns.map((c) => c.result),
-        columns.map((c) => c.error),
-        now(),
-      ]);
-      const ended = new Set(rows.map((r) => r.id));
-      for (const f of items) if (ended.has(f.lease.id)) emitJob(f.lease.id, f.status);
-      return items.map((f) => ended.has(f.lease.id));
-    },
-  });
+  const batches = createJobBatches({ run, sql, now, emitJob });
 
   async function endLeased(lease: Lease, status: Ending, result: unknown, error: Problem | null) {
-    if (await plainEnds.submit({ lease, status, result, error })) return true;
+    if (await batches.endPlain({ lease, status, result, error })) return true;
     // The lease is lost, or the job has a webhook and needs its outbox row.
     return transaction(async (tx) => {
       if (!(await lockLeased(tx, lease))) return false;
@@ -143,30 +122,6 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       return true;
     });
   }
-
-  const jobInserts = createGroupCommit<CreateJobCommand, JobRow | undefined>({
-    conflictKey: (c) => (c.idempotency ? `${c.tenant}\u0000${c.idempotency.key}` : undefined),
-    async run(commands) {
-      const at = now();
-      const rows = commands.map((c) => encodeNewJob(c, newId("job", at), at));
-      const result = await run<JobRow>("create_jobs", sql.createJobs, [
-        rows.map((r) => r.id),
-        rows.map((r) => r.tenant),
-        rows.map((r) => r.type),
-        rows.map((r) => r.input),
-        rows.map((r) => r.metadata),
-        rows.map((r) => r.max_attempts),
-        rows.map((r) => r.webhook_url),
-        commands.map((c) => c.idempotency?.key ?? null),
-        commands.map((c) => c.idempotency?.fingerprint ?? null),
-        commands.map((c) => (c.idempotency ? at + c.idempotency.ttlMs : null)),
-        at,
-      ]);
-      const byId = new Map(result.rows.map((r) => [r.id, r]));
-      for (const row of result.rows) emitJob(row.id, "queued");
-      return rows.map((r) => byId.get(r.id));
-    },
-  });
 
   /** The fair claim: oldest due jobs of tenants below their limit (claim-fairness.ts). */
   function claimFairly(at: number, limit: number, leaseMs: number) {
@@ -217,7 +172,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     async createJob(command) {
       const key = command.idempotency;
       for (let round = 0; round < 3; round++) {
-        const row = await jobInserts.submit(command);
+        const row = await batches.insertJob(command);
         if (row) return { kind: "created", job: decodeJobRow(row) };
         if (!key) throw new Error("createJob inserted nothing without an idempotency key");
         const found = await run<JobRow & { fingerprint: string; key_job_id: string }>("find_keyed_job", sql.findKeyedJob, [
@@ -395,14 +350,8 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     async claimDueEvents({ limit, leaseMs, now: at0 }) {
       if (limit <= 0) return [];
       const at = at0 ?? now();
-      const { rows } = await run<{ id: string; tenant: string; job_id: string; type: string; url: string; payload: string; attempts: number }>(
-        "claim_events",
-        sql.claimEvents,
-        [at, limit, at + leaseMs],
-      );
-      return rows
-        .map((r) => ({ id: r.id, tenant: r.tenant, jobId: r.job_id, type: r.type, url: r.url, payload: r.payload, attempts: r.attempts }))
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { rows } = await run<EventRow>("claim_events", sql.claimEvents, [at, limit, at + leaseMs]);
+      return rows.map(decodeEventRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
     async recordDelivery(record) {
@@ -420,28 +369,10 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async listDeliveries(tenant, jobId) {
       if (hasNul(jobId)) return undefined;
-      const { rows } = await run<{
-        job_id: string;
-        event_id: string | null;
-        attempt: number;
-        status_code: number | null;
-        error: string | null;
-        at: string;
-        next_attempt_at: string | null;
-        state: "pending" | "delivered" | "failed";
-      }>("list_deliveries", sql.deliveries, [jobId, tenant]);
+      // One row per delivery, or one with null columns for a job without any (LEFT JOIN).
+      const { rows } = await run<DeliveryRow | { event_id: null }>("list_deliveries", sql.deliveries, [jobId, tenant]);
       if (rows.length === 0) return undefined;
-      return rows
-        .filter((r) => r.event_id !== null)
-        .map((r) => ({
-          eventId: r.event_id!,
-          attempt: r.attempt,
-          statusCode: r.status_code,
-          error: r.error,
-          at: Number(r.at),
-          nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
-          state: r.state,
-        }));
+      return rows.filter((r): r is DeliveryRow => r.event_id !== null).map(decodeDeliveryRow);
     },
 
     async close() {

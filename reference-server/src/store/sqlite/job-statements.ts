@@ -1,30 +1,8 @@
 import type Database from "better-sqlite3";
-import type { DeliveryRecord } from "../job-store.ts";
 import { type EndColumns, jobColumns, type JobRow, type NewJobRow } from "../job-row.ts";
+import type { DeliveryRow, EventRow } from "../outbox-row.ts";
 
 const COLS = jobColumns();
-
-/** A stored delivery attempt as SQLite returns it. */
-export interface DeliveryRow {
-  event_id: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  at: number;
-  next_attempt_at: number | null;
-  state: DeliveryRecord["state"];
-}
-
-/** An outbox event as SQLite returns it. */
-export interface EventRow {
-  id: string;
-  tenant: string;
-  job_id: string;
-  type: string;
-  url: string;
-  payload: string;
-  attempts: number;
-}
 
 /**
  * Every statement of the SQLite job store, prepared once per connection (parsing is a

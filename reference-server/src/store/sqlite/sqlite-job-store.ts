@@ -6,6 +6,7 @@ import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness
 import { toJobEvent } from "../job-representation.ts";
 import { decodeJobRow, encodeEnd, encodeNewJob } from "../job-row.ts";
 import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
+import { decodeDeliveryRow, decodeEventRow } from "../outbox-row.ts";
 import { type AttemptDecision, onAttemptFailed, onCancelRequested, onLeaseExpired, unprocessableJob } from "../job-transitions.ts";
 import { translateErrors } from "../store-errors.ts";
 import { prepareJobStatements } from "./job-statements.ts";
@@ -18,6 +19,8 @@ export interface SqliteJobStoreOptions extends JobStoreOptions {
   path: string;
   /** How often other processes' commits are looked for while someone waits. @default 15 */
   watchIntervalMs?: number;
+  /** How long a write waits for another process's write lock before it is a `StoreBusyError`. @default 10000 */
+  busyTimeoutMs?: number;
 }
 
 type Emit = (change: Change) => void;
@@ -32,7 +35,7 @@ type Emit = (change: Change) => void;
  * const store = await openSqliteJobStore({ path: "./data/jobs.db" });
  */
 export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promise<JobStore> {
-  const db = openSqliteDatabase(options.path);
+  const db = openSqliteDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs });
   db.pragma("foreign_keys = OFF");
   const now = options.now ?? Date.now;
   const changes = options.changes ?? createChangeNotifier();
@@ -302,7 +305,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
         const events = [];
         for (const { id } of q.dueEvents.all(at, limit)) {
           const row = q.claimEvent.get(at + leaseMs, id);
-          if (row) events.push({ id: row.id, tenant: row.tenant, jobId: row.job_id, type: row.type, url: row.url, payload: row.payload, attempts: row.attempts });
+          if (row) events.push(decodeEventRow(row));
         }
         return events;
       });
@@ -317,15 +320,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
 
     async listDeliveries(tenant, jobId) {
       if (!q.getJob.get(jobId, tenant)) return undefined;
-      return q.deliveries.all(jobId).map((r) => ({
-        eventId: r.event_id,
-        attempt: r.attempt,
-        statusCode: r.status_code,
-        error: r.error,
-        at: r.at,
-        nextAttemptAt: r.next_attempt_at,
-        state: r.state,
-      }));
+      return q.deliveries.all(jobId).map(decodeDeliveryRow);
     },
 
     async close() {
