@@ -36,7 +36,7 @@ export interface JobStoreOptions {
   /**
    * Most jobs of one tenant running at once: a claim skips a tenant at its limit and takes
    * another tenant's oldest due job, so one tenant's long jobs cannot starve the others.
-   * On Postgres, claims in several processes at the same instant may briefly exceed it.
+   * Exact across processes (Postgres serialises fair claims with an advisory lock).
    * @default Infinity (no limit)
    */
   maxRunningPerTenant?: number;

@@ -38,10 +38,11 @@ export interface UploadsFeature {
   registerContentTypeParsers(app: FastifyInstance): void;
   /** Creates the upload tables (idempotent). */
   migrate(): Promise<void>;
-  /** Expires pending uploads past their time, deletes their parts and stale outputs. */
+  /**
+   * Expires pending uploads past their time, deletes their parts and stale outputs, and ended
+   * and completed uploads past their retention. The server's retention sweep runs it.
+   */
   cleanupExpired(): Promise<{ expired: number; purged: number; outputs: number }>;
-  /** Runs {@link UploadsFeature.cleanupExpired} every `everyMs` until `close()`; errors go to `onError`. */
-  scheduleCleanup(everyMs: number, onError?: (error: unknown) => void): void;
   /** The HTTP-agnostic service (tests, CLI). */
   service: UploadService;
   close(): Promise<void>;
@@ -66,8 +67,6 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
   const store = openUploadStore(storeOption);
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
   return {
     handlers: createUploadHandlers(service, {
       tenantOf: tenantOf ?? ((request) => (request as FastifyRequest & { tenant: string }).tenant),
@@ -77,22 +76,8 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
     registerContentTypeParsers: registerPartBodyParser,
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),
-    scheduleCleanup(everyMs, onError = () => {}) {
-      clearInterval(timer);
-      timer = setInterval(() => {
-        running ??= service
-          .cleanupExpired()
-          .catch(onError)
-          .finally(() => {
-            running = undefined;
-          });
-      }, everyMs);
-      timer.unref();
-    },
     service,
     async close() {
-      clearInterval(timer);
-      await running;
       await blobs.close();
       await store.close();
     },

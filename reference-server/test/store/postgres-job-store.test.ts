@@ -171,6 +171,18 @@ describe("concurrency", () => {
     expect(rows).toEqual([{ status: "succeeded", attempt: 1, n: total }]);
   });
 
+  test("the per-tenant running limit holds across processes claiming at once", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([0, 1, 2].map(() => open(url, { maxRunningPerTenant: 3 })));
+    for (let i = 0; i < 20; i++) await stores[0]!.createJob(echo({ input: { value: i } }));
+    await stores[0]!.createJob(echo({ tenant: "t2" }));
+    const claimed = (
+      await Promise.all(stores.flatMap((store) => [0, 1].map(() => store.claimJobs({ workerId: "w", limit: 2, leaseMs: 30_000 }))))
+    ).flat();
+    const perTenant = (tenant: string) => claimed.filter((j) => j.tenant === tenant).length;
+    expect([perTenant("t1"), perTenant("t2")]).toEqual([3, 1]);
+  });
+
   test("concurrent submits with one idempotency key create one job; another body is refused", async () => {
     const url = await freshDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);

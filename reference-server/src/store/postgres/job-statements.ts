@@ -65,6 +65,7 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
       RETURNING ${jobColumns("j")}, ${notify("'running'", "j.")} AS notified`,
     // The fair claim (a per-tenant limit) reads counts and candidates, picks in claim-fairness.ts,
     // then claims the picked ids ($2) in the same transaction.
+    fairClaimLock: "SELECT pg_advisory_xact_lock(hashtext('async-jobs fair claim'))",
     runningPerTenant: "SELECT tenant, count(*)::int AS n FROM jobs WHERE status = 'running' GROUP BY tenant",
     claimCandidates: `
       SELECT id, tenant FROM jobs WHERE status = 'queued' AND run_at <= $1 AND tenant <> ALL($2::text[])

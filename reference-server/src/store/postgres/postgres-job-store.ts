@@ -126,6 +126,9 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
   /** The fair claim: oldest due jobs of tenants below their limit (claim-fairness.ts). */
   function claimFairly(at: number, limit: number, leaseMs: number) {
     return transaction(async (tx) => {
+      // Fair claims of every process take turns, so each counts the others' committed claims
+      // and the limit holds exactly (a claim is a few ms; only deployments with a limit pay it).
+      await tx.query(sql.fairClaimLock);
       const counts = await tx.query<{ tenant: string; n: number }>(sql.runningPerTenant);
       const running = new Map(counts.rows.map((r) => [r.tenant, r.n]));
       const candidates = await tx.query<{ id: string; tenant: string }>(sql.claimCandidates, [
