@@ -24,7 +24,7 @@ const part = (number: number, etag = `"${String(number).padStart(32, "0")}"`) =>
  * implementations).
  *
  * @example
- * describeUploadStore("sqlite", async () => createSqliteUploadStore(path));
+ * describeUploadStore("sqlite", async () => openSqliteUploadStore(path));
  */
 export function describeUploadStore(name: string, create: () => Promise<UploadStore>): void {
   describe(`UploadStore: ${name}`, () => {
