@@ -36,6 +36,12 @@ export interface ServerConfig {
   retryBaseMs: number;
   /** SIGTERM grace: running jobs get this long to finish before they are given back. */
   drainGraceMs: number;
+  /** Most running jobs of one tenant at once; 0 for no limit (claim fairness). */
+  maxRunningPerTenant: number;
+  /** How often the retention sweep runs; 0 turns it off. */
+  retentionSweepMs: number;
+  /** Completed uploads (and their bytes) are deleted this long after completion. */
+  uploadRetentionMs: number;
   /** Run the in-process worker with `serve`. */
   worker: boolean;
   log: boolean;
@@ -86,6 +92,9 @@ export const defaultServerConfig = {
   partMinBytesPerS: 16_384,
   maxHeldWaits: 1000,
   maxHeldWaitsPerTenant: 100,
+  maxRunningPerTenant: 0,
+  retentionSweepMs: 60_000,
+  uploadRetentionMs: 7 * 86_400_000,
   // Not flags: values the protocol fixes or suggests (spec §2, §4), read by the services.
   /** Largest `Prefer: wait` honoured, seconds. */
   maxWaitS: 20,
@@ -145,6 +154,9 @@ export const SERVER_OPTIONS = [
   { flag: "part-min-bytes-per-s", kind: "integer", key: "partMinBytesPerS", arg: "N", help: "slowest average part upload after --request-timeout-ms" },
   { flag: "max-held-waits", kind: "integer", key: "maxHeldWaits", arg: "N", help: "long polls held at once (Prefer: wait)" },
   { flag: "max-held-waits-per-tenant", kind: "integer", key: "maxHeldWaitsPerTenant", arg: "N", help: "long polls held at once per tenant" },
+  { flag: "max-running-per-tenant", kind: "integer", key: "maxRunningPerTenant", arg: "N", help: "most running jobs of one tenant, 0 = no limit" },
+  { flag: "retention-sweep-ms", kind: "integer", key: "retentionSweepMs", arg: "N", help: "how often expired jobs, keys and uploads are deleted, 0 = never" },
+  { flag: "upload-retention-ms", kind: "integer", key: "uploadRetentionMs", arg: "N", help: "completed uploads are deleted this long after completion" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
 ] as const satisfies readonly ServerOption[];
@@ -293,6 +305,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     bodyLimit: int("body-limit"),
     retryBaseMs: int("retry-base-ms"),
     drainGraceMs: int("drain-grace-ms"),
+    maxRunningPerTenant: int("max-running-per-tenant"),
+    retentionSweepMs: int("retention-sweep-ms"),
+    uploadRetentionMs: int("upload-retention-ms"),
     worker: !flag("no-worker"),
     log: flag("log"),
     maxJsonDepth: int("max-json-depth"),

@@ -8,6 +8,7 @@ import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
+import { startRetentionSweep } from "./store/retention-sweep.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -40,7 +41,12 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
+  const store = await openJobStore(config.store, {
+    changes,
+    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
+    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
+    log,
+  });
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
@@ -49,9 +55,11 @@ export async function startServer(
     partUrlTtlS: config.partUrlTtlS,
     partMinBytesPerS: config.partMinBytesPerS,
     requestTimeoutMs: config.requestTimeoutMs,
+    retainCompletedMs: config.uploadRetentionMs,
   });
   await uploads.migrate();
-  uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
+  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
+  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
   const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
 
   let app: FastifyInstance | undefined;
@@ -110,6 +118,7 @@ export async function startServer(
         await app?.close();
         await worker?.stop(graceMs);
         await deliverer.stop();
+        await retention.stop();
         await uploads.close();
         await store.close();
       })();

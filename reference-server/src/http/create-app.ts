@@ -7,6 +7,7 @@ import openapiGlue from "fastify-openapi-glue";
 import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
 import { createBodyDeadline } from "./body-deadline.ts";
+import { StoreBusyError } from "../store/store-errors.ts";
 import { applyCors, preflight } from "./cors.ts";
 import { exceedsJsonDepth } from "./json-depth.ts";
 import { type OperationHandlers, type OperationId, routeHandlerOf } from "./operation-handler.ts";
@@ -348,7 +349,7 @@ export function toProblemError(error: unknown): ProblemError {
     if (typeof e.code === "string" && FASTIFY_CODES[e.code]) {
       return new ProblemError(FASTIFY_CODES[e.code]!, e.message ?? "");
     }
-    if (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED") {
+    if (error instanceof StoreBusyError) {
       return new ProblemError("overloaded", "The store is busy; retry shortly.", { headers: { "Retry-After": "1" } });
     }
     const status = e.statusCode ?? 0;

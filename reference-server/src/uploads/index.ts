@@ -5,8 +5,8 @@ import { createLocalDiskBlobStore } from "../blobs/local-disk-blob-store.ts";
 import { createFileChecksumJobType } from "../job-types/file-checksum.ts";
 import { createFileGzipJobType } from "../job-types/file-gzip.ts";
 import type { JobTypeDefinition } from "../job-types/job-type-definition.ts";
-import { createPostgresUploadStore } from "../store/postgres/postgres-upload-store.ts";
-import { createSqliteUploadStore } from "../store/sqlite/sqlite-upload-store.ts";
+import { openPostgresUploadStore } from "../store/postgres/postgres-upload-store.ts";
+import { openSqliteUploadStore } from "../store/sqlite/sqlite-upload-store.ts";
 import type { UploadStore } from "../store/upload-store.ts";
 import type { UploadHandlersOptions } from "./upload-handlers.ts";
 import { createUploadsPlugin } from "./uploads-plugin.ts";
@@ -40,10 +40,11 @@ export interface UploadsFeature {
   jobTypes: JobTypeDefinition[];
   /** Creates the upload tables (idempotent). */
   migrate(): Promise<void>;
-  /** Expires pending uploads past their time, deletes their parts and stale outputs. */
+  /**
+   * Expires pending uploads past their time, deletes their parts and stale outputs, and ended
+   * and completed uploads past their retention. The server's retention sweep runs it.
+   */
   cleanupExpired(): Promise<{ expired: number; purged: number; outputs: number }>;
-  /** Runs {@link UploadsFeature.cleanupExpired} every `everyMs` until `close()`; errors go to `onError`. */
-  scheduleCleanup(everyMs: number, onError?: (error: unknown) => void): void;
   /** The HTTP-agnostic service (tests, CLI). */
   service: UploadService;
   close(): Promise<void>;
@@ -51,8 +52,8 @@ export interface UploadsFeature {
 
 function openUploadStore(store: string | UploadStore): UploadStore {
   if (typeof store !== "string") return store;
-  if (/^postgres(ql)?:\/\//.test(store)) return createPostgresUploadStore(store);
-  return createSqliteUploadStore(store.replace(/^sqlite:/, ""));
+  if (/^postgres(ql)?:\/\//.test(store)) return openPostgresUploadStore(store);
+  return openSqliteUploadStore(store.replace(/^sqlite:/, ""));
 }
 
 /**
@@ -68,29 +69,13 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
   const store = openUploadStore(storeOption);
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
   return {
     plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs }),
     jobTypes: [createFileChecksumJobType(service), createFileGzipJobType(service)],
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),
-    scheduleCleanup(everyMs, onError = () => {}) {
-      clearInterval(timer);
-      timer = setInterval(() => {
-        running ??= service
-          .cleanupExpired()
-          .catch(onError)
-          .finally(() => {
-            running = undefined;
-          });
-      }, everyMs);
-      timer.unref();
-    },
     service,
     async close() {
-      clearInterval(timer);
-      await running;
       await blobs.close();
       await store.close();
     },

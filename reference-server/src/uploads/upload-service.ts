@@ -44,6 +44,11 @@ export interface UploadServiceOptions {
    * @default defaultServerConfig.retainEndedUploadsMs
    */
   retainEndedMs?: number;
+  /**
+   * Completed uploads (and their bytes) are deleted this long after completion (retention).
+   * @default 604800000
+   */
+  retainCompletedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
   signingKey?: Uint8Array;
   /** Clock (epoch ms), injectable for tests. @default Date.now */
@@ -89,6 +94,7 @@ export function createUploadService(options: UploadServiceOptions) {
   const downloadUrlTtlS = options.downloadUrlTtlS ?? defaultServerConfig.downloadUrlTtlS;
   const uploadTtlMs = options.uploadTtlMs ?? defaultServerConfig.uploadTtlMs;
   const retainEndedMs = options.retainEndedMs ?? defaultServerConfig.retainEndedUploadsMs;
+  const retainCompletedMs = options.retainCompletedMs ?? defaultServerConfig.uploadRetentionMs;
 
   let signer: Promise<UrlSigner> | undefined;
   const getSigner = () =>
@@ -386,8 +392,8 @@ export function createUploadService(options: UploadServiceOptions) {
         }
         if (ids.length < 100) break;
       }
-      const purged = await store.purgeEnded(at - retainEndedMs);
-      // An abort interrupted between its row and its bytes leaves bytes behind: drop them now.
+      const purged = await store.purgeEnded({ endedBefore: at - retainEndedMs, completedBefore: at - retainCompletedMs });
+      // Bytes after rows (an abort interrupted between its row and its bytes also leaves bytes behind).
       for (const id of purged) await blobs.deleteUpload(id);
       const outputs = await blobs.deleteBlobsBefore(at - downloadUrlTtlS * 1000);
       return { expired, purged: purged.length, outputs };

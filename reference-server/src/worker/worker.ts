@@ -33,6 +33,8 @@ interface Active {
   lease: Lease;
   controller: AbortController;
   done: Promise<void>;
+  /** Fires when the lease may have expired without a renewal seen here (`performance.now()` based). */
+  leaseTimer?: NodeJS.Timeout;
 }
 
 type AbortReason = "canceled" | "lease_lost" | "drain";
@@ -68,8 +70,9 @@ export function startWorker(options: WorkerOptions): Worker {
         again = false;
         const free = concurrency - active.size;
         if (draining || free <= 0) break;
+        const asked = performance.now();
         const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
-        for (const job of jobs) run(job);
+        for (const job of jobs) run(job, asked);
         if (jobs.length === free) again = true;
       } while (again && !draining);
     } catch (error) {
@@ -79,12 +82,24 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function run(job: StoredJob) {
+  /**
+   * The lease was granted (or renewed) no earlier than `asked`, so it lasts at least until
+   * `asked + leaseMs`. Past that without a renewal another worker may already run the job:
+   * stop this run locally, even when the store cannot be reached to say so (issue 13, finding 10).
+   */
+  function holdLeaseUntil(entry: Active, asked: number) {
+    clearTimeout(entry.leaseTimer);
+    entry.leaseTimer = setTimeout(() => entry.controller.abort("lease_lost" satisfies AbortReason), asked + leaseMs - performance.now());
+    entry.leaseTimer.unref();
+  }
+
+  function run(job: StoredJob, asked: number) {
     const lease: Lease = { id: job.id, leaseToken: job.leaseToken! };
     const controller = new AbortController();
     const entry = { job, lease, controller } as Active;
     let abandoned = false;
     active.set(job.id, entry);
+    holdLeaseUntil(entry, asked);
     entry.done = (async () => {
       const definition = registry.get(job.type);
       try {
@@ -102,6 +117,7 @@ export function startWorker(options: WorkerOptions): Worker {
           },
           abandon: () => {
             abandoned = true;
+            clearTimeout(entry.leaseTimer);
             active.delete(job.id);
             void tick();
           },
@@ -113,6 +129,7 @@ export function startWorker(options: WorkerOptions): Worker {
         if (abandoned) return;
         await settleFailure(lease, job, controller.signal, error);
       } finally {
+        clearTimeout(entry.leaseTimer);
         if (active.get(job.id) === entry) active.delete(job.id);
         if (!draining) void tick();
       }
@@ -140,12 +157,14 @@ export function startWorker(options: WorkerOptions): Worker {
   async function heartbeat() {
     if (active.size === 0) return;
     const entries = [...active.values()];
+    const asked = performance.now();
     try {
       const results = await store.heartbeat(entries.map((e) => e.lease), leaseMs);
       for (const entry of entries) {
         const result = results.get(entry.job.id);
         if (result?.state === "lost") entry.controller.abort("lease_lost" satisfies AbortReason);
         else if (result?.cancelRequested) entry.controller.abort("canceled" satisfies AbortReason);
+        if (result?.state === "held" && active.get(entry.job.id) === entry && !entry.controller.signal.aborted) holdLeaseUntil(entry, asked);
       }
     } catch (error) {
       log("heartbeat failed", error);
