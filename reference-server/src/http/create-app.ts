@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
 import { applyCors, preflight } from "./cors.ts";
 import { PROBLEMS, ProblemError } from "./problems.ts";
+import { requestLogger } from "./request-log.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -62,7 +63,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const spec = parseYaml(specText) as Spec;
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: requestLogger(deps.logger ?? false),
     bodyLimit,
     requestIdHeader: "x-request-id",
     genReqId: () => newId("req"),
