@@ -84,6 +84,8 @@ export async function startServer(
     store,
     secretsFor: (tenant) => config.tenantWebhookSecrets.get(tenant) ?? config.webhookSecrets,
     scheduleMs: config.webhookScheduleMs,
+    allowPrivate: config.allowPrivateWebhooks,
+    resolveHost: seams.resolveHost,
     log,
   });
 
