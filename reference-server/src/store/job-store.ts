@@ -140,8 +140,13 @@ export interface JobStore {
   /** Lost leases: back to queued while attempts remain, else failed `attempts_exhausted` (or canceled when asked). */
   recoverExpiredLeases(now?: number): Promise<number>;
 
-  /** Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`). */
-  claimDueEvents(options: { limit: number; leaseMs: number; now?: number }): Promise<OutboxEvent[]>;
+  /**
+   * Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`), none of
+   * `skipTenants` (tenants whose delivery slots are full: their backlog must not fill the claim).
+   */
+  claimDueEvents(options: { limit: number; leaseMs: number; now?: number; skipTenants?: readonly string[] }): Promise<OutboxEvent[]>;
+  /** Gives a claimed event back unattempted: due again at `until`, its attempt not counted. */
+  deferEvent(eventId: string, until: number): Promise<void>;
   /** Records one delivery attempt and the event's next state. */
   recordDelivery(record: DeliveryRecord): Promise<void>;
   /** `undefined` when the job does not exist for this tenant. Oldest first. */

@@ -266,7 +266,8 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     RETURNING ${notify("'queued'")}`;
   const CLAIM_EVENTS = `
     WITH due AS MATERIALIZED (
-      SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2
+      SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 AND NOT (tenant = ANY($4::text[]))
+      ORDER BY next_attempt_at, id LIMIT $2
       FOR UPDATE SKIP LOCKED
     )
     UPDATE events e SET attempts = e.attempts + 1, next_attempt_at = $3 FROM due WHERE e.id = due.id
@@ -610,17 +611,24 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       return count;
     },
 
-    async claimDueEvents({ limit, leaseMs, now: at0 }) {
+    async claimDueEvents({ limit, leaseMs, now: at0, skipTenants = [] }) {
       if (limit <= 0) return [];
       const at = at0 ?? now();
       const { rows } = await run<{ id: string; tenant: string; job_id: string; type: string; url: string; payload: string; attempts: number }>(
         "claim_events",
         CLAIM_EVENTS,
-        [at, limit, at + leaseMs],
+        [at, limit, at + leaseMs, [...skipTenants]],
       );
       return rows
         .map((r): OutboxEvent => ({ id: r.id, tenant: r.tenant, jobId: r.job_id, type: r.type, url: r.url, payload: r.payload, attempts: r.attempts }))
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async deferEvent(eventId: string, until: number) {
+      await run("defer_event", "UPDATE events SET attempts = attempts - 1, next_attempt_at = $2 WHERE id = $1 AND state = 'pending' AND attempts > 0", [
+        eventId,
+        until,
+      ]);
     },
 
     async recordDelivery(record: DeliveryRecord) {

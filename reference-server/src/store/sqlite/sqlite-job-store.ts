@@ -170,8 +170,11 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       `INSERT INTO events (id, tenant, job_id, type, url, payload, state, attempts, next_attempt_at, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     ),
-    dueEvents: db.prepare<[number, number], { id: string }>(
-      "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+    dueEvents: db.prepare<[number, string, number], { id: string }>(
+      "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? AND tenant NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?",
+    ),
+    deferEvent: db.prepare<[number, string]>(
+      "UPDATE events SET attempts = attempts - 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' AND attempts > 0",
     ),
     claimEvent: db.prepare<[number, string], { id: string; tenant: string; job_id: string; type: string; url: string; payload: string; attempts: number }>(
       "UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' RETURNING *",
@@ -487,16 +490,22 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       });
     },
 
-    claimDueEvents({ limit, leaseMs, now: at0 }) {
+    claimDueEvents({ limit, leaseMs, now: at0, skipTenants = [] }) {
       return write(() => {
         const at = at0 ?? now();
         const events: OutboxEvent[] = [];
-        for (const { id } of q.dueEvents.all(at, limit)) {
+        for (const { id } of q.dueEvents.all(at, JSON.stringify(skipTenants), limit)) {
           const row = q.claimEvent.get(at + leaseMs, id);
           if (!row) continue;
           events.push({ id: row.id, tenant: row.tenant, jobId: row.job_id, type: row.type, url: row.url, payload: row.payload, attempts: row.attempts });
         }
         return events;
+      });
+    },
+
+    deferEvent(eventId, until) {
+      return write(() => {
+        q.deferEvent.run(until, eventId);
       });
     },
 
