@@ -3,11 +3,13 @@ import { parseArgs } from "node:util";
 import { DEFAULT_WEBHOOK_SCHEDULE_MS } from "./webhooks/webhook-deliverer.ts";
 
 /** What the CLI runs. */
-export type Command = "serve" | "worker" | "migrate";
+export type Command = "serve" | "worker" | "migrate" | "webhook-secret";
 
 /** The server's whole configuration; the only place that reads flags and environment variables. */
 export interface ServerConfig {
   command: Command;
+  /** The tenant whose webhook secret `webhook-secret` prints. */
+  secretTenant?: string;
   /** 0 picks a free port. @default 8080 */
   port: number;
   /** @default "127.0.0.1" */
@@ -20,11 +22,15 @@ export interface ServerConfig {
   tokens: Map<string, string>;
   /** True when no token was configured and a dev token was generated. */
   generatedToken: boolean;
-  /** Signing secrets for every tenant without its own, newest first. */
+  /**
+   * Signing secrets shared by every tenant without its own, newest first (`--webhook-secret
+   * whsec_…`; several tenants need `--shared-webhook-secret`). Empty: each tenant gets its own,
+   * derived from the deployment's key in the store.
+   */
   webhookSecrets: string[];
   /** Per-tenant signing secrets (`--webhook-secret tenant:whsec_…`). */
   tenantWebhookSecrets: Map<string, string[]>;
-  /** True when no secret was configured and one was generated. */
+  /** True when no shared secret was configured: tenants without their own get derived ones. */
   generatedWebhookSecret: boolean;
   /** Delays before each webhook attempt. @default 0,5s,5m,30m,2h,5h,10h,10h */
   webhookScheduleMs: number[];
@@ -58,6 +64,7 @@ const OPTIONS = {
   tokens: { type: "string" },
   "webhook-secret": { type: "string" },
   "webhook-schedule-ms": { type: "string" },
+  "shared-webhook-secret": { type: "boolean" },
   "allow-private-webhooks": { type: "boolean" },
   "part-url-ttl-s": { type: "string" },
   "min-part-size": { type: "string" },
@@ -77,6 +84,8 @@ export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
   serve     the API and an in-process worker
   worker    a worker only (several processes share one store)
   migrate   create or upgrade the store's schema, then exit
+  webhook-secret TENANT   print the tenant's webhook signing secret (as this configuration
+            and store give it), to hand to that tenant
 
 Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --port N                      0 picks a free port (default 8080)
@@ -84,7 +93,12 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --store URL                   sqlite:./data/jobs.db (default) or postgres://…
   --blob-dir DIR                default ./data/blobs
   --tokens token:tenant,…       bearer tokens; without, a dev token is generated and printed
-  --webhook-secret whsec_…[,…]  signing secrets, newest first; tenant:whsec_… for one tenant
+  --webhook-secret tenant:whsec_…[,…]  a tenant's signing secrets, newest first; without, each
+                                tenant gets its own, derived from a key kept in the store
+  --webhook-secret whsec_…      one secret for every tenant without its own: with several
+                                tenants only together with --shared-webhook-secret
+  --shared-webhook-secret       allow one secret shared by several tenants (each can then
+                                forge events to the others' receivers)
   --webhook-schedule-ms 0,50,…  delays before each delivery attempt
   --allow-private-webhooks      accept webhook URLs on private/loopback addresses (dev, tests)
   --part-url-ttl-s N            lifetime of signed part URLs (default 3600)
@@ -132,8 +146,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const { values, positionals } = parsed;
   const command = (positionals[0] ?? "serve") as Command;
-  if (!["serve", "worker", "migrate"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
-  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"`);
+  if (!["serve", "worker", "migrate", "webhook-secret"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
+  const arity = command === "webhook-secret" ? 2 : 1;
+  if (command === "webhook-secret" && positionals.length < arity) throw new ConfigError(`${command} needs a tenant`);
+  if (positionals.length > arity) throw new ConfigError(`unexpected argument "${positionals[arity]}"`);
 
   const get = (name: keyof typeof OPTIONS): string | undefined => {
     const value = values[name];
@@ -167,7 +183,14 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     else tenantWebhookSecrets.set(tenant, [...(tenantWebhookSecrets.get(tenant) ?? []), secret]);
   }
   const generatedWebhookSecret = webhookSecrets.length === 0;
-  if (generatedWebhookSecret) webhookSecrets.push(generateWebhookSecret());
+  // A tenant that verifies its events with a shared secret can sign events for every other tenant.
+  const sharing = new Set([...tokens.values()].filter((tenant) => !tenantWebhookSecrets.has(tenant)));
+  if (!generatedWebhookSecret && sharing.size > 1 && !flag("shared-webhook-secret")) {
+    throw new ConfigError(
+      `--webhook-secret whsec_… would sign the events of ${sharing.size} tenants with one secret; give each its own ` +
+        `(tenant:whsec_…), leave it out to derive one per tenant, or pass --shared-webhook-secret`,
+    );
+  }
 
   const schedule = get("webhook-schedule-ms");
   const webhookScheduleMs = schedule
@@ -182,6 +205,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 
   return {
     command,
+    secretTenant: positionals[1],
     help: values.help === true,
     port: integer("port", get("port"), 8080),
     host: get("host") ?? "127.0.0.1",

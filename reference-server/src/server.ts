@@ -7,6 +7,7 @@ import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
+import { createTenantSecrets, type SecretsFor } from "./webhooks/tenant-secrets.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -19,6 +20,8 @@ export interface RunningServer {
   registry: JobTypeRegistry;
   worker?: Worker;
   deliverer?: WebhookDeliverer;
+  /** A tenant's webhook signing secrets, newest first (what its receivers verify with). */
+  webhookSecretsFor: SecretsFor;
   /** Stops taking requests and jobs, drains the worker, closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -80,9 +83,14 @@ export async function startServer(
           log,
         })
       : undefined;
+  const webhookSecretsFor = createTenantSecrets({
+    perTenant: config.tenantWebhookSecrets,
+    shared: config.webhookSecrets,
+    masterKey: () => uploads.signingKey(),
+  });
   const deliverer = startWebhookDeliverer({
     store,
-    secretsFor: (tenant) => config.tenantWebhookSecrets.get(tenant) ?? config.webhookSecrets,
+    secretsFor: webhookSecretsFor,
     scheduleMs: config.webhookScheduleMs,
     allowPrivate: config.allowPrivateWebhooks,
     resolveHost: seams.resolveHost,
@@ -97,6 +105,7 @@ export async function startServer(
     registry,
     worker,
     deliverer,
+    webhookSecretsFor,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
         await app?.close();

@@ -48,7 +48,7 @@ export async function startReferenceServer(opts: { store?: string } = {}): Promi
       "--tokens",
       `${token}:tenant-a,${otherToken}:tenant-b`,
       "--webhook-secret",
-      webhookSecret,
+      `tenant-a:${webhookSecret}`,
       "--allow-private-webhooks",
       "--webhook-schedule-ms",
       "0,200,400",

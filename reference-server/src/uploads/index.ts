@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { BlobStore } from "../blobs/blob-store.ts";
 import { createLocalDiskBlobStore } from "../blobs/local-disk-blob-store.ts";
@@ -44,6 +45,8 @@ export interface UploadsFeature {
   scheduleCleanup(everyMs: number, onError?: (error: unknown) => void): void;
   /** The HTTP-agnostic service (tests, CLI). */
   service: UploadService;
+  /** The deployment's random key kept in the upload store (the part-URL key), the same in every process. */
+  signingKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
       timer.unref();
     },
     service,
+    signingKey: () => store.signingKey(() => randomBytes(32)),
     async close() {
       clearInterval(timer);
       await running;
