@@ -54,6 +54,12 @@ export interface ServerConfig {
   worker: boolean;
   /** @default false */
   log: boolean;
+  /** Submits per tenant per window (`--submit-rate N/Ws`); off by default. */
+  submitRate?: { limit: number; windowS: number };
+  /** Queued jobs per tenant before submits are `503`; off by default. */
+  maxQueuedPerTenant?: number;
+  /** Queued jobs of all tenants before submits are `503`; off by default. */
+  maxQueued?: number;
 }
 
 const OPTIONS = {
@@ -75,6 +81,9 @@ const OPTIONS = {
   "drain-grace-ms": { type: "string" },
   "no-worker": { type: "boolean" },
   log: { type: "boolean" },
+  "submit-rate": { type: "string" },
+  "max-queued-per-tenant": { type: "string" },
+  "max-queued": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -110,6 +119,9 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --drain-grace-ms N            SIGTERM: time for running jobs to finish (default 10000)
   --no-worker                   serve the API without the in-process worker
   --log                         request logs on stderr
+  --submit-rate N/Ws            submits per tenant per W seconds (10/1s), then 429 (default off)
+  --max-queued-per-tenant N     a tenant's queued jobs before submits get 503 (default off)
+  --max-queued N                all tenants' queued jobs before submits get 503 (default off)
 `;
 
 /** A configuration error; the CLI prints it with the usage. */
@@ -203,6 +215,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`--store must be sqlite:<path> or postgres://…, got "${store}"`);
   }
 
+  const rate = get("submit-rate");
+  const rateMatch = rate === undefined ? null : /^\s*(\d+)\s*\/\s*(\d*)\s*s\s*$/.exec(rate);
+  if (rate !== undefined && (!rateMatch || Number(rateMatch[1]) < 1 || rateMatch[2] === "0")) {
+    throw new ConfigError(`--submit-rate is N/Ws (e.g. 10/1s or 600/60s), got "${rate}"`);
+  }
+  const optionalInteger = (name: keyof typeof OPTIONS) => (get(name) === undefined ? undefined : integer(name, get(name), 0, 1));
+
   return {
     command,
     secretTenant: positionals[1],
@@ -227,5 +246,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     drainGraceMs: integer("drain-grace-ms", get("drain-grace-ms"), 10_000),
     worker: !flag("no-worker"),
     log: flag("log"),
+    submitRate: rateMatch ? { limit: Number(rateMatch[1]), windowS: Number(rateMatch[2] || 1) } : undefined,
+    maxQueuedPerTenant: optionalInteger("max-queued-per-tenant"),
+    maxQueued: optionalInteger("max-queued"),
   };
 }

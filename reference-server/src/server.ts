@@ -3,6 +3,7 @@ import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./http/create-app.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
+import { registerRateLimits } from "./http/rate-limit.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
@@ -66,6 +67,7 @@ export async function startServer(
       bodyLimit: config.bodyLimit,
       logger: config.log,
     });
+    registerRateLimits(app, { store, submitRate: config.submitRate, maxQueuedPerTenant: config.maxQueuedPerTenant, maxQueued: config.maxQueued });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;

@@ -118,6 +118,8 @@ export interface JobStore {
   getJob(tenant: string, id: string): Promise<StoredJob | undefined>;
   /** Newest first. */
   listJobs(query: ListJobsQuery): Promise<StoredJob[]>;
+  /** Queued jobs of `tenant` (of all tenants when `null`), counted up to `atMost` (a cap's check need not count further). */
+  countQueued(tenant: string | null, atMost: number): Promise<number>;
   /** Queued → canceled (with its event); running → cancel_requested; canceled stays; others are terminal. */
   requestCancel(tenant: string, id: string): Promise<CancelOutcome>;
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { Readable } from "node:stream";
 import { webhookHandler } from "async-jobs/webhooks";
 import { verifyNodeWebhook } from "async-jobs/webhooks/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,8 +21,8 @@ beforeAll(async () => {
       outcomes.set("node", { status, bytes: Number(req.headers["content-length"]) });
       return res.writeHead(status).end();
     }
-    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-    const body = ReadableStream.from(req) as ReadableStream<Uint8Array>;
+    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
+    const body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
     const answer = await handler(new Request("http://receiver/", { method: "POST", headers, body, duplex: "half" } as RequestInit));
     outcomes.set("fetch", { status: answer.status, bytes: Number(req.headers["content-length"]) });
     res.writeHead(answer.status).end();

@@ -452,6 +452,14 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       return rows[0] ? { fingerprint: rows[0].fingerprint, jobId: rows[0].job_id } : undefined;
     },
 
+    async countQueued(tenant, atMost) {
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND ($1::text IS NULL OR tenant = $1) LIMIT $2) q",
+        [tenant, atMost],
+      );
+      return Number(rows[0]!.n);
+    },
+
     async getJob(tenant, id) {
       if (hasNul(id)) return undefined;
       const { rows } = await run<JobRow>("get_job", `SELECT ${cols()} FROM jobs WHERE id = $1 AND tenant = $2`, [id, tenant]);

@@ -342,6 +342,14 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       return row ? { fingerprint: row.fingerprint, jobId: row.job_id } : undefined;
     },
 
+    async countQueued(tenant, atMost) {
+      const sql = tenant === null
+        ? "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' LIMIT ?)"
+        : "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND tenant = ? LIMIT ?)";
+      const params = tenant === null ? [atMost] : [tenant, atMost];
+      return (db.prepare(sql).get(...params) as { n: number }).n;
+    },
+
     async getJob(tenant, id) {
       const row = q.getJob.get(id, tenant);
       return row ? fromRow(row) : undefined;
