@@ -26,7 +26,7 @@ export interface ReferenceServer {
  * const server = await startReferenceServer();
  * const report = await runConformance(server.options);
  */
-export async function startReferenceServer(opts: { store?: string } = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(opts: { store?: string; args?: string[] } = {}): Promise<ReferenceServer> {
   const dir = mkdtempSync(join(tmpdir(), "conformance-ref-"));
   const token = `tok_a_${randomBytes(8).toString("hex")}`;
   const otherToken = `tok_b_${randomBytes(8).toString("hex")}`;
@@ -60,6 +60,7 @@ export async function startReferenceServer(opts: { store?: string } = {}): Promi
       "1024",
       "--retry-base-ms",
       "100",
+      ...(opts.args ?? []),
     ],
     { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
   );
