@@ -27,7 +27,10 @@ export interface WebhookDelivererOptions {
   allowPrivate?: boolean;
   /** Host resolution, checked at every attempt (tests inject it). */
   resolveHost?: ResolveHost;
-  /** Per-host backoff of hosts that keep failing. @default createHostBackoff() */
+  /**
+   * Per-host backoff of hosts that keep failing.
+   * @default left alone for the schedule's first retry delay, doubling up to its longest (10 min at most)
+   */
   hostBackoff?: HostBackoff;
   now?: () => number;
   random?: () => number;
@@ -59,7 +62,8 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
   const timeoutMs = options.timeoutMs ?? 15_000;
   const concurrency = options.concurrency ?? 16;
   const tenantConcurrency = Math.min(options.tenantConcurrency ?? 4, concurrency);
-  const hosts = options.hostBackoff ?? createHostBackoff();
+  // Scaled to the schedule: a failing host is retried no more often than one event would be.
+  const hosts = options.hostBackoff ?? createHostBackoff({ baseMs: schedule[1] ?? 0, maxMs: Math.min(600_000, Math.max(0, ...schedule)) });
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => {});
@@ -78,14 +82,17 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
         const free = concurrency - inFlight.size;
         if (stopped || free <= 0) break;
         const full = [...perTenant].filter(([, n]) => n >= tenantConcurrency).map(([tenant]) => tenant);
+        // No more than one tenant's slots per claim: little is claimed only to be given back.
+        const limit = Math.min(free, tenantConcurrency);
         // Hidden from other deliverers for longer than one attempt can take.
-        const events = await store.claimDueEvents({ limit: free, leaseMs: timeoutMs + 15_000, skipTenants: full });
+        const events = await store.claimDueEvents({ limit, leaseMs: timeoutMs + 15_000, skipTenants: full });
+        const deferred: Promise<void>[] = [];
         for (const event of events) {
           const host = hostOf(event.url);
           const backoffUntil = hosts.until(host);
           if ((perTenant.get(event.tenant) ?? 0) >= tenantConcurrency || backoffUntil > now()) {
             // Claimed past the tenant's slots, or for a host left alone: back, unattempted.
-            await store.deferEvent(event.id, Math.max(backoffUntil, now()));
+            deferred.push(store.deferEvent(event.id, Math.max(backoffUntil, now())));
             continue;
           }
           perTenant.set(event.tenant, (perTenant.get(event.tenant) ?? 0) + 1);
@@ -98,7 +105,8 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
           });
           inFlight.add(p);
         }
-        if (events.length === free) again = true;
+        await Promise.all(deferred);
+        if (events.length === limit) again = true;
       } while (again && !stopped);
     } catch (error) {
       log("outbox claim failed", error);
