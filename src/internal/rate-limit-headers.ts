@@ -1,31 +1,23 @@
 import type { RateLimitInfo } from "../errors.ts";
 
-/** One structured-field item: its bare value and its `;key=value` parameters. */
-interface SfItem {
-  name: string;
-  params: Map<string, string>;
-}
-
-// An item of a structured-field List: a token or "string", then ;key=value parameters.
-const ITEM = /^\s*("(?:[^"\\]|\\.)*"|[A-Za-z*][\w:/!#$%&'*+.^`|~-]*)((?:\s*;\s*[a-z*][a-z0-9_.*-]*(?:=(?:"(?:[^"\\]|\\.)*"|[^;,\s]+))?)*)\s*$/;
-
-function parseList(value: string | null): SfItem[] | undefined {
-  if (!value) return undefined;
-  const items: SfItem[] = [];
-  for (const part of value.match(/(?:"(?:[^"\\]|\\.)*"|[^,])+/g) ?? []) {
-    const match = ITEM.exec(part);
-    if (!match) return undefined; // malformed fields are ignored whole (the draft says MUST)
-    const params = new Map<string, string>();
-    for (const param of match[2]!.split(";").slice(1)) {
-      const [key, raw = "?1"] = param.trim().split("=") as [string, string?];
-      params.set(key, raw.replace(/^"|"$/g, ""));
+/** The items of a Structured Fields List with their parameters; `undefined` when malformed (then ignored whole, as the draft says). */
+function parseList(value: string | null): [string, Record<string, string>][] | undefined {
+  const items: [string, Record<string, string>][] = [];
+  for (const part of value?.match(/(?:"[^"]*"|[^,])+/g) ?? []) {
+    const [name, ...rest] = part.trim().split(";");
+    // The item is a "string" or a token.
+    if (!/^("[^"]*"|[A-Za-z*][^"=\s]*)$/.test(name!)) return undefined;
+    const params: Record<string, string> = {};
+    for (const param of rest) {
+      const [key, raw = "?1"] = param.trim().split("=");
+      params[key!] = raw.replace(/"/g, "");
     }
-    items.push({ name: match[1]!.replace(/^"|"$/g, ""), params });
+    items.push([name!.replace(/"/g, ""), params]);
   }
-  return items.length > 0 ? items : undefined;
+  return items;
 }
 
-const integer = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+const integer = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : undefined);
 
 /**
  * The server's `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers,
@@ -37,18 +29,14 @@ const integer = (value: string | undefined) => (value !== undefined && /^\d+$/.t
  * // { policy: "submit", remaining: 0, resetSeconds: 12, quota: 10, windowSeconds: 60 }
  */
 export function parseRateLimit(headers: Headers): RateLimitInfo | undefined {
-  const current = parseList(headers.get("ratelimit"))
-    ?.map((item) => ({ item, remaining: integer(item.params.get("r")) }))
-    .filter((c): c is { item: SfItem; remaining: number } => c.remaining !== undefined)
-    .sort((a, b) => a.remaining - b.remaining)[0];
+  const [current] = (parseList(headers.get("ratelimit")) ?? [])
+    .filter(([, p]) => integer(p.r) !== undefined)
+    .sort((a, b) => Number(a[1].r) - Number(b[1].r));
   if (!current) return undefined;
-  const policy = parseList(headers.get("ratelimit-policy"))?.find((p) => p.name === current.item.name);
-  const info: RateLimitInfo = { policy: current.item.name, remaining: current.remaining };
-  const reset = integer(current.item.params.get("t"));
-  if (reset !== undefined) info.resetSeconds = reset;
-  const quota = integer(policy?.params.get("q"));
-  if (quota !== undefined) info.quota = quota;
-  const window = integer(policy?.params.get("w"));
-  if (window !== undefined) info.windowSeconds = window;
+  const [policy, params] = current;
+  const declared = parseList(headers.get("ratelimit-policy"))?.find(([name]) => name === policy)?.[1] ?? {};
+  const info: RateLimitInfo = { policy, remaining: Number(params.r) };
+  const optional = { resetSeconds: integer(params.t), quota: integer(declared.q), windowSeconds: integer(declared.w) };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) info[key as keyof typeof optional] = value;
   return info;
 }
