@@ -82,3 +82,50 @@ describe.concurrent("issue 13 protocol checks, right and wrong server", () => {
     expect(await outcome("errors.json-depth", crash)).toMatch(/^failed: .*expected 400.*got 500/);
   }, 60_000);
 });
+
+describe("the rate-limit checks catch a server that does not limit, or hides its fields", () => {
+  let limited: ReferenceServer;
+  beforeAll(async () => {
+    limited = await startReferenceServer({ args: ["--submit-rate", "3/2s"] });
+  }, 40_000);
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  async function run(check: string, hooks: ProxyHooks) {
+    const proxy = await startMutationProxy(limited.baseUrl, hooks);
+    try {
+      const report = await runConformance({ ...limited.options, baseUrl: proxy.url, rateLimit: { limit: 3, windowS: 2 }, only: [check] });
+      return report.results[0]!;
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it("limits.rate-limited fails when the 429 never comes", async () => {
+    // The bug: the refusal is turned into a fake acceptance of the same shape as a real one.
+    const accepted = new Map<string, Buffer>();
+    const result = await run("limits.rate-limited", {
+      response: (req, res) => {
+        if (!isSubmit(req)) return;
+        if (res.status === 202) accepted.set("last", res.body);
+        else if (res.status === 429 && accepted.has("last")) {
+          res.status = 202;
+          res.headers["content-type"] = "application/json";
+          res.body = accepted.get("last")!;
+        }
+      },
+    });
+    expect(result.outcome).toBe("failed");
+    expect(result.message).toMatch(/none refused/);
+  }, 60_000);
+
+  it("limits.ratelimit-fields fails without the RateLimit fields, or with a reset other than Retry-After", async () => {
+    const hidden = await run("limits.ratelimit-fields", { response: (_req, res) => void delete res.headers.ratelimit });
+    expect(`${hidden.outcome}: ${hidden.message}`).toMatch(/^failed: RateLimit with the units left r is missing/);
+    const skewed = await run("limits.ratelimit-fields", {
+      response: (_req, res) => void (res.status === 429 && (res.headers.ratelimit = res.headers.ratelimit!.replace(/t=\d+/, "t=999"))),
+    });
+    expect(`${skewed.outcome}: ${skewed.message}`).toMatch(/^failed: RateLimit's reset t=999/);
+  }, 60_000);
+});

@@ -44,4 +44,38 @@ export const limitChecks: Check[] = [
       expectStatus(again, 202, `a submit after Retry-After (${seconds} s)`);
     },
   },
+  {
+    id: "limits.ratelimit-fields",
+    clause: "§1 Rate limits",
+    level: "SHOULD",
+    title: "While a rate limit applies, answers carry RateLimit-Policy and RateLimit; a 429's reset is its Retry-After",
+    needs: ["echo", "rate-limit"],
+    exclusive: true,
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const { limit } = ctx.settings.rateLimit!;
+      // Structured Fields items: "name" or token, then ;key=value parameters (draft-ietf-httpapi-ratelimit-headers).
+      const item = /^\s*(?:"[^"]*"|[A-Za-z*][^"=;,\s]*)((?:\s*;\s*[a-z*][\w.*-]*=[^;,]+)*)\s*(?:,|$)/;
+      const param = (value: string | null, key: string) => {
+        const match = value === null ? null : item.exec(value);
+        const found = match?.[1]!.split(";").map((p) => p.trim().split("=")).find(([k]) => k === key);
+        return found && /^\d+$/.test(found[1]!) ? Number(found[1]) : undefined;
+      };
+      let refused: HttpResponse | undefined;
+      for (let i = 0; i <= 2 * limit && !refused; i++) {
+        const res = await submitJob(ctx, { type: "conformance.echo", input: { duration_ms: 0 } });
+        if (i === 0) {
+          expect(param(res.headers.get("ratelimit-policy"), "q") !== undefined, `RateLimit-Policy with a quota q is missing or malformed: ${JSON.stringify(res.headers.get("ratelimit-policy"))}`, res.exchange);
+          expect(param(res.headers.get("ratelimit"), "r") !== undefined, `RateLimit with the units left r is missing or malformed: ${JSON.stringify(res.headers.get("ratelimit"))}`, res.exchange);
+        }
+        if (res.status === 429) refused = res;
+      }
+      if (!refused) skip("no 429 met (see limits.rate-limited)");
+      const retryAfter = expectRetryAfter(refused, "429 rate_limited");
+      const reset = param(refused.headers.get("ratelimit"), "t");
+      expect(param(refused.headers.get("ratelimit"), "r") === 0, `a 429's RateLimit should say r=0, got ${JSON.stringify(refused.headers.get("ratelimit"))}`, refused.exchange);
+      expect(reset === undefined || reset === retryAfter, `RateLimit's reset t=${reset} and Retry-After ${retryAfter} should name the same moment`, refused.exchange);
+      if (retryAfter <= 20) await ctx.sleep(retryAfter * 1000 + 100, { unscaled: true });
+    },
+  },
 ];
