@@ -197,9 +197,11 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const generatedWebhookSecret = webhookSecrets.length === 0;
   // A tenant that verifies its events with a shared secret can sign events for every other tenant.
   const sharing = new Set([...tokens.values()].filter((tenant) => !tenantWebhookSecrets.has(tenant)));
-  if (!generatedWebhookSecret && sharing.size > 1 && !flag("shared-webhook-secret")) {
+  // A worker without --tokens signs for tenants it does not know: as many as there are.
+  const unknownTenants = command === "worker" && generatedToken;
+  if (!generatedWebhookSecret && (sharing.size > 1 || unknownTenants) && !flag("shared-webhook-secret")) {
     throw new ConfigError(
-      `--webhook-secret whsec_… would sign the events of ${sharing.size} tenants with one secret; give each its own ` +
+      `--webhook-secret whsec_… would sign the events of ${unknownTenants ? "every" : sharing.size} tenant${unknownTenants ? "" : "s"} with one secret; give each its own ` +
         `(tenant:whsec_…), leave it out to derive one per tenant, or pass --shared-webhook-secret`,
     );
   }

@@ -143,5 +143,9 @@ describe("per-tenant webhook secrets (hostile review finding 3)", () => {
     expect(loadConfig(["serve", "--tokens", TOKENS, "--webhook-secret", secret, "--shared-webhook-secret"]).webhookSecrets).toEqual([secret]);
     expect(loadConfig(["serve", "--tokens", "tok_a:acme", "--webhook-secret", secret]).webhookSecrets).toEqual([secret]);
     expect(loadConfig(["serve", "--tokens", TOKENS, "--webhook-secret", `${secret},globex:${secret}`]).webhookSecrets).toEqual([secret]);
+    // A worker is told no tenants: one untenanted secret would sign for all of them.
+    expect(() => loadConfig(["worker", "--webhook-secret", secret])).toThrow(ConfigError);
+    expect(loadConfig(["worker", "--webhook-secret", secret, "--shared-webhook-secret"]).webhookSecrets).toEqual([secret]);
+    expect(loadConfig(["serve", "--webhook-secret", secret]).webhookSecrets).toEqual([secret]); // the dev tenant alone
   });
 });
