@@ -1,5 +1,6 @@
 import { createClient, isApiError } from "async-jobs";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
 import { OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from "../support/test-server.ts";
 
 let t: TestServer | undefined;
@@ -72,5 +73,14 @@ describe("back-pressure (hostile review finding 5)", () => {
     t = await startTestServer();
     const answers = await Promise.all(Array.from({ length: 20 }, () => submit()));
     expect(answers.every((a) => a.status === 202 && a.headers.get("ratelimit-policy") === null)).toBe(true);
+  });
+
+  it("reads --submit-rate N/Ws and the caps; refuses what is not one", () => {
+    expect(loadConfig(["serve", "--submit-rate", "10/1s"]).submitRate).toEqual({ limit: 10, windowS: 1 });
+    expect(loadConfig(["serve", "--submit-rate", "10/s"]).submitRate).toEqual({ limit: 10, windowS: 1 });
+    expect(loadConfig(["serve", "--submit-rate", "600/60s", "--max-queued", "5"])).toMatchObject({ submitRate: { limit: 600, windowS: 60 }, maxQueued: 5 });
+    expect(loadConfig(["serve"])).toMatchObject({ submitRate: undefined, maxQueued: undefined, maxQueuedPerTenant: undefined });
+    for (const bad of ["10", "0/1s", "10/0s", "ten/s", "10/1m"]) expect(() => loadConfig(["serve", "--submit-rate", bad]), bad).toThrow(ConfigError);
+    expect(() => loadConfig(["serve", "--max-queued", "0"])).toThrow(ConfigError);
   });
 });
