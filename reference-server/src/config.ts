@@ -88,13 +88,14 @@ const OPTIONS = {
 } as const;
 
 /** Usage text of the CLI. */
-export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
+export const USAGE = `Usage: async-jobs-server <serve|worker|migrate|webhook-secret TENANT> [options]
 
   serve     the API and an in-process worker
   worker    a worker only (several processes share one store)
   migrate   create or upgrade the store's schema, then exit
-  webhook-secret TENANT   print the tenant's webhook signing secret (as this configuration
-            and store give it), to hand to that tenant
+  webhook-secret TENANT
+            print the tenant's webhook signing secret (as these options and the store
+            give it), to hand to that tenant
 
 Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --port N                      0 picks a free port (default 8080)
@@ -109,7 +110,8 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --shared-webhook-secret       allow one secret shared by several tenants (each can then
                                 forge events to the others' receivers)
   --webhook-schedule-ms 0,50,…  delays before each delivery attempt
-  --allow-private-webhooks      accept webhook URLs on private/loopback addresses (dev, tests)
+  --allow-private-webhooks      accept webhook URLs on private/loopback addresses (dev, tests;
+                                every process that delivers, workers too, needs it)
   --part-url-ttl-s N            lifetime of signed part URLs (default 3600)
   --min-part-size BYTES         smallest part but the last (default 5242880)
   --lease-timeout-ms N          a job whose worker stops heartbeating is retried after this (default 30000)
