@@ -48,6 +48,10 @@ export interface ServerConfig {
   worker: boolean;
   /** @default false */
   log: boolean;
+  /** Job-types modules to load (`--job-types ./jobs.ts`, repeatable); each default-exports an array or record of job types. */
+  jobTypeModules: string[];
+  /** Register the `conformance.*` job types (`--no-conformance-types` leaves them out). @default true */
+  conformanceTypes: boolean;
 }
 
 const OPTIONS = {
@@ -68,6 +72,8 @@ const OPTIONS = {
   "drain-grace-ms": { type: "string" },
   "no-worker": { type: "boolean" },
   log: { type: "boolean" },
+  "job-types": { type: "string", multiple: true },
+  "no-conformance-types": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -96,6 +102,9 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --drain-grace-ms N            SIGTERM: time for running jobs to finish (default 10000)
   --no-worker                   serve the API without the in-process worker
   --log                         request logs on stderr
+  --job-types FILE              a module whose default export is an array or record of job types
+                                (.ts, .js, .mjs); repeat to add several (env: comma-separated)
+  --no-conformance-types        leave out the conformance.* job types (production)
 `;
 
 /** A configuration error; the CLI prints it with the usage. */
@@ -138,6 +147,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const get = (name: keyof typeof OPTIONS): string | undefined => {
     const value = values[name];
     if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.join(",");
     return env[`ASYNC_JOBS_${name.toUpperCase().replace(/-/g, "_")}`];
   };
   const flag = (name: keyof typeof OPTIONS): boolean => {
@@ -203,5 +213,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     drainGraceMs: integer("drain-grace-ms", get("drain-grace-ms"), 10_000),
     worker: !flag("no-worker"),
     log: flag("log"),
+    jobTypeModules: (get("job-types") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    conformanceTypes: !flag("no-conformance-types"),
   };
 }

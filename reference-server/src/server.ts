@@ -1,14 +1,11 @@
-import type { FastifyInstance, RouteHandlerMethod } from "fastify";
-import { createChangeNotifier } from "./change-notifier.ts";
+import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.ts";
-import { createApp } from "./http/create-app.ts";
-import { createJobHandlers } from "./http/job-handlers.ts";
-import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
-import { createUploadsFeature } from "./uploads/index.ts";
+import { closeServerParts, createProtocolApp, openServerParts, startBackground } from "./create-jobs-server.ts";
+import type { JobTypeRegistry } from "./job-types/index.ts";
+import { loadJobTypeModules } from "./job-types/load-job-types.ts";
 import type { JobStore } from "./store/job-store.ts";
-import { openJobStore } from "./store/open-job-store.ts";
-import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
-import { startWorker, type Worker } from "./worker/worker.ts";
+import type { WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
+import type { Worker } from "./worker/worker.ts";
 
 /** The running parts of one process. */
 export interface RunningServer {
@@ -38,54 +35,18 @@ export async function startServer(
   /** Test seams: host resolution of the webhook URL guard. */
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
-  const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
+  const parts = await openServerParts(config, await loadJobTypeModules(config.jobTypeModules), log);
+  const { store, registry } = parts;
   let url = "";
-  const uploads = createUploadsFeature({
-    store: config.store,
-    blobs: config.blobDir,
-    minPartSize: config.minPartSize,
-    partUrlTtlS: config.partUrlTtlS,
-  });
-  await uploads.migrate();
-  uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
-  const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
-
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
-    app = await createApp({
-      handlers: {
-        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
-        ...(uploads.handlers as Record<string, RouteHandlerMethod>),
-      },
-      registerContentTypeParsers: uploads.registerContentTypeParsers,
-      tokens: config.tokens,
-      bodyLimit: config.bodyLimit,
-      logger: config.log,
-    });
+    app = await createProtocolApp(parts, seams);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   }
-
-  const worker =
-    config.command === "worker" || config.worker
-      ? startWorker({
-          store,
-          registry,
-          concurrency: config.workerConcurrency,
-          leaseTimeoutMs: config.leaseTimeoutMs,
-          retryBaseMs: config.retryBaseMs,
-          log,
-        })
-      : undefined;
-  const deliverer = startWebhookDeliverer({
-    store,
-    secretsFor: (tenant) => config.tenantWebhookSecrets.get(tenant) ?? config.webhookSecrets,
-    scheduleMs: config.webhookScheduleMs,
-    log,
-  });
+  const background = startBackground(parts, config.command === "worker" || config.worker);
 
   let closing: Promise<void> | undefined;
   return {
@@ -93,15 +54,12 @@ export async function startServer(
     app,
     store,
     registry,
-    worker,
-    deliverer,
+    worker: background.worker,
+    deliverer: background.deliverer,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
         await app?.close();
-        await worker?.stop(graceMs);
-        await deliverer.stop();
-        await uploads.close();
-        await store.close();
+        await closeServerParts(parts, background, graceMs);
       })();
       return closing;
     },

@@ -135,7 +135,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
       type: body.type,
       input: body.input,
       metadata: body.metadata ?? {},
-      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? 3,
+      maxAttempts: body.max_attempts ?? registry.get(body.type)?.maxAttempts ?? deps.defaultMaxAttempts ?? 3,
       webhookUrl: body.webhook?.url ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
     });

@@ -54,7 +54,18 @@ export interface JobTypeDefinition<Input = any, Result = unknown> {
    * Returns field errors (paths from the body root, `/input/…`) to refuse with `422 invalid_input`.
    */
   validate?(input: Input, ctx: JobValidateContext): Promise<ProblemFieldError[] | undefined | void>;
+  /**
+   * Replaces the server's JSON Schema check of `inputSchema` (defineJobType checks with zod).
+   * Field errors with paths from the body root (`/input/…`); empty when valid.
+   */
+  checkInput?(input: unknown): ProblemFieldError[];
   run(ctx: JobRunContext<Input>): Promise<Result>;
+  /** Attempts unless the submit sets `max_attempts`. @default the server's default */
+  readonly maxAttempts?: number | undefined;
+  /** Per attempt: past it the signal aborts and the attempt fails retryably with code `timeout`. */
+  readonly timeoutMs?: number | undefined;
+  /** At most this many jobs of this type run at once in one worker process. */
+  readonly concurrency?: number | undefined;
 }
 
 /**
@@ -77,6 +88,14 @@ export class JobFailure extends Error {
     this.title = options.title ?? "Job failed";
   }
   readonly title: string;
+
+  /**
+   * Is this a JobFailure, also one from another copy of this package (a job-types module may
+   * resolve its own)?
+   */
+  static is(error: unknown): error is JobFailure {
+    return error instanceof JobFailure || (error instanceof Error && error.name === "JobFailure" && typeof (error as JobFailure).toProblem === "function");
+  }
 
   /** The job's `error` (a Problem) for this failure. */
   toProblem(): Problem {

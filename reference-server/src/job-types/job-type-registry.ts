@@ -36,10 +36,12 @@ function escapePointer(token: string): string {
 export function createJobTypeRegistry(definitions: readonly JobTypeDefinition[]): JobTypeRegistry {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-  const byType = new Map<string, { definition: JobTypeDefinition; validate: ValidateFunction }>();
+  const byType = new Map<string, { definition: JobTypeDefinition; validate: ValidateFunction | undefined }>();
   for (const definition of definitions) {
     if (byType.has(definition.type)) throw new Error(`duplicate job type ${definition.type}`);
-    byType.set(definition.type, { definition, validate: ajv.compile(definition.inputSchema) });
+    // A type with its own check (zod) needs no ajv validator.
+    const validate = definition.checkInput ? undefined : ajv.compile(definition.inputSchema);
+    byType.set(definition.type, { definition, validate });
   }
   return {
     get: (type) => byType.get(type)?.definition,
@@ -54,6 +56,7 @@ export function createJobTypeRegistry(definitions: readonly JobTypeDefinition[])
     checkInput(type, input) {
       const entry = byType.get(type);
       if (!entry) return [{ path: "/type", message: `unknown job type ${type}` }];
+      if (!entry.validate) return entry.definition.checkInput!(input);
       return entry.validate(input) ? [] : toFieldErrors(entry.validate.errors, "/input");
     },
   };

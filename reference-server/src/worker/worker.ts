@@ -34,7 +34,7 @@ interface Active {
   done: Promise<void>;
 }
 
-type AbortReason = "canceled" | "lease_lost" | "drain";
+type AbortReason = "canceled" | "lease_lost" | "drain" | "timeout";
 
 /**
  * Leases jobs and runs them (spec §2 "Execution"): heartbeats every third of the lease,
@@ -52,6 +52,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseTimeoutMs ?? 30_000;
   const log = options.log ?? (() => {});
   const active = new Map<string, Active>();
+  const slots = createTypeSlots();
   let draining = false;
   let ticking = false;
   let again = false;
@@ -86,9 +87,16 @@ export function startWorker(options: WorkerOptions): Worker {
     active.set(job.id, entry);
     entry.done = (async () => {
       const definition = registry.get(job.type);
+      let release: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
       try {
         if (!definition) throw new JobFailure({ code: "unknown_job_type", detail: `This worker cannot run ${job.type}.`, status: 422 });
-        const result = await definition.run({
+        // A job over its type's concurrency waits here, leased (and so cancelable), for a slot.
+        release = await slots.acquire(job.type, definition.concurrency, controller.signal);
+        if (definition.timeoutMs !== undefined) {
+          timer = setTimeout(() => controller.abort("timeout" satisfies AbortReason), definition.timeoutMs);
+        }
+        const running = definition.run({
           jobId: job.id,
           tenant: job.tenant,
           input: job.input,
@@ -105,6 +113,8 @@ export function startWorker(options: WorkerOptions): Worker {
             void tick();
           },
         });
+        // A timed-out attempt is settled at once, even when its `run` ignores the signal.
+        const result = await (definition.timeoutMs === undefined ? running : Promise.race([running, aborted(controller.signal, "timeout")]));
         if (abandoned) return;
         // Finishing first wins over a cancel request; a lost lease makes this a no-op.
         await store.completeJob(lease, result ?? null);
@@ -112,6 +122,8 @@ export function startWorker(options: WorkerOptions): Worker {
         if (abandoned) return;
         await settleFailure(lease, job, controller.signal, error);
       } finally {
+        clearTimeout(timer);
+        release?.();
         if (active.get(job.id) === entry) active.delete(job.id);
         if (!draining) void tick();
       }
@@ -123,7 +135,17 @@ export function startWorker(options: WorkerOptions): Worker {
     if (reason === "canceled") return void (await store.cancelRunningJob(lease));
     if (reason === "lease_lost") return;
     if (reason === "drain") return void (await store.releaseJob(lease));
-    if (error instanceof JobFailure) {
+    if (reason === "timeout") {
+      const problem: Problem = {
+        type: "https://async-jobs.dev/problems/timeout",
+        title: "Attempt timed out",
+        status: 500,
+        detail: `Attempt ${job.attempt} ran past the job type's timeout.`,
+        code: "timeout",
+      };
+      return void (await store.failJob(lease, problem, Date.now() + retryDelay(job.attempt)));
+    }
+    if (JobFailure.is(error)) {
       const retryAt = error.retryable ? Date.now() + retryDelay(job.attempt) : undefined;
       return void (await store.failJob(lease, error.toProblem(), retryAt));
     }
@@ -195,6 +217,54 @@ export function startWorker(options: WorkerOptions): Worker {
       for (const entry of active.values()) entry.controller.abort("drain" satisfies AbortReason);
       await Promise.all(running.map((e) => e.done));
       clearInterval(heartbeats);
+    },
+  };
+}
+
+/** Rejects once `signal` aborts with `reason` (never otherwise). */
+function aborted(signal: AbortSignal, reason: AbortReason): Promise<never> {
+  return new Promise((_, reject) => {
+    const onAbort = () => signal.reason === reason && reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Per-type concurrency of one worker process: `acquire` resolves with a release function once
+ * fewer than `limit` jobs of the type run; it rejects with the signal's reason if that aborts first.
+ */
+function createTypeSlots() {
+  const running = new Map<string, number>();
+  const waiting = new Map<string, (() => void)[]>();
+  return {
+    async acquire(type: string, limit: number | undefined, signal: AbortSignal): Promise<() => void> {
+      if (limit === undefined) return () => {};
+      while ((running.get(type) ?? 0) >= limit) {
+        signal.throwIfAborted();
+        await new Promise<void>((resolve, reject) => {
+          const queue = waiting.get(type) ?? [];
+          waiting.set(type, queue);
+          const wake = () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+          };
+          const onAbort = () => {
+            queue.splice(queue.indexOf(wake) >>> 0, 1);
+            reject(signal.reason);
+          };
+          queue.push(wake);
+          signal.addEventListener("abort", onAbort, { once: true });
+        });
+      }
+      running.set(type, (running.get(type) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        running.set(type, running.get(type)! - 1);
+        waiting.get(type)?.shift()?.();
+      };
     },
   };
 }
