@@ -62,7 +62,13 @@ export function toServerConfig(command: ServerConfig["command"], options: JobsSe
  * Opens the store and the uploads feature and builds the registry: the built-in job types
  * (`conformance.*` unless `conformanceTypes: false`), then the app's.
  */
-export async function openServerParts(config: ServerConfig, jobTypes: JobTypeList | undefined, log: ServerParts["log"]): Promise<ServerParts> {
+export async function openServerParts(
+  config: ServerConfig,
+  jobTypes: JobTypeList | undefined,
+  log: ServerParts["log"],
+  /** Path the protocol is mounted under, for signed upload URLs. */
+  basePath = "",
+): Promise<ServerParts> {
   const changes = createChangeNotifier();
   const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
   const uploads = createUploadsFeature({
@@ -70,6 +76,7 @@ export async function openServerParts(config: ServerConfig, jobTypes: JobTypeLis
     blobs: config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    basePath,
   });
   await uploads.migrate();
   uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));

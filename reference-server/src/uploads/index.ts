@@ -26,6 +26,8 @@ export interface UploadsFeatureDeps extends Omit<UploadServiceOptions, "store" |
   tenantOf?: (request: FastifyRequest) => string;
   /** Base URL for signed URLs (behind a proxy); by default the origin each client used. */
   publicUrl?: string;
+  /** Path the protocol is mounted under (a fastify plugin's prefix), for signed URLs. @default "" */
+  basePath?: string;
 }
 
 /** The uploads feature as the core wires it: handlers, job types and housekeeping. */
@@ -62,7 +64,7 @@ function openUploadStore(store: string | UploadStore): UploadStore {
  * // openapiGlue service: { ...coreHandlers, ...uploads.handlers }; registry: [conformanceEcho, ...uploads.jobTypes]
  */
 export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
-  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, ...serviceOptions } = deps;
+  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, basePath, ...serviceOptions } = deps;
   const store = openUploadStore(storeOption);
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
@@ -72,6 +74,7 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
     handlers: createUploadHandlers(service, {
       tenantOf: tenantOf ?? ((request) => (request as FastifyRequest & { tenant: string }).tenant),
       publicUrl,
+      basePath,
     }),
     jobTypes: [createFileChecksumJobType(service), createFileGzipJobType(service)],
     registerContentTypeParsers: registerPartBodyParser,

@@ -24,6 +24,8 @@ export interface UploadHandlersOptions {
    * (`protocol://Host`), recorded on the upload so a worker elsewhere signs downloads alike.
    */
   publicUrl?: string | undefined;
+  /** Path the protocol is mounted under (a fastify plugin's prefix), appended to the client's origin. @default "" */
+  basePath?: string | undefined;
 }
 
 /**
@@ -73,7 +75,7 @@ const translated =
  */
 export function createUploadHandlers(uploads: UploadService, options: UploadHandlersOptions) {
   const { tenantOf } = options;
-  const originOf = (request: FastifyRequest) => options.publicUrl?.replace(/\/+$/, "") ?? `${request.protocol}://${request.host}`;
+  const originOf = (request: FastifyRequest) => options.publicUrl?.replace(/\/+$/, "") ?? `${request.protocol}://${request.host}${options.basePath ?? ""}`;
   type IdParams = { id: string };
 
   return {

@@ -1,0 +1,18 @@
+import Fastify from "fastify";
+import { asyncJobs } from "./src/index.ts";
+const app = Fastify();
+app.get("/hello", async () => ({ hi: 1 }));
+await app.register(asyncJobs, { prefix: "/jobs", store: "sqlite:/tmp/pl/jobs.db", blobs: "/tmp/pl/blobs", tokens: { t: "acme" }, minPartSize: 1024 });
+await app.listen({ port: 0, host: "127.0.0.1" });
+const base = `http://127.0.0.1:${(app.server.address() as any).port}`;
+const h = { authorization: "Bearer t", "content-type": "application/json" };
+let r = await fetch(`${base}/jobs/v1/jobs`, { method: "POST", headers: h, body: JSON.stringify({ type: "conformance.echo", input: { value: 1 } }) });
+console.log(r.status, r.headers.get("location"), await r.text());
+r = await fetch(`${base}/jobs/v1/jobs`, { method: "POST", headers: h, body: JSON.stringify({ type: "conformance.echo", input: { x: 1 } }) });
+console.log(r.status, await r.text());
+r = await fetch(`${base}/jobs/v1/uploads`, { method: "POST", headers: h, body: JSON.stringify({ filename: "a", size: 10 }) });
+console.log(r.status, (await r.text()).slice(0, 300));
+r = await fetch(`${base}/hello`); console.log(r.status, await r.text());
+r = await fetch(`${base}/jobs/v1/nope`); console.log(r.status, await r.text());
+r = await fetch(`${base}/jobs/v1/job-types`, {headers: h}); console.log(r.status, (await r.text()).slice(0, 400));
+await app.close();
