@@ -1,10 +1,12 @@
+import { readFileSync } from "node:fs";
 import type { FastifyInstance, RouteHandlerMethod } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import { loadConfig, type ServerConfig } from "./config.ts";
-import { createApp } from "./http/create-app.ts";
+import { createApp, OPENAPI_PATH } from "./http/create-app.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { type JobTypeList, toJobTypeArray } from "./job-types/load-job-types.ts";
+import { openApiWithJobTypes } from "./job-types/served-openapi.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
 import { createUploadsFeature, type UploadsFeature } from "./uploads/index.ts";
@@ -110,8 +112,11 @@ export function startBackground(parts: ServerParts, withWorker: boolean): { work
 /** Builds the protocol's fastify app (not listening) over the parts. */
 export async function createProtocolApp(parts: ServerParts, seams: { resolveHost?: (host: string) => Promise<string[]> } = {}): Promise<FastifyInstance> {
   const { config, store, registry, uploads } = parts;
+  // The served contract names this server's job types, so clients generate their types from it.
+  const served = openApiWithJobTypes(readFileSync(OPENAPI_PATH, "utf8"), registry.definitions());
   return createApp({
     handlers: {
+      getOpenApi: async (_request, reply) => reply.type("application/yaml; charset=utf-8").send(served),
       ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
       ...(uploads.handlers as Record<string, RouteHandlerMethod>),
     },

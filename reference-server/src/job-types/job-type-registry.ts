@@ -6,6 +6,8 @@ import type { JobTypeDefinition } from "./job-type-definition.ts";
 /** The server's job types, with their compiled input validators. */
 export interface JobTypeRegistry {
   get(type: string): JobTypeDefinition | undefined;
+  /** Every definition, in registration order. */
+  definitions(): JobTypeDefinition[];
   /** `GET /v1/job-types` body entries. */
   list(): JobType[];
   /** Schema errors of `input` for `type`, paths from the body root (`/input/…`); empty when valid. */
@@ -45,6 +47,7 @@ export function createJobTypeRegistry(definitions: readonly JobTypeDefinition[])
   }
   return {
     get: (type) => byType.get(type)?.definition,
+    definitions: () => [...byType.values()].map(({ definition }) => definition),
     list: () =>
       [...byType.values()].map(({ definition }) => ({
         type: definition.type,
