@@ -2,7 +2,8 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import type { Job, JobEvent, JobList, JobTypeList, SubmitJobRequest, Upload } from "../types.ts";
 import { createJobSimulator, isTerminal, type JobRecord } from "./job-simulator.ts";
 import { faultCode, takeFault, type MockFault } from "./mock-fault.ts";
-import { builtInMockJobTypes, type MockJobContext, type MockJobType } from "./mock-job-type.ts";
+import { type MockJobContext, type MockJobType } from "./mock-job-type.ts";
+import { type MockJobTypesOption, toMockJobTypes } from "./job-type-runner.ts";
 import { invalidRequest, ProblemError } from "./problem-response.ts";
 import { canonicalJson, idempotencyKey, preferWait, readJsonBody } from "./read-request.ts";
 import { checkBody, createUploadSimulator } from "./upload-simulator.ts";
@@ -18,8 +19,11 @@ export interface JobsMockOptions {
   time?: MockTimeMode;
   /** Virtual time at creation. @default the wall clock */
   startTime?: Date | number;
-  /** The job types served. @default builtInMockJobTypes */
-  jobTypes?: Record<string, MockJobType>;
+  /**
+   * The job types served: mock job types by name, or server job types (`defineJobType`), whose
+   * real `run` the mock calls, beside the built-in ones. @default builtInMockJobTypes
+   */
+  jobTypes?: MockJobTypesOption;
   /** `max_attempts` when a submit gives none. @default 3 */
   maxAttempts?: number;
   /** Virtual delay from submit to an attempt's start. @default 0 */
@@ -117,7 +121,7 @@ const MiB = 1024 * 1024;
 export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   const baseUrl = (options.baseUrl ?? "http://async-jobs.test").replace(/\/$/, "");
   const basePath = new URL(baseUrl).pathname.replace(/\/$/, "");
-  const jobTypes = options.jobTypes ?? builtInMockJobTypes;
+  const jobTypes = toMockJobTypes(options.jobTypes);
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const maxWait = options.maxWaitSeconds ?? 20;
   const bodyLimit = options.bodyLimit ?? MiB;
