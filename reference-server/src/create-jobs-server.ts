@@ -98,6 +98,14 @@ export function startBackground(parts: ServerParts, withWorker: boolean): { work
         leaseTimeoutMs: config.leaseTimeoutMs,
         retryBaseMs: config.retryBaseMs,
         log,
+        uploadsFor: (tenant) => ({
+          async open(uploadId) {
+            const upload = await parts.uploads.service.openCompleted(tenant, uploadId);
+            if (!upload) return undefined;
+            const { id, filename, contentType, size } = upload.record;
+            return { id, filename, contentType, size, read: () => upload.read() };
+          },
+        }),
       })
     : undefined;
   const deliverer = startWebhookDeliverer({

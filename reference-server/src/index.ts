@@ -12,6 +12,8 @@ export {
   type JobRunContext,
   type JobTypeDefinition,
   type JobTypesOf,
+  type JobUpload,
+  type JobUploads,
   type JobValidateContext,
   type ZodJobTypeOptions,
 } from "./job-types/index.ts";

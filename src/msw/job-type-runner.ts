@@ -23,9 +23,19 @@ export interface RunnableJobType {
     attempt: number;
     maxAttempts: number;
     signal: AbortSignal;
+    uploads: { open(uploadId: string): Promise<MockUpload | undefined> };
     reportProgress(percent: number, message?: string | null): Promise<void>;
     abandon(): void;
   }): Promise<unknown>;
+}
+
+/** A completed upload of the mock as a server job type reads it. */
+interface MockUpload {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  read(): AsyncIterable<Uint8Array>;
 }
 
 /** What `createJobsMock({ jobTypes })` takes: mock job types by name, or an array of server job types. */
@@ -44,7 +54,7 @@ export function runJobType(definition: RunnableJobType): MockJobType {
     inputSchema: definition.inputSchema,
     resultSchema: definition.resultSchema,
     validate: (input) => definition.checkInput?.(input) ?? [],
-    async run(input): Promise<MockJobRun> {
+    async run(input, ctx): Promise<MockJobRun> {
       const messages: (string | null)[] = [];
       try {
         const result = await definition.run({
@@ -54,6 +64,14 @@ export function runJobType(definition: RunnableJobType): MockJobType {
           attempt: 1,
           maxAttempts: 1,
           signal: new AbortController().signal,
+          uploads: {
+            async open(uploadId) {
+              const bytes = ctx.upload(uploadId);
+              if (!bytes) return undefined;
+              // The mock keeps bytes only; name and type are not simulated.
+              return { id: uploadId, filename: "", contentType: "application/octet-stream", size: bytes.length, read: async function* () { yield bytes; } };
+            },
+          },
           reportProgress: async (_percent, message) => void messages.push(message ?? null),
           abandon: () => {},
         });

@@ -1,5 +1,22 @@
 import type { Problem, ProblemFieldError } from "async-jobs/types";
 
+/** A completed upload as a job reads it. */
+export interface JobUpload {
+  readonly id: string;
+  readonly filename: string;
+  readonly contentType: string;
+  /** Bytes. */
+  readonly size: number;
+  /** The bytes, streamed in order (memory stays flat). */
+  read(): AsyncIterable<Uint8Array>;
+}
+
+/** The uploads a job may read: completed ones of its own tenant (spec §4). */
+export interface JobUploads {
+  /** The completed upload of the job's tenant, or undefined (unknown, pending, other tenant). */
+  open(uploadId: string): Promise<JobUpload | undefined>;
+}
+
 /** What a job's `run` gets: its input, an abort signal and ways to report back. */
 export interface JobRunContext<Input = unknown> {
   /** The job's id (`job_…`). */
@@ -13,6 +30,8 @@ export interface JobRunContext<Input = unknown> {
   readonly maxAttempts: number;
   /** Aborted when the job is canceled, its lease is lost or the worker drains. `signal.reason` says which. */
   readonly signal: AbortSignal;
+  /** The tenant's completed uploads, e.g. the file an import job parses. */
+  readonly uploads: JobUploads;
   /**
    * Reports progress; `percent` is clamped to 0..100 and never goes down within an attempt
    * (spec §2), so a lower value is ignored.

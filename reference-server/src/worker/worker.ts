@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Problem } from "async-jobs/types";
-import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
+import { JobFailure, type JobTypeRegistry, type JobUploads } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
 
@@ -18,6 +18,8 @@ export interface WorkerOptions {
   /** @default 300000 */
   retryMaxMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /** A tenant's uploads as a job reads them. @default none (every open answers undefined) */
+  uploadsFor?: (tenant: string) => JobUploads;
 }
 
 /** A running worker; `stop` drains it. */
@@ -103,6 +105,7 @@ export function startWorker(options: WorkerOptions): Worker {
           attempt: job.attempt,
           maxAttempts: job.maxAttempts,
           signal: controller.signal,
+          uploads: options.uploadsFor?.(job.tenant) ?? { open: async () => undefined },
           reportProgress: async (percent, message) => {
             if (abandoned || controller.signal.aborted) return;
             await store.reportProgress(lease, percent, message ?? null);
