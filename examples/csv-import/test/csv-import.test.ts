@@ -30,7 +30,7 @@ function runImport(csv: string[], signal = new AbortController().signal, onProgr
   return csvImport.run({
     jobId: "job_1",
     tenant: "t",
-    input: { upload_id: "upl_1" },
+    input: { upload_id: "upl_1", max_errors: 10 },
     attempt: 1,
     maxAttempts: 1,
     signal,
