@@ -137,3 +137,25 @@ describe("async-jobs-server serve --job-types (a module outside the repo)", () =
     });
   });
 });
+
+describe("async-jobs-server worker --job-types beside serve --no-worker", () => {
+  it("the worker process runs the module's job types that the API process took", async () => {
+    const dir = appDirectory();
+    const common = ["--store", "sqlite:./data/jobs.db", "--blob-dir", "./data/blobs", "--job-types", "./jobs.ts"];
+    const api = await spawnServer(BIN, ["serve", "--port", "0", "--tokens", `${TOKEN}:acme`, "--no-worker", ...common], dir);
+    let worker: SpawnedServer | undefined;
+    try {
+      const client = createClient<AppJobTypes>({ baseUrl: api.url, token: TOKEN, retry: { limit: 0 } });
+      const { job } = await client.jobs.submit({ type: "text.wordcount", input: { text: "run elsewhere" } });
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await client.jobs.get(job.id)).status).toBe("queued"); // the API process runs nothing
+      worker = await spawnServer(BIN, ["worker", ...common], dir, /worker (wrk_\S+) on/);
+      const done = await client.jobs.wait<"text.wordcount">(job.id);
+      expect(done.result).toEqual({ words: 2 });
+    } finally {
+      await worker?.stop();
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

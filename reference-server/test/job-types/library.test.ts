@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "async-jobs";
-import { createJobsServer, startWorker } from "async-jobs-server";
+import { createJobsServer, type JobTypeDefinition, startWorker } from "async-jobs-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { wordCount } from "./fixtures/jobs.ts";
@@ -49,5 +49,29 @@ describe("the server as a library", () => {
     expect(worker.id).toMatch(/^wrk_/);
     const done = await client.jobs.wait(job.id);
     expect(done.result).toEqual({ words: 4 });
+  });
+
+  it("still runs a plain JobTypeDefinition with JSON Schemas (no zod), checked by ajv", async () => {
+    const dir = tempDir();
+    const upper: JobTypeDefinition<{ text: string }, { text: string }> = {
+      type: "text.upper",
+      description: "Upper-cases a text.",
+      inputSchema: { type: "object", required: ["text"], properties: { text: { type: "string" } }, additionalProperties: false },
+      resultSchema: { type: "object", properties: { text: { type: "string" } } },
+      async run({ input }) {
+        return { text: input.text.toUpperCase() };
+      },
+    };
+    const server = await createJobsServer({ store: `sqlite:${join(dir, "jobs.db")}`, blobs: join(dir, "blobs"), jobTypes: [upper], tokens: { [TOKEN]: "acme" } });
+    cleanups.push(() => server.close(0));
+    const client = createClient<{ "text.upper": { input: { text: string }; result: { text: string } } }>({
+      baseUrl: await server.listen({ port: 0, host: "127.0.0.1" }),
+      token: TOKEN,
+      retry: { limit: 0 },
+    });
+    expect((await client.jobs.submitAndWait({ type: "text.upper", input: { text: "abc" } })).result).toEqual({ text: "ABC" });
+    const refused = await client.jobs.submit({ type: "text.upper", input: { text: "a", extra: 1 } as never }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 422, code: "invalid_input", problem: { errors: [{ path: "/input/extra" }] } });
+    expect((await client.jobs.types()).find((t) => t.type === "text.upper")?.input_schema).toEqual(upper.inputSchema);
   });
 });

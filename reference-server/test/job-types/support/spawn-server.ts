@@ -8,21 +8,27 @@ export interface SpawnedServer {
 }
 
 /**
- * Runs `bin args…` (a node script) in `cwd`, waits for `listening on URL`, and ends the whole
+ * Runs `bin args…` (a node script) in `cwd`, waits for `ready` (`listening on URL`), and ends the whole
  * process group on `stop`.
  *
  * @example
  * const server = await spawnServer(BIN, ["serve", "--port", "0"], dir);
  */
-export async function spawnServer(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<SpawnedServer> {
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+export async function spawnServer(
+  bin: string,
+  args: string[],
+  cwd: string,
+  /** What the process prints once ready; its first group is `url`. */
+  ready: RegExp = /listening on (http:\/\/\S+)/,
+): Promise<SpawnedServer> {
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
     const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
