@@ -3,6 +3,7 @@ import type { Problem } from "async-jobs/types";
 import { JobFailure, type JobTypeRegistry, type JobUploads } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
+import { createTypeSlots } from "./type-slots.ts";
 
 export interface WorkerOptions {
   store: JobStore;
@@ -233,41 +234,3 @@ function aborted(signal: AbortSignal, reason: AbortReason): Promise<never> {
   });
 }
 
-/**
- * Per-type concurrency of one worker process: `acquire` resolves with a release function once
- * fewer than `limit` jobs of the type run; it rejects with the signal's reason if that aborts first.
- */
-function createTypeSlots() {
-  const running = new Map<string, number>();
-  const waiting = new Map<string, (() => void)[]>();
-  return {
-    async acquire(type: string, limit: number | undefined, signal: AbortSignal): Promise<() => void> {
-      if (limit === undefined) return () => {};
-      while ((running.get(type) ?? 0) >= limit) {
-        signal.throwIfAborted();
-        await new Promise<void>((resolve, reject) => {
-          const queue = waiting.get(type) ?? [];
-          waiting.set(type, queue);
-          const wake = () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          };
-          const onAbort = () => {
-            queue.splice(queue.indexOf(wake) >>> 0, 1);
-            reject(signal.reason);
-          };
-          queue.push(wake);
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-      }
-      running.set(type, (running.get(type) ?? 0) + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        running.set(type, running.get(type)! - 1);
-        waiting.get(type)?.shift()?.();
-      };
-    },
-  };
-}
