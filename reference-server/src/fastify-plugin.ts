@@ -26,6 +26,8 @@ export type AsyncJobsPluginOptions = JobsServerOptions;
  * await app.listen({ port: 8080 }); // the SDK's baseUrl: http://127.0.0.1:8080/jobs
  */
 export const asyncJobs: FastifyPluginAsync<AsyncJobsPluginOptions> = async (host, options) => {
+  // A generated dev token would be unknowable here (createJobsServer hands it back; a plugin cannot).
+  if (options.tokens === undefined) throw new TypeError("asyncJobs: pass `tokens` (bearer token → tenant)");
   const prefix = host.prefix.replace(/\/+$/, "");
   const config = toServerConfig("serve", options);
   const log = options.onError ?? ((message: string, error?: unknown) => host.log.error({ err: error }, message));
@@ -44,7 +46,8 @@ export const asyncJobs: FastifyPluginAsync<AsyncJobsPluginOptions> = async (host
     await closeServerParts(parts, background, config.drainGraceMs);
   });
 
-  // Handed over before the host parses a body: the inner app reads the raw request itself.
+  // Handed over before the host parses a body: the inner app reads the raw request itself and
+  // answers it, so the host's lifecycle of this request ends here (`done` is never called).
   host.addHook("onRequest", (request, reply, _done) => {
     reply.hijack();
     request.raw.url = request.raw.url!.slice(prefix.length) || "/";
