@@ -30,10 +30,14 @@ function options(dir: string): JobsServerOptions {
   };
 }
 
+// These servers set no rate limit: the checks that need one told are left out, by name.
+const LIMIT_CHECKS = catalog.filter((c) => c.needs.includes("rate-limit")).map((c) => c.id);
+
 async function conform(baseUrl: string): Promise<ConformanceReport> {
   return runConformance({
     baseUrl, token: TOKEN, otherToken: OTHER_TOKEN, webhookSecret: SECRET,
     leaseTimeoutS: 1, partUrlTtlS: 2, webhookRetryWaitS: 1, timeoutScale: 1.5,
+    skip: LIMIT_CHECKS,
   });
 }
 
@@ -57,7 +61,7 @@ describe("the conformance catalog against the server as a library", () => {
     expect(server.registry.list().map((t) => t.type)).toEqual(expect.arrayContaining(["conformance.echo", "file.gzip", "text.wordcount"]));
     const report = await conform(await server.listen({ port: 0, host: "127.0.0.1" }));
     expect(failures(report)).toEqual([]);
-    expect(report.summary.passed).toBe(catalog.length);
+    expect(report.summary.passed).toBe(catalog.length - LIMIT_CHECKS.length);
   }, 120_000);
 
   it("the fastify plugin mounted under /jobs of an app with its own routes passes every check", async () => {
@@ -74,6 +78,6 @@ describe("the conformance catalog against the server as a library", () => {
     expect(await (await fetch(`${origin}/health`)).json()).toEqual({ app: "mine" });
     const report = await conform(`${origin}/jobs`);
     expect(failures(report)).toEqual([]);
-    expect(report.summary.passed).toBe(catalog.length);
+    expect(report.summary.passed).toBe(catalog.length - LIMIT_CHECKS.length);
   }, 120_000);
 });
