@@ -89,7 +89,7 @@ export async function request<D>(
   transport.onResponse?.(response);
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
-  throw toApiError(response, error);
+  throw toApiError(response, error, transport.options.retry.clock.now());
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {

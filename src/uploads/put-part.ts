@@ -83,7 +83,7 @@ export async function putPart(init: {
     timeoutMs: false, // a part's time is bounded by the stall watch, not by its size
     signal,
   });
-  if (!response.ok) throw toApiError(response, await readProblem(response));
+  if (!response.ok) throw toApiError(response, await readProblem(response), retry.policy.clock.now());
   const etag = response.headers.get("etag");
   await response.body?.cancel().catch(() => {});
   if (!etag) {
