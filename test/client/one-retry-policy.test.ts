@@ -84,7 +84,7 @@ async function viaPartPut(row: Row): Promise<Observed> {
   const { options, engine } = transportOf(client);
   const failed = await putPart({
     transport: ({ signal }) => (signal.throwIfAborted(), server.fetch()),
-    part: { number: 1, size: 1, url: `${base}/v1/uploads/upl_1/parts/1?signature=x` },
+    part: { number: 1, size: 1, etag: null, url: `${base}/v1/uploads/upl_1/parts/1?signature=x` },
     body: new Uint8Array(1),
     signal: new AbortController().signal,
     renew: () => Promise.reject(new Error("no renewal expected")),
