@@ -116,9 +116,7 @@ export function withEnvironmentDefaults(options: ClientOptions | undefined): Cli
   const baseUrl = options?.baseUrl ?? env[environmentVariables.baseUrl];
   const token = options?.token ?? (options?.getToken ? undefined : env[environmentVariables.token]);
   if (options === undefined && !token) {
-    throw new TypeError(
-      `createClient(): no token. Set ${environmentVariables.token} (and ${environmentVariables.baseUrl}), or pass { baseUrl, token }.`,
-    );
+    throw new TypeError(`createClient(): set ${environmentVariables.token} or pass { baseUrl, token }`);
   }
   return { ...options, baseUrl, token };
 }
@@ -131,9 +129,7 @@ export function withEnvironmentDefaults(options: ClientOptions | undefined): Cli
  */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   if (!options || typeof options.baseUrl !== "string" || !options.baseUrl) {
-    throw new TypeError(
-      `createClient: \`baseUrl\` is required, e.g. "https://jobs.example.com" (or set ${environmentVariables.baseUrl}).`,
-    );
+    throw new TypeError(`createClient(): set ${environmentVariables.baseUrl} or pass { baseUrl }`);
   }
   const { token, getToken, fetch: customFetch } = options;
   const headers: Record<string, string> = { ...defaultClientOptions.headers, ...options.headers };

@@ -98,7 +98,7 @@ function fetchFor(transport: Transport, options: RequestOptions): (request: Requ
     send(transport.engine, request, {
       policy: retry,
       limit: options.retry === false || !isReplayable(request, options.idempotent) ? 0 : retry.limit,
-      fetch: (attempt) => fetch(attempt),
+      fetch,
       timeoutMs: options.timeoutMs ?? timeoutMs,
       signal: options.signal,
     });

@@ -94,18 +94,18 @@ function backoff(policy: RetryPolicy, retry: number): number {
 }
 
 /**
- * Reads what a failed attempt amounts to: an `ApiError`, a `NetworkError`, or an answer (from
- * ky's `HTTPError`) whose body is read only for a `409`. `undefined` for anything else (an
- * abort, a bug): never retried.
+ * Reads what a failed attempt amounts to: an `ApiError`, an answer (from ky's `HTTPError`)
+ * whose body is read only for a `409`, or no answer (a `NetworkError`, a rejected `fetch`, a
+ * timeout). Callers check their signal first: an abort is never retried.
  *
  * @example
  * await outcomeOf(error, policy.clock) // { status: 429, retryAfterMs: 2000 }
  */
 export async function outcomeOf(error: unknown, clock: RetryClock): Promise<RetryOutcome | undefined> {
-  if (isNetworkError(error)) return {};
   if (isApiError(error)) return { status: error.status, code: error.code, retryAfterMs: error.retryAfterMs };
   const response = (error as { response?: unknown } | undefined)?.response;
-  if (!(response instanceof Response)) return undefined;
+  // fetch rejects with a TypeError when no answer came; ky's timeout is a TimeoutError.
+  if (!(response instanceof Response)) return isNetworkError(error) || error instanceof TypeError || (error as Error)?.name === "TimeoutError" ? {} : undefined;
   const code =
     response.status === 409
       ? ((await response.clone().json().catch(() => undefined)) as { code?: string } | undefined)?.code

@@ -1,4 +1,4 @@
-import ky, { type Hooks, type KyInstance } from "ky";
+import ky, { type Hooks, type KyInstance, isHTTPError, isTimeoutError } from "ky";
 import { NetworkError } from "../errors.ts";
 import { outcomeOf, retryDelay, type RetryPolicy } from "./retry-policy.ts";
 
@@ -6,14 +6,14 @@ import { outcomeOf, retryDelay, type RetryPolicy } from "./retry-policy.ts";
 const allMethods = ["get", "post", "put", "patch", "delete", "head", "options"];
 
 /**
- * The ky instance of a client: the user's hooks, no ky timeout (ours is per attempt, below)
- * and HTTP errors thrown, since ky retries only what it sees thrown.
+ * The ky instance of a client: the user's hooks, and HTTP errors thrown, since ky retries
+ * only what it sees thrown (`send` hands the last answer back as a response).
  *
  * @example
  * const engine = createEngine({ beforeRequest: [(request) => log(request)] })
  */
 export function createEngine(hooks: Hooks | undefined): KyInstance {
-  return ky.create({ hooks: hooks ?? {}, timeout: false, throwHttpErrors: true });
+  return ky.create({ hooks }); // ky throws HTTP errors by default: it retries only those
 }
 
 /** How one call is sent through the engine. */
@@ -23,7 +23,7 @@ export interface SendOptions {
   limit: number;
   /** Sends one attempt (the client's fetch, or a part transport). */
   fetch: (request: Request) => Promise<Response>;
-  /** Per-attempt timeout; `false` for none. */
+  /** Per-attempt timeout (ky's `timeout` applies to each attempt); `false` for none. */
   timeoutMs: number | false;
   signal?: AbortSignal | undefined;
 }
@@ -46,7 +46,8 @@ export async function send(engine: KyInstance, request: Request, options: SendOp
   const { policy, signal } = options;
   try {
     return await engine(request, {
-      fetch: attemptWithTimeout(options.fetch, options.timeoutMs),
+      fetch: options.fetch as typeof fetch, // ky calls it with a Request
+      timeout: options.timeoutMs,
       ...(signal ? { signal } : {}),
       retry: {
         limit: options.limit,
@@ -66,44 +67,9 @@ export async function send(engine: KyInstance, request: Request, options: SendOp
     });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    const response = (error as { response?: unknown }).response;
-    if (response instanceof Response) return response;
-    throw error;
+    if (isHTTPError(error)) return error.response;
+    if (error instanceof NetworkError) throw error;
+    const what = isTimeoutError(error) ? `no answer within ${options.timeoutMs} ms` : (error as Error)?.message;
+    throw new NetworkError(`${request.method} ${request.url}: ${what}`, { cause: error });
   }
-}
-
-/** One attempt, aborted after `timeoutMs` (a `NetworkError`, which the policy retries). */
-function attemptWithTimeout(
-  fetchOnce: (request: Request) => Promise<Response>,
-  timeoutMs: number | false,
-): (input: RequestInfo | URL) => Promise<Response> {
-  return async (input) => {
-    const request = input as Request;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(request.signal.reason);
-    request.signal.addEventListener("abort", onAbort, { once: true });
-    let timedOut = false;
-    const timer =
-      timeoutMs === false
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeoutMs);
-    try {
-      return await fetchOnce(new Request(request, { signal: controller.signal }));
-    } catch (error) {
-      if (request.signal.aborted) throw request.signal.reason;
-      if (error instanceof NetworkError && !timedOut) throw error;
-      throw new NetworkError(
-        timedOut
-          ? `${request.method} ${request.url}: no answer within ${timeoutMs} ms`
-          : `${request.method} ${request.url}: ${(error as Error)?.message ?? String(error)}`,
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-      request.signal.removeEventListener("abort", onAbort);
-    }
-  };
 }

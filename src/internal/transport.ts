@@ -44,6 +44,6 @@ export function createTransport(options: ResolvedClientOptions): Transport {
  */
 export function transportOf(client: { readonly "~transport": Transport }): Transport {
   const transport = client?.["~transport"];
-  if (!transport) throw new TypeError("Expected a client created by createClient() or createBaseClient().");
+  if (!transport) throw new TypeError("Expected a client from createClient()");
   return transport;
 }
