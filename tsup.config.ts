@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 // Entries come from package.json "exports": each subpath names its source file under the
@@ -19,10 +19,22 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
 // The `async-jobs` CLI is not an export, but an installed package runs it from dist/.
 entries["node/cli/main"] = "./src/node/cli/main.ts";
 
+// Every source module is an entry too, so dist keeps one file per module (like Rollup's
+// preserveModules). With shared chunks, unrelated modules landed in one chunk whose top-level
+// code (the webhook payload schema) an app's bundler cannot drop, so `verifyWebhookSignature`
+// alone was 2,075 B from dist against 1,444 B from source; one file per module lets
+// `"sideEffects": false` drop whole modules again (decision 0008).
+const modules: Record<string, string> = {};
+for (const file of readdirSync("src", { recursive: true, encoding: "utf8" })) {
+  if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
+  modules[file.replace(/\.ts$/, "")] = `./src/${file}`;
+}
+
 export default defineConfig({
-  entry: entries,
+  entry: { ...modules, ...entries },
   format: ["esm"],
-  dts: true,
+  // Declarations only for what package.json exports (and what those import).
+  dts: { entry: entries },
   clean: true,
   sourcemap: true,
   target: "es2022",

@@ -1,3 +1,5 @@
+import type { Hooks } from "ky";
+import { systemClock, type RetryClock, type RetryPolicy } from "../internal/retry-policy.ts";
 /**
  * Retry policy of every request (spec §6). Retried: network errors and per-attempt
  * timeouts, `408`, `409 idempotency_key_in_use`, `429`, `502`, `503`, `504`; GET always, POST
@@ -31,15 +33,21 @@ export interface RetryOptions {
 }
 
 /**
- * Options of `createClient`. Only `baseUrl` is required.
+ * Options of `createClient`. `baseUrl` is required unless `ASYNC_JOBS_BASE_URL` is set.
  *
  * @example
  * const client = createClient({ baseUrl: "https://jobs.example.com", getToken: () => auth.token() })
  */
 export interface ClientOptions {
-  /** The server's origin (and path prefix, if any), e.g. `https://jobs.example.com`. */
-  baseUrl: string;
-  /** Bearer token sent as `Authorization: Bearer <token>`. */
+  /**
+   * The server's origin (and path prefix, if any), e.g. `https://jobs.example.com`.
+   * @default process.env.ASYNC_JOBS_BASE_URL (where `process.env` exists)
+   */
+  baseUrl?: string | undefined;
+  /**
+   * Bearer token sent as `Authorization: Bearer <token>`.
+   * @default process.env.ASYNC_JOBS_TOKEN (where `process.env` exists)
+   */
   token?: string | undefined;
   /** Called before each request for a fresh token (takes precedence over `token`). */
   getToken?: (() => string | Promise<string>) | undefined;
@@ -59,6 +67,17 @@ export interface ClientOptions {
   headers?: Record<string, string> | undefined;
   /** Sent as `User-Agent` where the runtime allows it (servers, Workers, Deno, Bun). @default undefined (the runtime's) */
   userAgent?: string | undefined;
+  /**
+   * ky hooks run on every API call and part upload (`beforeRequest`, `afterResponse`,
+   * `beforeRetry`, `beforeError`): auth refresh, logging, tracing. See docs/sdk.md.
+   * @default {}
+   */
+  hooks?: Hooks | undefined;
+  /**
+   * Time source of retry waits; inject a fake one in tests instead of patching timers.
+   * @default the system clock
+   */
+  clock?: RetryClock | undefined;
 }
 
 /** The defaults, in one place (STYLE §9). */
@@ -74,8 +93,32 @@ export interface ResolvedClientOptions {
   getToken: (() => string | Promise<string>) | undefined;
   fetch: typeof fetch;
   timeoutMs: number;
-  retry: Required<RetryOptions>;
+  retry: RetryPolicy;
   headers: Record<string, string>;
+  hooks: Hooks | undefined;
+}
+
+/** The environment variables `createClient` reads its defaults from (the CLI reads the same). */
+export const environmentVariables = { baseUrl: "ASYNC_JOBS_BASE_URL", token: "ASYNC_JOBS_TOKEN" } as const;
+
+/**
+ * Fills `baseUrl` and `token` from `ASYNC_JOBS_BASE_URL` / `ASYNC_JOBS_TOKEN` where a
+ * `process.env` exists (Node, Bun, Deno; not browsers or Workers). Called with no options at
+ * all, both must be set: a client configured from nothing but the environment and missing its
+ * token is a deployment mistake, reported here rather than as a `401` later. Explicit options
+ * keep the token optional (a server without auth, a test).
+ *
+ * @example
+ * withEnvironmentDefaults(undefined) // { baseUrl: env.ASYNC_JOBS_BASE_URL, token: env.ASYNC_JOBS_TOKEN }
+ */
+export function withEnvironmentDefaults(options: ClientOptions | undefined): ClientOptions {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const baseUrl = options?.baseUrl ?? env[environmentVariables.baseUrl];
+  const token = options?.token ?? (options?.getToken ? undefined : env[environmentVariables.token]);
+  if (options === undefined && !token) {
+    throw new TypeError(`createClient(): set ${environmentVariables.token} or pass { baseUrl, token }`);
+  }
+  return { ...options, baseUrl, token };
 }
 
 /**
@@ -86,7 +129,7 @@ export interface ResolvedClientOptions {
  */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   if (!options || typeof options.baseUrl !== "string" || !options.baseUrl) {
-    throw new TypeError("createClient: `baseUrl` is required, e.g. \"https://jobs.example.com\".");
+    throw new TypeError(`createClient(): set ${environmentVariables.baseUrl} or pass { baseUrl }`);
   }
   const { token, getToken, fetch: customFetch } = options;
   const headers: Record<string, string> = { ...defaultClientOptions.headers, ...options.headers };
@@ -97,10 +140,13 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     // Looked up per request so that a fetch patched later (msw, instrumentation) is used.
     fetch: customFetch ?? ((input, init) => globalThis.fetch(input, init)),
     timeoutMs: options.timeoutMs ?? defaultClientOptions.timeoutMs,
-    retry: options.retry === false
-      ? { ...defaultClientOptions.retry, limit: 0 }
-      : { ...defaultClientOptions.retry, ...stripUndefined(options.retry ?? {}) },
+    retry: {
+      ...defaultClientOptions.retry,
+      ...(options.retry === false ? { limit: 0 } : stripUndefined(options.retry ?? {})),
+      clock: options.clock ?? systemClock,
+    },
     headers,
+    hooks: options.hooks,
   };
 }
 

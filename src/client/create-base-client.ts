@@ -1,6 +1,6 @@
 import type { BuiltInJobTypes, JobTypeMap } from "../types.ts";
 import { createTransport, type Transport } from "../internal/transport.ts";
-import { resolveClientOptions, type ClientOptions } from "./client-options.ts";
+import { resolveClientOptions, withEnvironmentDefaults, type ClientOptions } from "./client-options.ts";
 
 /**
  * The smallest client: connection settings and nothing else. Every free function of
@@ -20,6 +20,7 @@ export interface BaseClient<TJobTypes extends JobTypeMap = BuiltInJobTypes> {
 /**
  * Creates a `BaseClient`, for apps that call the free functions of `async-jobs/jobs` directly
  * and want the smallest bundle. `createClient` adds the `jobs` and `uploads` namespaces.
+ * Without options it reads `ASYNC_JOBS_BASE_URL` and `ASYNC_JOBS_TOKEN` (see `ClientOptions`).
  *
  * @example
  * import { createBaseClient, submit, awaitJob } from "async-jobs/jobs"
@@ -28,7 +29,8 @@ export interface BaseClient<TJobTypes extends JobTypeMap = BuiltInJobTypes> {
  * await awaitJob(client, job.id)
  */
 export function createBaseClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
-  options: ClientOptions,
+  options?: ClientOptions,
 ): BaseClient<TJobTypes> {
-  return { "~transport": createTransport(resolveClientOptions(options)) };
+  // The environment is read here, once, and nowhere else in the SDK (STYLE §9).
+  return { "~transport": createTransport(resolveClientOptions(withEnvironmentDefaults(options))) };
 }

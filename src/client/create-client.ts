@@ -21,13 +21,13 @@ import { createBaseClient, type BaseClient } from "./create-base-client.ts";
  * const job = await client.jobs.submitAndWait({ type: "conformance.echo", input: { value: 1 } })
  */
 export interface JobsApi<T extends JobTypeMap> {
-  submit<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitOptions): Promise<Submission<T, K>>;
-  get(id: string, options?: GetJobOptions): Promise<TypedJob<T>>;
-  cancel(id: string, options?: CancelJobOptions): Promise<TypedJob<T>>;
+  submit<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitOptions): ApiPromise<Submission<T, K>>;
+  get(id: string, options?: GetJobOptions): ApiPromise<TypedJob<T>>;
+  cancel(id: string, options?: CancelJobOptions): ApiPromise<TypedJob<T>>;
   list(options?: ListJobsOptions<T>): AsyncGenerator<TypedJob<T>, void, undefined>;
-  types(options?: { signal?: AbortSignal }): Promise<JobType[]>;
-  wait<K extends JobTypeName<T> = JobTypeName<T>>(id: string, options?: AwaitJobOptions<T, K>): Promise<SucceededJob<T, K>>;
-  submitAndWait<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitAndWaitOptions<T, K>): Promise<SucceededJob<T, K>>;
+  types(options?: { signal?: AbortSignal }): ApiPromise<JobType[]>;
+  wait<K extends JobTypeName<T> = JobTypeName<T>>(id: string, options?: AwaitJobOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
+  submitAndWait<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitAndWaitOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
 }
 
 /**
@@ -38,9 +38,9 @@ export interface JobsApi<T extends JobTypeMap> {
  * const upload = await client.uploads.upload(file, { onProgress: (p) => show(p) })
  */
 export interface UploadsApi {
-  upload(source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): Promise<Upload>;
+  upload(source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): ApiPromise<Upload>;
   /** A stream is cut into parts as it flows; its size must be known up front. */
-  upload(source: ReadableStream<Uint8Array>, options: UploadFileOptions & { size: number }): Promise<Upload>;
+  upload(source: ReadableStream<Uint8Array>, options: UploadFileOptions & { size: number }): ApiPromise<Upload>;
 }
 
 /**
@@ -56,7 +56,27 @@ export interface AsyncJobsClient<T extends JobTypeMap = BuiltInJobTypes> extends
 }
 
 /**
- * Creates a client. Pass your own job type map to type `submit`/`submitAndWait` for your job
+ * The promise of a client method; `.withResponse()` also gives the last HTTP answer the call
+ * read (status, `X-Request-Id`, `RateLimit`), for logging and pacing. For a wait that is the
+ * final poll; for an upload, the `complete` call.
+ *
+ * @example
+ * const { data: job, response } = await client.jobs.get(id).withResponse()
+ * response.headers.get("x-request-id")
+ */
+export type ApiPromise<T> = Promise<T> & { withResponse(): Promise<{ data: T; response: Response }> };
+
+/** Runs one call on a view of `base` that records the answers it reads. */
+function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never>) => Promise<T>): ApiPromise<T> {
+  let last: Response | undefined;
+  const transport = { ...base["~transport"], onResponse: (response: Response) => (last = response) };
+  const promise = run({ ...base, "~transport": transport });
+  return Object.assign(promise, { withResponse: () => promise.then((data) => ({ data, response: last! })) });
+}
+
+/**
+ * Creates a client. Without options it reads `ASYNC_JOBS_BASE_URL` and `ASYNC_JOBS_TOKEN`
+ * (and throws a `TypeError` naming the missing one). Pass your own job type map to type `submit`/`submitAndWait` for your job
  * types: `createClient<MyJobTypes>(…)`.
  *
  * @example
@@ -66,20 +86,22 @@ export interface AsyncJobsClient<T extends JobTypeMap = BuiltInJobTypes> extends
  * job.result.url // string
  */
 export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
-  options: ClientOptions,
+  options?: ClientOptions,
 ): AsyncJobsClient<TJobTypes> {
   const base = createBaseClient<TJobTypes>(options);
+  const call = <R>(run: (client: BaseClient<TJobTypes>) => Promise<R>) =>
+    withResponse(base as BaseClient<never>, run as (client: BaseClient<never>) => Promise<R>);
   const jobs: JobsApi<TJobTypes> = {
-    submit: (job, opts) => submit(base, job, opts),
-    get: (id, opts) => getJob(base, id, opts),
-    cancel: (id, opts) => cancelJob(base, id, opts),
+    submit: (job, opts) => call((c) => submit(c, job, opts)),
+    get: (id, opts) => call((c) => getJob(c, id, opts)),
+    cancel: (id, opts) => call((c) => cancelJob(c, id, opts)),
     list: (opts) => listJobs(base, opts),
-    types: (opts) => listJobTypes(base, opts),
-    wait: (id, opts) => awaitJob(base, id, opts),
-    submitAndWait: (job, opts) => submitAndWait(base, job, opts),
+    types: (opts) => call((c) => listJobTypes(c, opts)),
+    wait: (id, opts) => call((c) => awaitJob(c, id, opts)),
+    submitAndWait: (job, opts) => call((c) => submitAndWait(c, job, opts)),
   };
   const uploads: UploadsApi = {
-    upload: (source: never, opts?: UploadFileOptions) => uploadFile(base, source, opts),
+    upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),
   };
   return { ...base, jobs, uploads };
 }

@@ -1,6 +1,7 @@
 import type { Transport, ApiClient } from "./transport.ts";
 import { transportOf } from "./transport.ts";
-import { createRetryingFetch } from "./retrying-fetch.ts";
+import { isReplayable } from "./retry-policy.ts";
+import { send } from "./send.ts";
 import { toApiError } from "./to-api-error.ts";
 
 /** Anything that carries a transport: `BaseClient`, `AsyncJobsClient`. */
@@ -85,17 +86,20 @@ export async function request<D>(
   const init: CallInit = { fetch: fetchFor(transport, options), headers };
   if (options.signal) init.signal = options.signal;
   const { data, error, response } = await op(transport.api, init);
+  transport.onResponse?.(response);
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
-  throw toApiError(response, error);
+  throw toApiError(response, error, transport.options.retry.clock.now());
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {
-  const { retry, timeoutMs } = transport.options;
-  return createRetryingFetch({
-    fetch: transport.options.fetch,
-    timeoutMs: options.timeoutMs ?? timeoutMs,
-    retry: options.retry === false ? { ...retry, limit: 0 } : retry,
-    idempotent: options.idempotent,
-  });
+  const { retry, timeoutMs, fetch } = transport.options;
+  return (request) =>
+    send(transport.engine, request, {
+      policy: retry,
+      limit: options.retry === false || !isReplayable(request, options.idempotent) ? 0 : retry.limit,
+      fetch,
+      timeoutMs: options.timeoutMs ?? timeoutMs,
+      signal: options.signal,
+    });
 }

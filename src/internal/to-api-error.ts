@@ -11,7 +11,7 @@ import { parseRetryAfter } from "./retry-after.ts";
  * @example
  * if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined))
  */
-export function toApiError(response: Response, body: unknown): ApiError {
+export function toApiError(response: Response, body: unknown, now: number = Date.now()): ApiError {
   const problem: Problem = isProblem(body)
     ? body
     : {
@@ -25,7 +25,7 @@ export function toApiError(response: Response, body: unknown): ApiError {
     status: response.status,
     problem,
     requestId: response.headers.get("x-request-id") ?? undefined,
-    retryAfterMs: parseRetryAfter(response.headers),
+    retryAfterMs: parseRetryAfter(response.headers, now), // `now` from the client's clock: an HTTP date reads the same everywhere
     rateLimit: parseRateLimit(response.headers),
   });
 }

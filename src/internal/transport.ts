@@ -1,6 +1,8 @@
+import type { KyInstance } from "ky";
 import createOpenApiClient, { type Client } from "openapi-fetch";
 import type { ResolvedClientOptions } from "../client/client-options.ts";
 import type { paths } from "../types.ts";
+import { createEngine } from "./send.ts";
 
 /** The openapi-fetch client over the generated contract types. */
 export type ApiClient = Client<paths>;
@@ -15,6 +17,10 @@ export type ApiClient = Client<paths>;
 export interface Transport {
   readonly api: ApiClient;
   readonly options: ResolvedClientOptions;
+  /** The ky instance every request goes through (API calls and part PUTs). */
+  readonly engine: KyInstance;
+  /** Told of every answer a call reads, for `.withResponse()`. */
+  readonly onResponse?: ((response: Response) => void) | undefined;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface Transport {
  */
 export function createTransport(options: ResolvedClientOptions): Transport {
   const api = createOpenApiClient<paths>({ baseUrl: options.baseUrl, headers: options.headers });
-  return { api, options };
+  return { api, options, engine: createEngine(options.hooks) };
 }
 
 /**
@@ -38,6 +44,6 @@ export function createTransport(options: ResolvedClientOptions): Transport {
  */
 export function transportOf(client: { readonly "~transport": Transport }): Transport {
   const transport = client?.["~transport"];
-  if (!transport) throw new TypeError("Expected a client created by createClient() or createBaseClient().");
+  if (!transport) throw new TypeError("Expected a client from createClient()");
   return transport;
 }

@@ -1,7 +1,7 @@
 import type { BaseClient } from "../client/create-base-client.ts";
-import { isApiError, isNetworkError, JobCanceledError, JobFailedError, TimeoutError } from "../errors.ts";
+import { JobCanceledError, JobFailedError, TimeoutError } from "../errors.ts";
 import { backoffDelay, fullJitter } from "../internal/backoff.ts";
-import { networkRetryDelay } from "../internal/retry-policy.ts";
+import { outcomeOf, waitRetryDelay } from "../internal/retry-policy.ts";
 import { sleep } from "../internal/sleep.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
@@ -150,10 +150,12 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         await sleep(fullJitter(interval), controller.signal);
       } catch (error) {
         if (controller.signal.aborted) throw error;
-        if (!isTransient(error)) throw error;
+        // The client's one retry policy decides, with the waiter's §6.3 reading of it.
+        const outcome = await outcomeOf(error, retry.clock);
+        const wait = outcome && waitRetryDelay(retry, outcome, Math.min(failures + 1, 30));
+        if (wait === undefined) throw error;
         failures++;
-        const after = isApiError(error) ? error.retryAfterMs : undefined;
-        await sleep(after ?? networkRetryDelay(Math.min(failures, 30), retry), controller.signal);
+        await retry.clock.sleep(wait, controller.signal);
       }
     }
   } catch (error) {
@@ -173,9 +175,4 @@ function finish<T extends JobTypeMap, K extends JobTypeName<T>>(job: TypedJob<T,
   if (job.status === "failed") throw new JobFailedError(job as Job);
   if (job.status === "canceled") throw new JobCanceledError(job as Job);
   return job as SucceededJob<T, K>;
-}
-
-/** Network loss, timeouts, 408, 429 and 5xx: worth trying again while the deadline allows. */
-function isTransient(error: unknown): boolean {
-  return isNetworkError(error) || (isApiError(error) && (error.status === 408 || error.status === 429 || error.status >= 500));
 }

@@ -1,6 +1,7 @@
 // The `async-jobs/jobs` entry: re-exports only (STYLE §2).
 export { createBaseClient, type BaseClient } from "../client/create-base-client.ts";
-export { defaultClientOptions, type ClientOptions, type RetryOptions } from "../client/client-options.ts";
+export { defaultClientOptions, environmentVariables, type ClientOptions, type RetryOptions } from "../client/client-options.ts";
+export type { RetryClock } from "../internal/retry-policy.ts";
 export { submit, type SubmitOptions, type Submission } from "./submit.ts";
 export { getJob, type GetJobOptions } from "./get-job.ts";
 export { cancelJob, type CancelJobOptions } from "./cancel-job.ts";

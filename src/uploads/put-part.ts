@@ -1,6 +1,7 @@
-import pRetry from "p-retry";
-import { type ApiError, AsyncJobsError, isApiError, isNetworkError, NetworkError } from "../errors.ts";
-import { sleep } from "../internal/sleep.ts";
+import type { KyInstance } from "ky";
+import { AsyncJobsError, NetworkError } from "../errors.ts";
+import type { RetryPolicy } from "../internal/retry-policy.ts";
+import { send } from "../internal/send.ts";
 import { toApiError } from "../internal/to-api-error.ts";
 import type { Part } from "../types.ts";
 import { redact } from "./fetch-part-transport.ts";
@@ -10,21 +11,19 @@ import type { PartTransport } from "./part-transport.ts";
 /** A part with a signed URL to send it to. */
 export type SignedPart = Part & { url: string };
 
-/** How a part is retried. */
+/** How a part is retried: the client's one policy, through the client's ky engine. */
 export interface PartRetryOptions {
-  /** Retries after the first attempt, on network errors and `5xx`/`408`/`429`. */
+  /** Retries after the first attempt (the policy decides which outcomes and how long). */
   retries: number;
-  /** Backoff before the first retry (doubling, randomized). */
-  minDelayMs: number;
-  /** Cap of the backoff. */
-  maxDelayMs: number;
   /**
    * An attempt whose bytes stop moving this long is abandoned (as a `NetworkError`) and retried:
    * a connection that hangs without a reset. Only transports that report progress are watched.
    */
   stallTimeoutMs: number;
-  /** A `Retry-After` up to this long is waited out before the next attempt; a longer one is not. */
-  maxRetryAfterMs: number;
+  /** The client's retry policy (spec §6.2), shared with API calls and the waiter. */
+  policy: RetryPolicy;
+  /** The client's ky instance, so its hooks see part PUTs too. */
+  engine: KyInstance;
 }
 
 /** Renewals of a refused URL per part before giving up (a server that keeps refusing is broken). */
@@ -32,10 +31,11 @@ const maxRenewals = 3;
 
 /**
  * PUTs one part to its signed URL and resolves with its `ETag` (quotes included, as the
- * contract wants it back at complete). Network errors and `5xx` are retried with backoff
- * (p-retry); `403 url_expired` / `invalid_signature` renews the URL through `renew` and sends
- * again at once; any other `4xx` throws its `ApiError`. Abort rejects with `signal.reason` at
- * once, mid-body.
+ * contract wants it back at complete). Retries go through the client's ky engine and policy,
+ * like every API call (a PUT of the same bytes is idempotent); `403 url_expired` /
+ * `invalid_signature` renews the URL through `renew` and sends again at once (within the
+ * attempt: the same URL would be refused again); any other final answer throws its
+ * `ApiError`. Abort rejects with `signal.reason` at once, mid-body.
  *
  * @example
  * const etag = await putPart({ transport, part, body: file.slice(0, part.size), signal, renew, retry })
@@ -52,70 +52,47 @@ export async function putPart(init: {
   const { transport, body, signal, renew, retry, onBytesSent } = init;
   let part = init.part;
   let renewals = 0;
-  return pRetry(
-    async () => {
-      for (;;) {
-        const response = await watched(part.url, signal, retry.stallTimeoutMs, (attemptSignal, onProgress) =>
-          transport({
-            url: part.url,
-            method: part.method ?? "PUT",
-            headers: part.headers ?? {},
-            body,
-            signal: attemptSignal,
-            onBytesSent: (bytes) => {
-              onProgress();
-              onBytesSent?.(bytes);
-            },
-          }),
-        );
-        if (response.ok) {
-          const etag = response.headers.get("etag");
-          await response.body?.cancel().catch(() => {});
-          if (!etag) {
-            throw new AsyncJobsError(
-              `PUT ${redact(part.url)} answered ${response.status} without an ETag header; ` +
-                "a browser sees it only when the server sends Access-Control-Expose-Headers: ETag",
-            );
-          }
-          return etag;
-        }
-        const error = toApiError(response, await readProblem(response));
-        // A refused URL is renewed, not retried as is: the same URL would be refused again.
-        if (response.status === 403 && (error.code === "url_expired" || error.code === "invalid_signature") && renewals < maxRenewals) {
-          renewals += 1;
-          part = await renew(part.number);
-          continue;
-        }
-        throw error;
-      }
-    },
-    {
-      retries: retry.retries,
-      minTimeout: retry.minDelayMs,
-      maxTimeout: retry.maxDelayMs,
-      randomize: true,
-      signal,
-      // The server's Retry-After (a 503 or 429 from the part endpoint) is honoured before backoff.
-      onFailedAttempt: async ({ error, retriesLeft }) => {
-        const after = isApiError(error) ? (error as ApiError).retryAfterMs : undefined;
-        if (retriesLeft > 0 && after !== undefined && after <= retry.maxRetryAfterMs && isRetryableStatus((error as ApiError).status)) {
-          await sleep(after, signal);
-        }
-      },
-      shouldRetry: ({ error }) => isNetworkError(error) || (isApiError(error) && isRetryableStatus((error as ApiError).status)),
-    },
-  );
-}
-
-/**
- * Whether a part PUT answered with this status is worth sending again (spec §6 and the
- * issue: network errors and `5xx`, plus `408` and `429`).
- *
- * @example
- * isRetryableStatus(503) // true
- */
-export function isRetryableStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
+  // ky sees a body-less request; the part's bytes go through the transport on every attempt.
+  const sendOnce = async (attempt: Request): Promise<Response> => {
+    for (;;) {
+      const response = await watched(part.url, attempt.signal, retry.stallTimeoutMs, (attemptSignal, onProgress) =>
+        transport({
+          url: part.url,
+          method: part.method ?? "PUT",
+          headers: part.headers ?? {},
+          body,
+          signal: attemptSignal,
+          onBytesSent: (bytes) => {
+            onProgress();
+            onBytesSent?.(bytes);
+          },
+        }),
+      );
+      if (response.status !== 403 || renewals >= maxRenewals) return response;
+      const code = ((await response.clone().json().catch(() => undefined)) as { code?: string } | undefined)?.code;
+      if (code !== "url_expired" && code !== "invalid_signature") return response;
+      await response.body?.cancel().catch(() => {});
+      renewals += 1;
+      part = await renew(part.number);
+    }
+  };
+  const response = await send(retry.engine, new Request(redact(part.url), { method: part.method ?? "PUT" }), {
+    policy: retry.policy,
+    limit: retry.retries,
+    fetch: sendOnce,
+    timeoutMs: false, // a part's time is bounded by the stall watch, not by its size
+    signal,
+  });
+  if (!response.ok) throw toApiError(response, await readProblem(response), retry.policy.clock.now());
+  const etag = response.headers.get("etag");
+  await response.body?.cancel().catch(() => {});
+  if (!etag) {
+    throw new AsyncJobsError(
+      `PUT ${redact(part.url)} answered ${response.status} without an ETag header; ` +
+        "a browser sees it only when the server sends Access-Control-Expose-Headers: ETag",
+    );
+  }
+  return etag;
 }
 
 /** Runs one send with its own signal, aborted when the caller aborts or progress stalls. */

@@ -153,10 +153,9 @@ async function run(
   const transport = options.transport ?? defaultPartTransport(clientOptions.fetch);
   const retry = {
     retries: options.retries ?? defaultUploadFileOptions.retries,
-    minDelayMs: clientOptions.retry.initialDelayMs,
-    maxDelayMs: clientOptions.retry.maxDelayMs,
     stallTimeoutMs: options.stallTimeoutMs ?? defaultUploadFileOptions.stallTimeoutMs,
-    maxRetryAfterMs: clientOptions.retry.maxRetryAfterMs,
+    policy: clientOptions.retry,
+    engine: transportOf(client).engine,
   };
 
   const checksum = options.checksum ?? defaultUploadFileOptions.checksum;

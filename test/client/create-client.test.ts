@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { createClient, defaultClientOptions, type AsyncJobsClient, type BuiltInJobTypes } from "async-jobs";
 import { createBaseClient, submit, type BaseClient } from "async-jobs/jobs";
 import type { ChecksumInput, ChecksumResult, EchoResult, GzipResult } from "async-jobs/types";
@@ -63,6 +63,87 @@ describe("createClient", () => {
 
   it("rejects something that is not a client with a TypeError", async () => {
     await expect(submit({} as BaseClient, { type: "conformance.echo", input: {} })).rejects.toThrow(TypeError);
+  });
+});
+
+describe("configuration from the environment (ASYNC_JOBS_BASE_URL, ASYNC_JOBS_TOKEN)", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("createClient() with no options reads both variables", async () => {
+    vi.stubEnv("ASYNC_JOBS_BASE_URL", base);
+    vi.stubEnv("ASYNC_JOBS_TOKEN", "from-env");
+    let auth: string | null = null;
+    server.use(http.get(`${base}/v1/jobs/job_1`, ({ request }) => ((auth = request.headers.get("authorization")), HttpResponse.json(makeJob()))));
+    await createClient().jobs.get("job_1");
+    expect(auth).toBe("Bearer from-env");
+  });
+
+  it("createClient() with no token in the environment fails at once, naming the variable", () => {
+    vi.stubEnv("ASYNC_JOBS_BASE_URL", base);
+    vi.stubEnv("ASYNC_JOBS_TOKEN", "");
+    expect(() => createClient()).toThrow(/ASYNC_JOBS_TOKEN/);
+    expect(() => createBaseClient()).toThrow(TypeError);
+  });
+
+  it("createClient() with no base URL anywhere names ASYNC_JOBS_BASE_URL", () => {
+    vi.stubEnv("ASYNC_JOBS_BASE_URL", "");
+    vi.stubEnv("ASYNC_JOBS_TOKEN", "t");
+    expect(() => createClient()).toThrow(/ASYNC_JOBS_BASE_URL/);
+  });
+
+  it("explicit options win, and the environment fills only what they leave out", async () => {
+    vi.stubEnv("ASYNC_JOBS_BASE_URL", "http://wrong.test");
+    vi.stubEnv("ASYNC_JOBS_TOKEN", "from-env");
+    const seen: Request[] = [];
+    const fetch = async (input: RequestInfo | URL) => (seen.push(input as Request), Response.json(makeJob()));
+    await createClient({ baseUrl: base, fetch }).jobs.get("job_1");
+    await createClient({ baseUrl: base, token: "explicit", fetch }).jobs.get("job_1");
+    await createClient({ baseUrl: base, getToken: () => "fresh", fetch }).jobs.get("job_1");
+    expect(seen.map((r) => [new URL(r.url).origin, r.headers.get("authorization")])).toEqual([
+      [new URL(base).origin, "Bearer from-env"],
+      [new URL(base).origin, "Bearer explicit"],
+      [new URL(base).origin, "Bearer fresh"],
+    ]);
+  });
+});
+
+describe(".withResponse() and ky hooks", () => {
+  const answer = () =>
+    Response.json(makeJob(), { headers: { "x-request-id": "req_7", ratelimit: '"default";r=41;t=9', etag: '"1"' } });
+
+  it("every promise-returning method also gives the last answer it read", async () => {
+    const client = createClient({ baseUrl: base, fetch: async () => answer() });
+    const { data, response } = await client.jobs.get("job_1").withResponse();
+    expect(data.id).toBe("job_1");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-request-id")).toBe("req_7");
+    expect(response.headers.get("ratelimit")).toBe('"default";r=41;t=9');
+    // Still a plain promise of the data.
+    expect((await client.jobs.get("job_1")).id).toBe("job_1");
+    const cancel = await client.jobs.cancel("job_1").withResponse();
+    expect(cancel.response.headers.get("x-request-id")).toBe("req_7");
+  });
+
+  it("passes hooks to ky: beforeRequest sets auth, afterResponse logs, beforeRetry sees each retry", async () => {
+    const log: string[] = [];
+    let calls = 0;
+    const client = createClient({
+      baseUrl: base,
+      clock: { now: () => Date.now(), random: () => 0, sleep: async () => {} },
+      fetch: async (input) => {
+        calls++;
+        const request = input as Request;
+        log.push(`sent ${request.headers.get("authorization")}`);
+        return calls === 1 ? new Response(null, { status: 503 }) : answer();
+      },
+      hooks: {
+        beforeRequest: [(request) => request.headers.set("authorization", "Bearer hooked")],
+        afterResponse: [(request, _options, response) => void log.push(`${request.method} ${response.status}`)],
+        beforeRetry: [({ retryCount }) => void log.push(`retry ${retryCount}`)],
+      },
+    });
+    await client.jobs.get("job_1");
+    expect(log).toEqual(["sent Bearer hooked", "GET 503", "retry 1", "sent Bearer hooked", "GET 200"]);
   });
 });
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createClient, isApiError, isNetworkError } from "async-jobs";
 import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
+import { recordingClock } from "./recording-clock.ts";
 
 // Retry policy of the transport (spec §6), observed through the public client with msw and
 // fake timers: which answers are retried, after how long, with what bytes.
@@ -115,23 +116,32 @@ describe("retries", () => {
     expect(seen).toHaveLength(1);
   });
 
-  it("backs off 0.5 s then 1 s with full jitter (Math.random = 0.5 → half)", async () => {
+  // Waits below are read from an injected clock (ClientOptions.clock): exact, and one per retry.
+  it("backs off 0.5 s then 1 s with full jitter (random = 0.5 → half)", async () => {
+    vi.useRealTimers();
+    const { clock, sleeps } = recordingClock(0.5);
     const seen = sequence("get", "/v1/jobs/job_1", [fail(502, "internal"), fail(502, "internal"), ok]);
-    await settle(client().jobs.get("job_1"));
-    expect(seen.map((s, i) => (i === 0 ? 0 : s.at - seen[i - 1]!.at))).toEqual([0, 250, 500]);
+    await createClient({ baseUrl: base, fetch: server.fetch, clock }).jobs.get("job_1");
+    expect(seen).toHaveLength(3);
+    expect(sleeps).toEqual([250, 500]);
   });
 
   it("caps the backoff at maxDelayMs", async () => {
-    const seen = sequence("get", "/v1/jobs/job_1", [fail(502, "internal")]);
-    await settle(createClient({ baseUrl: base, fetch: server.fetch, retry: { limit: 6, initialDelayMs: 1000, maxDelayMs: 4000 } }).jobs.get("job_1"));
-    const gaps = seen.slice(1).map((s, i) => s.at - seen[i]!.at);
-    expect(gaps).toEqual([500, 1000, 2000, 2000, 2000, 2000]);
+    vi.useRealTimers();
+    const { clock, sleeps } = recordingClock(0.5);
+    sequence("get", "/v1/jobs/job_1", [fail(502, "internal")]);
+    await createClient({ baseUrl: base, fetch: server.fetch, clock, retry: { limit: 6, initialDelayMs: 1000, maxDelayMs: 4000 } })
+      .jobs.get("job_1")
+      .catch(() => undefined);
+    expect(sleeps).toEqual([500, 1000, 2000, 2000, 2000, 2000]);
   });
 
   it("sleeps exactly Retry-After seconds", async () => {
-    const seen = sequence("get", "/v1/jobs/job_1", [fail(429, "rate_limited", { "retry-after": "3" }), ok]);
-    await settle(client().jobs.get("job_1"));
-    expect(seen[1]!.at - seen[0]!.at).toBe(3000);
+    vi.useRealTimers();
+    const { clock, sleeps } = recordingClock();
+    sequence("get", "/v1/jobs/job_1", [fail(429, "rate_limited", { "retry-after": "3" }), ok]);
+    await createClient({ baseUrl: base, fetch: server.fetch, clock }).jobs.get("job_1");
+    expect(sleeps).toEqual([3000]);
   });
 
   it("sleeps until a Retry-After HTTP date", async () => {
@@ -146,9 +156,11 @@ describe("retries", () => {
   });
 
   it("prefers retry-after-ms", async () => {
-    const seen = sequence("get", "/v1/jobs/job_1", [fail(503, "overloaded", { "retry-after-ms": "120", "retry-after": "9" }), ok]);
-    await settle(client().jobs.get("job_1"));
-    expect(seen[1]!.at - seen[0]!.at).toBe(120);
+    vi.useRealTimers();
+    const { clock, sleeps } = recordingClock();
+    sequence("get", "/v1/jobs/job_1", [fail(503, "overloaded", { "retry-after-ms": "120", "retry-after": "9" }), ok]);
+    await createClient({ baseUrl: base, fetch: server.fetch, clock }).jobs.get("job_1");
+    expect(sleeps).toEqual([120]);
   });
 
   it("surfaces a Retry-After over 60 s as the error instead of sleeping", async () => {

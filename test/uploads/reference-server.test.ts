@@ -82,7 +82,7 @@ describe("through a proxy that fails, resets, delays part PUTs and expires their
         { kind: "reset", afterBytes: 100 },
         { kind: "expire" },
         { kind: "delay", ms: 20 },
-        { kind: "status", status: 500 },
+        { kind: "status", status: 502 }, // a 500 is final (spec §6.2)
       ] as const)[number % 5];
     }
     if (attempt === 2 && number % 7 === 0) return { kind: "reset", afterBytes: 0 };

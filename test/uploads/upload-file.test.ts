@@ -207,9 +207,9 @@ describe("stream sources", () => {
 });
 
 describe("per-part resilience", () => {
-  it("retries a part after 500/502/503 and network errors, then completes", async () => {
+  it("retries a part after 502/503/504 and network errors, then completes (a 500 is final: spec §6.2)", async () => {
     useFake();
-    const failures = [500, 502, 503, 0];
+    const failures = [502, 503, 504, 0];
     fake.setFault(({ number, attempt }) => {
       if (number !== 2 || attempt > failures.length) return undefined;
       const status = failures[attempt - 1]!;

@@ -1,6 +1,7 @@
 import { createClient } from "async-jobs";
 
-const client = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.JOBS_TOKEN });
+// Reads ASYNC_JOBS_BASE_URL and ASYNC_JOBS_TOKEN (or pass { baseUrl, token }).
+const client = createClient();
 
 // Submits (idempotently) and waits; a fast job comes back in one round trip.
 const job = await client.jobs.submitAndWait(

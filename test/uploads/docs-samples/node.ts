@@ -3,7 +3,7 @@ import { createClient } from "async-jobs";
 import { uploadFile } from "async-jobs/uploads/node";
 
 // #region doc
-const client = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.JOBS_TOKEN });
+const client = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.ASYNC_JOBS_TOKEN });
 
 // Parts are read from disk at their offsets and streamed with node:http: memory stays flat
 // (about concurrency × part size) whatever the file size.

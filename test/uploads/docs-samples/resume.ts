@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { createClient } from "async-jobs";
 import { uploadFile } from "async-jobs/uploads/node";
 
-const client = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.JOBS_TOKEN });
+const client = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.ASYNC_JOBS_TOKEN });
 
 // #region doc
 const path = "./backup.tar";
