@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { parseS3Location } from "./blobs/s3-location.ts";
 import { DEFAULT_WEBHOOK_SCHEDULE_MS } from "./webhooks/webhook-deliverer.ts";
 
 /** What the CLI runs. */
@@ -16,6 +17,8 @@ export interface ServerConfig {
   store: string;
   /** Where the local-disk blob store keeps upload parts and outputs. @default "./data/blobs" */
   blobDir: string;
+  /** `s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true`: uploads and outputs in S3 instead of `blobDir`. */
+  blobs?: string;
   /** Bearer token → tenant (`--tokens token:tenant,…`). */
   tokens: Map<string, string>;
   /** True when no token was configured and a dev token was generated. */
@@ -55,6 +58,7 @@ const OPTIONS = {
   host: { type: "string" },
   store: { type: "string" },
   "blob-dir": { type: "string" },
+  blobs: { type: "string" },
   tokens: { type: "string" },
   "webhook-secret": { type: "string" },
   "webhook-schedule-ms": { type: "string" },
@@ -83,6 +87,8 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --host H                      default 127.0.0.1
   --store URL                   sqlite:./data/jobs.db (default) or postgres://…
   --blob-dir DIR                default ./data/blobs
+  --blobs s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true
+                                uploads and outputs in S3 (credentials: the AWS env/credential chain)
   --tokens token:tenant,…       bearer tokens; without, a dev token is generated and printed
   --webhook-secret whsec_…[,…]  signing secrets, newest first; tenant:whsec_… for one tenant
   --webhook-schedule-ms 0,50,…  delays before each delivery attempt
@@ -180,6 +186,15 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`--store must be sqlite:<path> or postgres://…, got "${store}"`);
   }
 
+  const blobs = get("blobs");
+  if (blobs !== undefined) {
+    try {
+      parseS3Location(blobs);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+
   return {
     command,
     help: values.help === true,
@@ -187,6 +202,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     host: get("host") ?? "127.0.0.1",
     store,
     blobDir: get("blob-dir") ?? "./data/blobs",
+    ...(blobs === undefined ? {} : { blobs }),
     tokens,
     generatedToken,
     webhookSecrets,

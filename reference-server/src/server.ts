@@ -43,7 +43,7 @@ export async function startServer(
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
-    blobs: config.blobDir,
+    blobs: config.blobs ?? config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
   });
