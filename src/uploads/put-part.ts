@@ -79,9 +79,13 @@ export async function putPart(init: {
           }
           return etag;
         }
-        const error = toApiError(response, await readProblem(response));
-        // A refused URL is renewed, not retried as is: the same URL would be refused again.
-        if (response.status === 403 && (error.code === "url_expired" || error.code === "invalid_signature") && renewals < maxRenewals) {
+        const problem = await readProblem(response);
+        const error = toApiError(response, problem);
+        // A refused URL is renewed, not retried as is: the same URL would be refused again. A part
+        // URL on an object store's origin is refused with the store's own 403 (S3: an XML
+        // `AccessDenied`), not a problem: that is a refused URL too (spec §4.3).
+        const refusedUrl = error.code === "url_expired" || error.code === "invalid_signature" || typeof problem !== "object" || problem === null;
+        if (response.status === 403 && refusedUrl && renewals < maxRenewals) {
           renewals += 1;
           part = await renew(part.number);
           continue;
