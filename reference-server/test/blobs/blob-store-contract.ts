@@ -21,7 +21,7 @@ async function* once(bytes: Uint8Array) {
 async function storePart(blobs: BlobStore, uploadId: string, number: number, bytes: Uint8Array): Promise<StoredPart> {
   if (!blobs.direct) return blobs.writePart(uploadId, number, once(bytes), bytes.byteLength);
   const url = await blobs.direct.presignPart(uploadId, number, bytes.byteLength, Date.now(), 600);
-  const answer = await fetch(url, { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } });
+  const answer = await fetch(url, { method: "PUT", body: bytes as Uint8Array<ArrayBuffer>, headers: { "content-type": "application/octet-stream" } });
   expect(answer.status).toBe(200);
   return { number, size: bytes.byteLength, etag: answer.headers.get("etag")! };
 }

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
@@ -102,7 +104,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       ]);
       const whole = await fetch(result.download.url);
       const hash = createHash("sha256");
-      await pipeline(whole.body!, createGunzip(), async function* (chunks: AsyncIterable<Buffer>) {
+      await pipeline(Readable.fromWeb(whole.body as WebReadableStream), createGunzip(), async function* (chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) hash.update(chunk);
       });
       expect(hash.digest("hex")).toBe(sha256(data));
