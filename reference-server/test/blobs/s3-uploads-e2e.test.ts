@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -108,6 +111,18 @@ for (const backend of ["sqlite", "postgres"] as const) {
         for await (const chunk of chunks) hash.update(chunk);
       });
       expect(hash.digest("hex")).toBe(sha256(data));
+    }, 180_000);
+
+    test("the async-jobs CLI uploads the file straight to S3 too", async () => {
+      const apiBytes = countApiBytes(api);
+      const cli = fileURLToPath(new URL("../../../bin/async-jobs.js", import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, "upload", file, "--checksum", "--json"], {
+        env: { ...process.env, ASYNC_JOBS_BASE_URL: api.url, ASYNC_JOBS_TOKEN: TOKEN },
+        maxBuffer: 1 << 20,
+      });
+      const upload = JSON.parse(stdout) as Upload;
+      expect(upload).toMatchObject({ status: "completed", size: data.byteLength, sha256: sha256(data) });
+      expect(apiBytes()).toBeLessThan(data.byteLength / 100);
     }, 180_000);
 
     test("an aborted upload resumes and completes; a wrong checksum is 422 and the upload stays pending", async () => {
