@@ -12,6 +12,11 @@ import { createVirtualScheduler, type MockTimeMode } from "./virtual-scheduler.t
 export interface JobsMockOptions {
   /** The API origin (and optional path prefix) your code calls. @default "http://async-jobs.test" */
   baseUrl?: string;
+  /**
+   * Where signed part and download URLs point, as on a server whose bytes live in an object store
+   * (spec §4.3: another origin); only those URLs answer there. @default baseUrl
+   */
+  storageUrl?: string;
   /** Accepted bearer tokens and their tenants. @default any non-empty token, each its own tenant */
   tokens?: Record<string, string>;
   /** How virtual time moves (see {@link MockTimeMode}). @default "auto" */
@@ -117,6 +122,7 @@ const MiB = 1024 * 1024;
 export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   const baseUrl = (options.baseUrl ?? "http://async-jobs.test").replace(/\/$/, "");
   const basePath = new URL(baseUrl).pathname.replace(/\/$/, "");
+  const storageUrl = (options.storageUrl ?? baseUrl).replace(/\/$/, "");
   const jobTypes = options.jobTypes ?? builtInMockJobTypes;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const maxWait = options.maxWaitSeconds ?? 20;
@@ -140,7 +146,7 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
     },
   );
   const uploads = createUploadSimulator(scheduler, {
-    baseUrl,
+    baseUrl: storageUrl,
     minPartSize: options.minPartSize ?? 5 * MiB,
     urlTtlSeconds: options.urlTtlSeconds ?? 3600,
   });
@@ -403,10 +409,10 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
       headers: { "content-type": "application/problem+json", ...e.headers },
     });
 
-  async function route(request: Request, url: URL, path: string, onDone: (() => void)[]): Promise<Response> {
+  async function route(request: Request, url: URL, path: string, onDone: (() => void)[], signedOnly = false): Promise<Response> {
     try {
       scheduler.runDue();
-      const match = routes.map((r) => [r, r.pattern.exec(path)] as const).find(([, m]) => m);
+      const match = routes.filter((r) => !signedOnly || !r.auth).map((r) => [r, r.pattern.exec(path)] as const).find(([, m]) => m);
       if (!match) throw new ProblemError(404, "not_found", `No resource at ${path}.`);
       const [r, m] = match;
       const handler = r.methods[request.method];
@@ -453,6 +459,21 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
     return response!;
   });
 
+  // The object store's origin answers the signed URLs only (no API, no bearer token).
+  const storagePath = new URL(storageUrl).pathname.replace(/\/$/, "");
+  const storageHandler = http.all(`${storageUrl}/*`, async ({ request }) => {
+    const url = new URL(request.url);
+    const path = url.pathname.slice(storagePath.length);
+    const onDone: (() => void)[] = [];
+    try {
+      const response = await route(request, url, path, onDone, true);
+      requests.push({ method: request.method, path, status: response.status });
+      return response;
+    } finally {
+      for (const done of onDone) done();
+    }
+  });
+
   const byId = (id: string) => {
     const rec = jobs.records.find((r) => r.job.id === id);
     if (!rec) throw new Error(`No job ${id} in the mock.`);
@@ -464,7 +485,7 @@ export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   };
 
   return {
-    handlers: [handler],
+    handlers: storageUrl === baseUrl ? [handler] : [handler, storageHandler],
     baseUrl,
     requests,
     events,
