@@ -67,11 +67,12 @@ export interface DirectAccess {
   /** A presigned `UploadPart` URL for exactly `size` bytes, valid `ttlS` seconds from `nowMs`. */
   presignPart(uploadId: string, number: number, size: number, nowMs: number, ttlS: number): Promise<string>;
   /**
-   * The stored parts of a pending upload (`ListParts`), or `null` when the store cannot list them
+   * The stored parts of a pending upload (`ListParts`); `null` when the store cannot list them
    * (a test server without `ListParts`): callers then trust the client's ETags and let
-   * {@link BlobStore.completeParts} refuse wrong ones.
+   * {@link BlobStore.completeParts} refuse wrong ones; `"sealed"` when the parts were already
+   * joined by an earlier complete that did not finish (callers use the parts they recorded then).
    */
-  listParts(uploadId: string): Promise<StoredPart[] | null>;
+  listParts(uploadId: string): Promise<StoredPart[] | null | "sealed">;
   /** A presigned `GetObject` URL of an output (Range-capable), valid `ttlS` seconds from `nowMs`. */
   presignDownload(blobId: string, nowMs: number, ttlS: number): Promise<string>;
 }

@@ -125,6 +125,17 @@ export function createS3BlobStore(location: S3Location | string, options: S3Blob
     return Readable.from(body(), { objectMode: false });
   }
 
+  /** Whether an object exists (`HeadObject`). */
+  async function exists(Key: string): Promise<boolean> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket, Key }));
+      return true;
+    } catch (error) {
+      if (errorName(error) === "NotFound" || errorName(error) === "NoSuchKey") return false;
+      throw error;
+    }
+  }
+
   async function deleteQuietly(Key: string) {
     await client.send(new DeleteObjectCommand({ Bucket, Key }));
   }
@@ -154,6 +165,8 @@ export function createS3BlobStore(location: S3Location | string, options: S3Blob
         );
       } catch (error) {
         const name = errorName(error);
+        // Sealed by an earlier complete that stopped before our store recorded it: done already.
+        if (name === "NoSuchUpload" && (await exists(uploadKey(uploadId)))) return;
         if (name === "InvalidPart" || name === "InvalidPartOrder" || name === "EntityTooSmall") {
           throw new PartRefusedError(`S3 refused the listed parts (${name}): ${(error as Error).message}`);
         }
@@ -292,7 +305,7 @@ export function createS3BlobStore(location: S3Location | string, options: S3Blob
           } while (PartNumberMarker);
         } catch (error) {
           const name = errorName(error);
-          if (name === "NoSuchUpload") return [];
+          if (name === "NoSuchUpload") return (await exists(uploadKey(uploadId))) ? "sealed" : [];
           if (UNSUPPORTED.has(name)) {
             listingUnsupported = true;
             log("S3 server does not implement ListParts: resume shows no stored parts, complete trusts the client's ETags");

@@ -131,8 +131,10 @@ export function createUploadService(options: UploadServiceOptions) {
    * never passed through us); `null` when it cannot. Completed uploads' parts are in our store.
    */
   async function storedPartsOf(record: UploadRecord): Promise<StoredPart[] | null> {
-    if (blobs.direct && record.status === "pending") return blobs.direct.listParts(record.id);
-    return store.listParts(record.id);
+    if (!blobs.direct || record.status !== "pending") return store.listParts(record.id);
+    const listed = await blobs.direct.listParts(record.id);
+    // Joined by a complete that stopped before it finished: the parts it recorded are the truth.
+    return listed === "sealed" ? store.listParts(record.id) : listed;
   }
 
   async function view(record: UploadRecord, stored: readonly StoredPart[]): Promise<Upload> {

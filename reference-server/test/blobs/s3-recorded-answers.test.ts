@@ -27,7 +27,9 @@ const body = (bytes: Buffer) => Object.assign(Readable.from([bytes]), { transfor
 const md5 = (text: string) => `"${createHash("md5").update(text).digest("hex")}"`;
 
 /** A fake S3 that records every command and answers from `parts` (our S3 bucket's state). */
-function fakeS3(answers: { listParts?: (input: any) => unknown; complete?: (input: any) => unknown; object?: Buffer } = {}) {
+function fakeS3(
+  answers: { listParts?: (input: any) => unknown; complete?: (input: any) => unknown; object?: Buffer; getObject?: (input: any) => unknown; headObject?: (input: any) => unknown } = {},
+) {
   const sent: { command: string; input: any }[] = [];
   let multipart = 0;
   // A real client (the presigner needs its config), whose send answers as S3 would.
@@ -47,7 +49,9 @@ function fakeS3(answers: { listParts?: (input: any) => unknown; complete?: (inpu
         case "CompleteMultipartUpload":
           return answers.complete?.(command.input) ?? {};
         case "GetObject":
-          return { Body: body(answers.object ?? Buffer.alloc(0)) };
+          return answers.getObject?.(command.input) ?? { Body: body(answers.object ?? Buffer.alloc(0)) };
+        case "HeadObject":
+          return answers.headObject?.(command.input) ?? Promise.reject(s3Error("NotFound", 404));
         default:
           throw new Error(`unexpected ${name}`);
       }
@@ -145,6 +149,31 @@ describe("S3 store and uploads service against recorded S3 answers", () => {
     expect((await uploads.get("acme", upload.id)).status).toBe("pending");
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     expect((await uploads.complete("acme", upload.id, { parts, sha256 })).sha256).toBe(sha256);
+    await close();
+  });
+
+  test("a complete that stopped after S3 joined the parts is finished by the next one (the parts recorded then, S3's NoSuchUpload)", async () => {
+    const bytes = Buffer.from("abcdefghij");
+    let sealed = false;
+    let reads = 0;
+    const fake = fakeS3({
+      listParts: () => (sealed ? Promise.reject(s3Error("NoSuchUpload", 404)) : partsAnswer([1, 4, md5("abcd")], [2, 4, md5("efgh")], [3, 2, md5("ij")])),
+      complete: () => {
+        if (sealed) return Promise.reject(s3Error("NoSuchUpload", 404));
+        sealed = true;
+        return {};
+      },
+      headObject: (input) => (sealed && !String(input.Key).endsWith(".multipart-id") ? { ContentLength: 10 } : Promise.reject(s3Error("NotFound", 404))),
+      // The first read of the joined object fails (a network error), as a crash would stop it.
+      getObject: (input) => (String(input.Key).endsWith(".multipart-id") ? { Body: body(Buffer.from("mp-1")) } : (reads += 1) === 1 ? Promise.reject(new Error("socket hang up")) : { Body: body(bytes) }),
+    });
+    const { uploads, upload, close } = await serviceOver(fake);
+    const parts = [md5("abcd"), md5("efgh"), md5("ij")].map((etag, i) => ({ number: i + 1, etag }));
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    await expect(uploads.complete("acme", upload.id, { parts, sha256 })).rejects.toThrow(/socket hang up/);
+    expect((await uploads.get("acme", upload.id)).parts.map((p) => p.etag)).toEqual(parts.map((p) => p.etag));
+    await expect(uploads.complete("acme", upload.id, { parts: [parts[0]!, { number: 2, etag: md5("other") }, parts[2]!], sha256 })).rejects.toMatchObject({ code: "invalid_part" });
+    expect((await uploads.complete("acme", upload.id, { parts, sha256 })).status).toBe("completed");
     await close();
   });
 
