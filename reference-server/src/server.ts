@@ -4,6 +4,7 @@ import type { ServerConfig } from "./config.ts";
 import { createApp } from "./http/create-app.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
+import { openBlobStore } from "./blobs/open-blob-store.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
@@ -43,7 +44,7 @@ export async function startServer(
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
-    blobs: config.blobs ?? config.blobDir,
+    blobs: config.blobs ? await openBlobStore(config.blobs, (message) => log(message)) : config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
   });

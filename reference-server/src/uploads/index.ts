@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { BlobStore } from "../blobs/blob-store.ts";
-import { openBlobStore } from "../blobs/open-blob-store.ts";
+import { createLocalDiskBlobStore } from "../blobs/local-disk-blob-store.ts";
 import { createFileChecksumJobType } from "../job-types/file-checksum.ts";
 import { createFileGzipJobType } from "../job-types/file-gzip.ts";
 import type { JobTypeDefinition } from "../job-types/job-type-definition.ts";
@@ -17,7 +17,7 @@ export interface UploadsFeatureDeps extends Omit<UploadServiceOptions, "store" |
    * `postgres://…`), or an {@link UploadStore} to use as is.
    */
   store: string | UploadStore;
-  /** `--blobs s3://…`, `--blob-dir` (local disk, or a shared filesystem), or a {@link BlobStore}. */
+  /** `--blob-dir` (local disk, or a shared filesystem), or a {@link BlobStore} (S3: `openBlobStore`). */
   blobs: string | BlobStore;
   /**
    * The authenticated tenant of a request.
@@ -64,7 +64,8 @@ function openUploadStore(store: string | UploadStore): UploadStore {
 export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
   const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, ...serviceOptions } = deps;
   const store = openUploadStore(storeOption);
-  const blobs = typeof blobsOption === "string" ? openBlobStore(blobsOption) : blobsOption;
+  if (typeof blobsOption === "string" && blobsOption.startsWith("s3://")) throw new Error("open s3:// blob stores with openBlobStore()");
+  const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
