@@ -1,4 +1,5 @@
 import type { Job, Problem, ProblemCode } from "./types.ts";
+import { problemType } from "./protocol/problem-registry.ts";
 
 /**
  * Base of every error the SDK throws. Branch on `code` (the contract's stable problem code)
@@ -89,7 +90,8 @@ export class JobFailedError extends AsyncJobsError {
   readonly problem: Problem;
   constructor(job: Job) {
     const problem: Problem = job.error ?? {
-      type: "about:blank",
+      // type and code are one-to-one (spec §7).
+      type: problemType("job_failed"),
       title: "Job failed",
       status: 500,
       detail: "The job failed without an error description.",

@@ -1,13 +1,15 @@
-import type { FastifyInstance, RouteHandlerMethod } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./http/create-app.ts";
+import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { openBlobStore } from "./blobs/open-blob-store.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
+import { startRetentionSweep } from "./store/retention-sweep.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -40,29 +42,45 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
+  const store = await openJobStore(config.store, {
+    changes,
+    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
+    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
+    log,
+  });
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
     blobs: config.blobs ? await openBlobStore(config.blobs, (message) => log(message)) : config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    partMinBytesPerS: config.partMinBytesPerS,
+    requestTimeoutMs: config.requestTimeoutMs,
+    retainCompletedMs: config.uploadRetentionMs,
   });
   await uploads.migrate();
-  uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
+  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
+  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
   const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
 
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
     app = await createApp({
-      handlers: {
-        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
-        ...(uploads.handlers as Record<string, RouteHandlerMethod>),
-      },
-      registerContentTypeParsers: uploads.registerContentTypeParsers,
+      handlers: createJobHandlers({
+        store,
+        registry,
+        allowPrivateWebhooks: config.allowPrivateWebhooks,
+        resolveHost: seams.resolveHost,
+        heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+      }),
+      plugins: [uploads.plugin],
       tokens: config.tokens,
       bodyLimit: config.bodyLimit,
       logger: config.log,
+      maxJsonDepth: config.maxJsonDepth,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectionTimeoutMs: config.connectionTimeoutMs,
     });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -101,6 +119,7 @@ export async function startServer(
         await app?.close();
         await worker?.stop(graceMs);
         await deliverer.stop();
+        await retention.stop();
         await uploads.close();
         await store.close();
       })();

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { ByteRange } from "../uploads/byte-range.ts";
+import type { ByteRange } from "async-jobs/protocol";
 import { assertSafeId, type BlobStore, SizeMismatchError, type StoredPart } from "./blob-store.ts";
 
 /**
@@ -14,8 +14,9 @@ import { assertSafeId, type BlobStore, SizeMismatchError, type StoredPart } from
  * Several machines can share the directory: every write goes to a uniquely named temp file in
  * the target's own directory, is fsynced, then renamed into place (atomic on POSIX, also over
  * NFS), and the directory is fsynced after each mkdir and rename, so a part acknowledged to the
- * client survives a power loss (the file's own fsync does not persist its name). Part files are named after their content hash, so two writers never clobber each
- * other's half-written data and a completed upload keeps pointing at the exact bytes it verified.
+ * client survives a power loss (the file's own fsync does not persist its name). Part files are
+ * named after their content hash, so two writers never clobber each other's half-written data and
+ * a completed upload keeps pointing at the exact bytes it verified.
  *
  * @example
  * const blobs = createLocalDiskBlobStore("./data/blobs");

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Readable } from "node:stream";
-import type { ByteRange } from "../uploads/byte-range.ts";
+import type { ByteRange } from "async-jobs/protocol";
 import { assertSafeId, type BlobStore, PartRefusedError, type StoredPart } from "./blob-store.ts";
 import { parseS3Location, type S3Location } from "./s3-location.ts";
 
