@@ -282,6 +282,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`--store must be sqlite:<path> or postgres://…, got "${store}"`);
   }
 
+
+  // An integer flag: its default and minimum come from the one table above.
+  const int = (name: Flag): number => {
+    const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
+    return integer(name, get(name), defaultServerConfig[option.key!] as number, option.min ?? 0);
+  };
+
   const blobs = get("blobs");
   if (blobs !== undefined) {
     try {
@@ -289,13 +296,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     } catch (error) {
       throw new ConfigError((error as Error).message);
     }
+    // SigV4 presigned URLs live at most 7 days.
+    if (int("part-url-ttl-s") > 604_800) throw new ConfigError("--part-url-ttl-s must be at most 604800 (7 days) with --blobs s3://…");
   }
-
-  // An integer flag: its default and minimum come from the one table above.
-  const int = (name: Flag): number => {
-    const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
-    return integer(name, get(name), defaultServerConfig[option.key!] as number, option.min ?? 0);
-  };
 
   return {
     command,

@@ -210,3 +210,14 @@ describe("S3 store and uploads service against recorded S3 answers", () => {
     expect(() => parseS3Location("s3://bucket?endpont=x")).toThrow(/unknown parameter/);
   });
 });
+
+test("--blobs takes an s3:// location, refuses credentials in it and URL lifetimes SigV4 cannot sign", async () => {
+  const { loadConfig } = await import("../../src/config.ts");
+  const url = "s3://bucket/p?endpoint=http://127.0.0.1:9000&region=us-east-1&forcePathStyle=true";
+  expect(loadConfig(["serve", "--blobs", url]).blobs).toBe(url);
+  expect(loadConfig(["serve"], { ASYNC_JOBS_BLOBS: url }).blobs).toBe(url);
+  expect(loadConfig(["serve"]).blobs).toBeUndefined();
+  expect(() => loadConfig(["serve", "--blobs", "s3://id:secret@bucket"])).toThrow(/credentials/);
+  expect(() => loadConfig(["serve", "--blobs", "/var/blobs"])).toThrow(/s3:\/\//);
+  expect(() => loadConfig(["serve", "--blobs", url, "--part-url-ttl-s", "604801"])).toThrow(/7 days/);
+});
