@@ -113,6 +113,18 @@ for (const backend of ["sqlite", "postgres"] as const) {
       expect(hash.digest("hex")).toBe(sha256(data));
     }, 180_000);
 
+    test("0-byte and 1-byte files: one part each, checksummed on the stored object", async () => {
+      for (const size of [0, 1]) {
+        const bytes = data.subarray(0, size);
+        const path = join(dir, `tiny-${backend}-${size}.bin`);
+        writeFileSync(path, bytes);
+        const upload = await uploadFromNode(client, path, { checksum: true });
+        expect(upload).toMatchObject({ status: "completed", size, part_count: 1, sha256: sha256(bytes) });
+        const job = await client.jobs.submitAndWait({ type: "file.checksum", input: { upload_id: upload.id } });
+        expect(job.result).toEqual({ sha256: sha256(bytes), size });
+      }
+    });
+
     test("the async-jobs CLI uploads the file straight to S3 too", async () => {
       const apiBytes = countApiBytes(api);
       const cli = fileURLToPath(new URL("../../../bin/async-jobs.js", import.meta.url));
