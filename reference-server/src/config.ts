@@ -47,6 +47,8 @@ export interface ServerConfig {
   uploadRetentionMs: number;
   /** Run the in-process worker with `serve`. */
   worker: boolean;
+  /** Serve Prometheus metrics at `GET /metrics` (docs/metrics.md). */
+  metrics: boolean;
   log: boolean;
   /** Deepest JSON nesting a body may have (spec §1); deeper is `400 invalid_request`. */
   maxJsonDepth: number;
@@ -87,6 +89,7 @@ export const defaultServerConfig = {
   retryBaseMs: 500,
   drainGraceMs: 10_000,
   worker: true,
+  metrics: false,
   log: false,
   maxJsonDepth: 64,
   headersTimeoutMs: 10_000,
@@ -162,6 +165,7 @@ export const SERVER_OPTIONS = [
   { flag: "retention-sweep-ms", kind: "integer", key: "retentionSweepMs", arg: "N", help: "how often expired jobs, keys and uploads are deleted, 0 = never" },
   { flag: "upload-retention-ms", kind: "integer", key: "uploadRetentionMs", arg: "N", help: "completed uploads are deleted this long after completion" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
+  { flag: "metrics", kind: "boolean", key: "metrics", help: "Prometheus metrics at GET /metrics (no token: keep it private)" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
 ] as const satisfies readonly ServerOption[];
 
@@ -326,6 +330,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     retentionSweepMs: int("retention-sweep-ms"),
     uploadRetentionMs: int("upload-retention-ms"),
     worker: !flag("no-worker"),
+    metrics: flag("metrics"),
     log: flag("log"),
     maxJsonDepth: int("max-json-depth"),
     headersTimeoutMs: int("headers-timeout-ms"),

@@ -6,6 +6,9 @@ import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { openBlobStore } from "./blobs/open-blob-store.ts";
+import { instrumentJobStore } from "./metrics/instrument-job-store.ts";
+import { registerMetricsRoute } from "./metrics/metrics-route.ts";
+import { createServerMetrics } from "./metrics/server-metrics.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
@@ -42,18 +45,22 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, {
+  const openedStore = await openJobStore(config.store, {
     changes,
     webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
     maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
     log,
   });
+  // --metrics: counted where the store writes (no hot-path hooks), served at GET /metrics.
+  const metrics = config.metrics ? createServerMetrics({ queueStats: async () => (await openedStore.queueStats?.()) ?? [] }) : undefined;
+  const store = metrics ? instrumentJobStore(openedStore, metrics) : openedStore;
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
     blobs: config.blobs ? await openBlobStore(config.blobs, (message) => log(message)) : config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    ...(metrics ? { metrics } : {}),
     partMinBytesPerS: config.partMinBytesPerS,
     requestTimeoutMs: config.requestTimeoutMs,
     retainCompletedMs: config.uploadRetentionMs,
@@ -82,6 +89,7 @@ export async function startServer(
       requestTimeoutMs: config.requestTimeoutMs,
       connectionTimeoutMs: config.connectionTimeoutMs,
     });
+    if (metrics) registerMetricsRoute(app, metrics);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;

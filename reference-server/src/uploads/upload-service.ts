@@ -8,6 +8,7 @@ import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
+import type { ServerMetrics } from "../metrics/server-metrics.ts";
 import { defaultServerConfig } from "../config.ts";
 
 /** Options of the uploads feature; the server's `config.ts` maps its flags onto them. */
@@ -51,6 +52,8 @@ export interface UploadServiceOptions {
   retainCompletedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
   signingKey?: Uint8Array;
+  /** `--metrics`: completed uploads and their bytes are counted. */
+  metrics?: Pick<ServerMetrics, "uploadCompleted">;
   /** Clock (epoch ms), injectable for tests. @default Date.now */
   now?: () => number;
 }
@@ -360,6 +363,7 @@ export function createUploadService(options: UploadServiceOptions) {
           throw error;
         }
         if (await store.completeUpload(id, version, declared, now())) {
+          options.metrics?.uploadCompleted(record.size);
           return view({ ...record, status: "completed", sha256: declared, completedAt: now() }, stored);
         }
         if (attempt >= 5) throw notPending(record);
