@@ -3,11 +3,13 @@ import { parseArgs } from "node:util";
 import { parseS3Location } from "./blobs/s3-location.ts";
 
 /** What the CLI runs. */
-export type Command = "serve" | "worker" | "migrate";
+export type Command = "serve" | "worker" | "migrate" | "webhook-secret";
 
 /** The server's whole configuration (defaults: {@link defaultServerConfig}); the only place that reads flags and environment variables. */
 export interface ServerConfig {
   command: Command;
+  /** The tenant whose webhook secret `webhook-secret` prints. */
+  secretTenant?: string;
   /** 0 picks a free port. */
   port: number;
   host: string;
@@ -21,11 +23,15 @@ export interface ServerConfig {
   tokens: Map<string, string>;
   /** True when no token was configured and a dev token was generated. */
   generatedToken: boolean;
-  /** Signing secrets for every tenant without its own, newest first. */
+  /**
+   * Signing secrets shared by every tenant without its own, newest first (`--webhook-secret
+   * whsec_…`; several tenants need `--shared-webhook-secret`). Empty: each tenant gets its own,
+   * derived from the deployment's key in the store.
+   */
   webhookSecrets: string[];
   /** Per-tenant signing secrets (`--webhook-secret tenant:whsec_…`). */
   tenantWebhookSecrets: Map<string, string[]>;
-  /** True when no secret was configured and one was generated. */
+  /** True when no shared secret was configured: tenants without their own get derived ones. */
   generatedWebhookSecret: boolean;
   /** Delays before each webhook attempt. */
   webhookScheduleMs: number[];
@@ -64,6 +70,12 @@ export interface ServerConfig {
   maxHeldWaits: number;
   /** Long polls held at once per tenant. */
   maxHeldWaitsPerTenant: number;
+  /** Submits per tenant per window (`--submit-rate N/Ws`); off by default. */
+  submitRate?: { limit: number; windowS: number };
+  /** Queued jobs per tenant before submits are `503`; off by default. */
+  maxQueuedPerTenant?: number;
+  /** Queued jobs of all tenants before submits are `503`; off by default. */
+  maxQueued?: number;
 }
 
 /**
@@ -144,9 +156,10 @@ export const SERVER_OPTIONS = [
   { flag: "blob-dir", kind: "string", key: "blobDir", arg: "DIR", help: "where upload parts and outputs are kept" },
   { flag: "blobs", kind: "custom", arg: "s3://bucket/prefix?…", help: "uploads and outputs in S3 instead (docs/object-storage.md)" },
   { flag: "tokens", kind: "custom", arg: "token:tenant,…", help: "bearer tokens; without, a dev token is generated and printed" },
-  { flag: "webhook-secret", kind: "custom", arg: "whsec_…[,…]", help: "signing secrets, newest first; tenant:whsec_… for one tenant" },
+  { flag: "webhook-secret", kind: "custom", arg: "[tenant:]whsec_…,…", help: "signing secrets, newest first; tenant:whsec_… for one tenant; without, each tenant's is derived from a key kept in the store" },
+  { flag: "shared-webhook-secret", kind: "boolean", help: "allow one secret shared by several tenants (each can then forge events to the others' receivers)" },
   { flag: "webhook-schedule-ms", kind: "custom", key: "webhookScheduleMs", arg: "0,50,…", help: "delays before each delivery attempt" },
-  { flag: "allow-private-webhooks", kind: "boolean", key: "allowPrivateWebhooks", help: "accept webhook URLs on private/loopback addresses (dev, tests)" },
+  { flag: "allow-private-webhooks", kind: "boolean", key: "allowPrivateWebhooks", help: "accept webhook URLs on private/loopback addresses (dev, tests; every delivering process, workers too)" },
   { flag: "part-url-ttl-s", kind: "integer", key: "partUrlTtlS", arg: "N", min: 1, help: "lifetime of signed part URLs" },
   { flag: "min-part-size", kind: "integer", key: "minPartSize", arg: "BYTES", min: 1, help: "smallest part but the last" },
   { flag: "lease-timeout-ms", kind: "integer", key: "leaseTimeoutMs", arg: "N", min: 50, help: "a job whose worker stops heartbeating is retried after this" },
@@ -164,6 +177,9 @@ export const SERVER_OPTIONS = [
   { flag: "max-running-per-tenant", kind: "integer", key: "maxRunningPerTenant", arg: "N", help: "most running jobs of one tenant, 0 = no limit" },
   { flag: "retention-sweep-ms", kind: "integer", key: "retentionSweepMs", arg: "N", help: "how often expired jobs, keys and uploads are deleted, 0 = never" },
   { flag: "upload-retention-ms", kind: "integer", key: "uploadRetentionMs", arg: "N", help: "completed uploads are deleted this long after completion" },
+  { flag: "submit-rate", kind: "custom", arg: "N/Ws", help: "submits per tenant per W seconds (10/1s), then 429; off by default" },
+  { flag: "max-queued-per-tenant", kind: "custom", arg: "N", help: "a tenant's queued jobs before submits get 503; off by default" },
+  { flag: "max-queued", kind: "custom", arg: "N", help: "all tenants' queued jobs before submits get 503; off by default" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
   { flag: "metrics", kind: "boolean", key: "metrics", help: "Prometheus metrics at GET /metrics (no token: keep it private)" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
@@ -194,11 +210,14 @@ function usageLine(option: ServerOption): string {
 }
 
 /** Usage text of the CLI. */
-export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
+export const USAGE = `Usage: async-jobs-server <serve|worker|migrate|webhook-secret TENANT> [options]
 
   serve     the API and an in-process worker
   worker    a worker only (several processes share one store)
   migrate   create or upgrade the store's schema, then exit
+  webhook-secret TENANT
+            print the tenant's webhook signing secret (as these options and the store
+            give it), to hand to that tenant
 
 Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
 ${(SERVER_OPTIONS as readonly ServerOption[]).map(usageLine).join("\n")}
@@ -238,8 +257,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const { values, positionals } = parsed;
   const command = (positionals[0] ?? "serve") as Command;
-  if (!["serve", "worker", "migrate"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
-  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"`);
+  if (!["serve", "worker", "migrate", "webhook-secret"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
+  const arity = command === "webhook-secret" ? 2 : 1;
+  if (command === "webhook-secret" && positionals.length < arity) throw new ConfigError(`${command} needs a tenant`);
+  if (positionals.length > arity) throw new ConfigError(`unexpected argument "${positionals[arity]}"`);
 
   const get = (name: Flag): string | undefined => {
     const value = values[name];
@@ -273,7 +294,16 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     else tenantWebhookSecrets.set(tenant, [...(tenantWebhookSecrets.get(tenant) ?? []), secret]);
   }
   const generatedWebhookSecret = webhookSecrets.length === 0;
-  if (generatedWebhookSecret) webhookSecrets.push(generateWebhookSecret());
+  // A tenant that verifies its events with a shared secret can sign events for every other tenant.
+  const sharing = new Set([...tokens.values()].filter((tenant) => !tenantWebhookSecrets.has(tenant)));
+  // A worker without --tokens signs for tenants it does not know: as many as there are.
+  const unknownTenants = command === "worker" && generatedToken;
+  if (!generatedWebhookSecret && (sharing.size > 1 || unknownTenants) && !flag("shared-webhook-secret")) {
+    throw new ConfigError(
+      `--webhook-secret whsec_… would sign the events of ${unknownTenants ? "every" : sharing.size} tenant${unknownTenants ? "" : "s"} with one secret; give each its own ` +
+        `(tenant:whsec_…), leave it out to derive one per tenant, or pass --shared-webhook-secret`,
+    );
+  }
 
   const schedule = get("webhook-schedule-ms");
   const webhookScheduleMs = schedule
@@ -292,6 +322,12 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
     return integer(name, get(name), defaultServerConfig[option.key!] as number, option.min ?? 0);
   };
+  const rate = get("submit-rate");
+  const rateMatch = rate === undefined ? null : /^\s*(\d+)\s*\/\s*(\d*)\s*s\s*$/.exec(rate);
+  if (rate !== undefined && (!rateMatch || Number(rateMatch[1]) < 1 || rateMatch[2] === "0")) {
+    throw new ConfigError(`--submit-rate is N/Ws (e.g. 10/1s or 600/60s), got "${rate}"`);
+  }
+  const optionalInteger = (name: Flag) => (get(name) === undefined ? undefined : integer(name, get(name), 0, 1));
 
   const blobs = get("blobs");
   if (blobs !== undefined) {
@@ -306,6 +342,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 
   return {
     command,
+    secretTenant: positionals[1],
     help: values.help === true,
     port: int("port"),
     host: get("host") ?? defaultServerConfig.host,
@@ -339,5 +376,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     partMinBytesPerS: int("part-min-bytes-per-s"),
     maxHeldWaits: int("max-held-waits"),
     maxHeldWaitsPerTenant: int("max-held-waits-per-tenant"),
+    submitRate: rateMatch ? { limit: Number(rateMatch[1]), windowS: Number(rateMatch[2] || 1) } : undefined,
+    maxQueuedPerTenant: optionalInteger("max-queued-per-tenant"),
+    maxQueued: optionalInteger("max-queued"),
   };
 }

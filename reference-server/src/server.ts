@@ -4,6 +4,7 @@ import type { ServerConfig } from "./config.ts";
 import { createApp } from "./http/create-app.ts";
 import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
+import { registerRateLimits } from "./http/rate-limit.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { openBlobStore } from "./blobs/open-blob-store.ts";
 import { instrumentJobStore } from "./metrics/instrument-job-store.ts";
@@ -13,6 +14,7 @@ import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
 import { startRetentionSweep } from "./store/retention-sweep.ts";
+import { createTenantSecrets, type SecretsFor } from "./webhooks/tenant-secrets.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -25,6 +27,8 @@ export interface RunningServer {
   registry: JobTypeRegistry;
   worker?: Worker;
   deliverer?: WebhookDeliverer;
+  /** A tenant's webhook signing secrets, newest first (what its receivers verify with). */
+  webhookSecretsFor: SecretsFor;
   /** Stops taking requests and jobs, drains the worker, closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -90,6 +94,7 @@ export async function startServer(
       connectionTimeoutMs: config.connectionTimeoutMs,
     });
     if (metrics) registerMetricsRoute(app, metrics);
+    registerRateLimits(app, { store, submitRate: config.submitRate, maxQueuedPerTenant: config.maxQueuedPerTenant, maxQueued: config.maxQueued });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
@@ -107,10 +112,17 @@ export async function startServer(
           log,
         })
       : undefined;
+  const webhookSecretsFor = createTenantSecrets({
+    perTenant: config.tenantWebhookSecrets,
+    shared: config.webhookSecrets,
+    masterKey: () => uploads.signingKey(),
+  });
   const deliverer = startWebhookDeliverer({
     store,
-    secretsFor: (tenant) => config.tenantWebhookSecrets.get(tenant) ?? config.webhookSecrets,
+    secretsFor: webhookSecretsFor,
     scheduleMs: config.webhookScheduleMs,
+    allowPrivate: config.allowPrivateWebhooks,
+    resolveHost: seams.resolveHost,
     log,
   });
 
@@ -122,6 +134,7 @@ export async function startServer(
     registry,
     worker,
     deliverer,
+    webhookSecretsFor,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
         await app?.close();

@@ -869,22 +869,32 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `rate_limited`: the tenant's rate limit; retry after `Retry-After` seconds. */
+        /**
+         * @description `rate_limited`: the tenant is past its rate limit (on the reference server, submits per
+         *     window); retry after `Retry-After` seconds. `RateLimit` says which policy and when it resets.
+         */
         RateLimited: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `overloaded`: the server sheds load; retry after `Retry-After` seconds. */
+        /**
+         * @description `overloaded`: the server sheds load (on the reference server, also a submit past a cap
+         *     on queued jobs, per tenant or in all); retry after `Retry-After` seconds.
+         */
         Overloaded: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
@@ -1016,6 +1026,20 @@ export interface components {
          * @example 1
          */
         RetryAfter: number;
+        /**
+         * @description The server's quota policies (draft-ietf-httpapi-ratelimit-headers, a Structured Fields
+         *     List): each item names a policy, `q` its quota, `w` its window in seconds. A server with
+         *     a rate limit configured sends it on every answer; informative.
+         * @example "submit";q=10;w=1
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description The tenant's state in a quota policy (draft-ietf-httpapi-ratelimit-headers): `r` units
+         *     left, `t` seconds until the window resets. On a `429` the reset names the same moment
+         *     as `Retry-After`; `Retry-After` takes precedence.
+         * @example "submit";r=7;t=1
+         */
+        RateLimit: string;
         /**
          * @description The suggested poll interval in seconds, sent while the job is not terminal.
          * @example 1
@@ -1157,6 +1181,8 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     "Preference-Applied": components["headers"]["PreferenceApplied"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1171,6 +1197,8 @@ export interface operations {
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Preference-Applied": components["headers"]["PreferenceApplied"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {

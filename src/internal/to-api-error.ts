@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.ts";
 import type { Problem } from "../types.ts";
+import { parseRateLimit } from "./rate-limit-headers.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
 /**
@@ -25,6 +26,7 @@ export function toApiError(response: Response, body: unknown): ApiError {
     problem,
     requestId: response.headers.get("x-request-id") ?? undefined,
     retryAfterMs: parseRetryAfter(response.headers),
+    rateLimit: parseRateLimit(response.headers),
   });
 }
 

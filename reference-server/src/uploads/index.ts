@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { OperationsPlugin } from "../http/create-app.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
@@ -47,6 +48,8 @@ export interface UploadsFeature {
   cleanupExpired(): Promise<{ expired: number; purged: number; outputs: number }>;
   /** The HTTP-agnostic service (tests, CLI). */
   service: UploadService;
+  /** The deployment's random key kept in the upload store (the part-URL key), the same in every process. */
+  signingKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),
     service,
+    signingKey: () => store.signingKey(() => randomBytes(32)),
     async close() {
       await blobs.close();
       await store.close();
