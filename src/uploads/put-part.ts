@@ -84,8 +84,7 @@ export async function putPart(init: {
         // A refused URL is renewed, not retried as is: the same URL would be refused again. A part
         // URL on an object store's origin is refused with the store's own 403 (S3: an XML
         // `AccessDenied`), not a problem: that is a refused URL too (spec §4.3).
-        const refusedUrl = error.code === "url_expired" || error.code === "invalid_signature" || typeof problem !== "object" || problem === null;
-        if (response.status === 403 && refusedUrl && renewals < maxRenewals) {
+        if (response.status === 403 && (error.code === "url_expired" || error.code === "invalid_signature" || typeof problem == "string") && renewals < maxRenewals) {
           renewals += 1;
           part = await renew(part.number);
           continue;
