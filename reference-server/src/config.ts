@@ -76,6 +76,10 @@ export interface ServerConfig {
   maxQueuedPerTenant?: number;
   /** Queued jobs of all tenants before submits are `503`; off by default. */
   maxQueued?: number;
+  /** Job-types modules to load (`--job-types ./jobs.ts`, repeatable); each default-exports an array or record of job types. */
+  jobTypeModules: string[];
+  /** Register the `conformance.*` job types (`--no-conformance-types` leaves them out). */
+  conformanceTypes: boolean;
 }
 
 /**
@@ -180,6 +184,8 @@ export const SERVER_OPTIONS = [
   { flag: "submit-rate", kind: "custom", arg: "N/Ws", help: "submits per tenant per W seconds (10/1s), then 429; off by default" },
   { flag: "max-queued-per-tenant", kind: "custom", arg: "N", help: "a tenant's queued jobs before submits get 503; off by default" },
   { flag: "max-queued", kind: "custom", arg: "N", help: "all tenants' queued jobs before submits get 503; off by default" },
+  { flag: "job-types", kind: "custom", arg: "FILE", help: "a module whose default export is an array or record of job types (.ts, .js, .mjs); repeat to add several (env: comma-separated)" },
+  { flag: "no-conformance-types", kind: "boolean", help: "leave out the conformance.* job types (production)" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
   { flag: "metrics", kind: "boolean", key: "metrics", help: "Prometheus metrics at GET /metrics (no token: keep it private)" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
@@ -189,8 +195,10 @@ type Flag = (typeof SERVER_OPTIONS)[number]["flag"];
 
 const PARSE_OPTIONS = {
   ...Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: o.kind === "boolean" ? "boolean" : "string" }])),
+  // Repeatable: each flag adds a module.
+  "job-types": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
-} as Record<Flag | "help", { type: "string" | "boolean"; short?: string }>;
+} as Record<Flag | "help", { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
 /**
  * A default as `USAGE` and docs/server.md print it.
@@ -265,6 +273,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const get = (name: Flag): string | undefined => {
     const value = values[name];
     if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.join(",");
     return env[`ASYNC_JOBS_${name.toUpperCase().replace(/-/g, "_")}`];
   };
   const flag = (name: Flag): boolean => {
@@ -379,5 +388,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     submitRate: rateMatch ? { limit: Number(rateMatch[1]), windowS: Number(rateMatch[2] || 1) } : undefined,
     maxQueuedPerTenant: optionalInteger("max-queued-per-tenant"),
     maxQueued: optionalInteger("max-queued"),
+    jobTypeModules: (get("job-types") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    conformanceTypes: !flag("no-conformance-types"),
   };
 }

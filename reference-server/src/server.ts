@@ -1,22 +1,12 @@
 import type { FastifyInstance } from "fastify";
-import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
-import { createApp } from "./http/create-app.ts";
-import { createHeldWaits } from "./http/held-waits.ts";
-import { createJobHandlers } from "./http/job-handlers.ts";
-import { registerRateLimits } from "./http/rate-limit.ts";
-import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
-import { openBlobStore } from "./blobs/open-blob-store.ts";
-import { instrumentJobStore } from "./metrics/instrument-job-store.ts";
-import { registerMetricsRoute } from "./metrics/metrics-route.ts";
-import { createServerMetrics } from "./metrics/server-metrics.ts";
-import { createUploadsFeature } from "./uploads/index.ts";
+import { closeServerParts, createProtocolApp, openServerParts, startBackground } from "./create-jobs-server.ts";
+import type { JobTypeRegistry } from "./job-types/index.ts";
+import { loadJobTypeModules } from "./job-types/load-job-types.ts";
 import type { JobStore } from "./store/job-store.ts";
-import { openJobStore } from "./store/open-job-store.ts";
-import { startRetentionSweep } from "./store/retention-sweep.ts";
-import { createTenantSecrets, type SecretsFor } from "./webhooks/tenant-secrets.ts";
-import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
-import { startWorker, type Worker } from "./worker/worker.ts";
+import type { SecretsFor } from "./webhooks/tenant-secrets.ts";
+import type { WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
+import type { Worker } from "./worker/worker.ts";
 
 /** The running parts of one process. */
 export interface RunningServer {
@@ -48,83 +38,18 @@ export async function startServer(
   /** Test seams: host resolution of the webhook URL guard. */
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
-  const changes = createChangeNotifier();
-  const openedStore = await openJobStore(config.store, {
-    changes,
-    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
-    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
-    log,
-  });
-  // --metrics: counted where the store writes (no hot-path hooks), served at GET /metrics.
-  const metrics = config.metrics ? createServerMetrics({ queueStats: async () => (await openedStore.queueStats?.()) ?? [] }) : undefined;
-  const store = metrics ? instrumentJobStore(openedStore, metrics) : openedStore;
+  const parts = await openServerParts(config, await loadJobTypeModules(config.jobTypeModules), log);
+  const { store, registry } = parts;
   let url = "";
-  const uploads = createUploadsFeature({
-    store: config.store,
-    blobs: config.blobs ? await openBlobStore(config.blobs, (message) => log(message)) : config.blobDir,
-    minPartSize: config.minPartSize,
-    partUrlTtlS: config.partUrlTtlS,
-    ...(metrics ? { metrics } : {}),
-    partMinBytesPerS: config.partMinBytesPerS,
-    requestTimeoutMs: config.requestTimeoutMs,
-    retainCompletedMs: config.uploadRetentionMs,
-  });
-  await uploads.migrate();
-  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
-  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
-  const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
-
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
-    app = await createApp({
-      handlers: createJobHandlers({
-        store,
-        registry,
-        allowPrivateWebhooks: config.allowPrivateWebhooks,
-        resolveHost: seams.resolveHost,
-        heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
-      }),
-      plugins: [uploads.plugin],
-      tokens: config.tokens,
-      bodyLimit: config.bodyLimit,
-      logger: config.log,
-      maxJsonDepth: config.maxJsonDepth,
-      headersTimeoutMs: config.headersTimeoutMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      connectionTimeoutMs: config.connectionTimeoutMs,
-    });
-    if (metrics) registerMetricsRoute(app, metrics);
-    registerRateLimits(app, { store, submitRate: config.submitRate, maxQueuedPerTenant: config.maxQueuedPerTenant, maxQueued: config.maxQueued });
+    app = await createProtocolApp(parts, seams);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   }
-
-  const worker =
-    config.command === "worker" || config.worker
-      ? startWorker({
-          store,
-          registry,
-          concurrency: config.workerConcurrency,
-          leaseTimeoutMs: config.leaseTimeoutMs,
-          retryBaseMs: config.retryBaseMs,
-          log,
-        })
-      : undefined;
-  const webhookSecretsFor = createTenantSecrets({
-    perTenant: config.tenantWebhookSecrets,
-    shared: config.webhookSecrets,
-    masterKey: () => uploads.signingKey(),
-  });
-  const deliverer = startWebhookDeliverer({
-    store,
-    secretsFor: webhookSecretsFor,
-    scheduleMs: config.webhookScheduleMs,
-    allowPrivate: config.allowPrivateWebhooks,
-    resolveHost: seams.resolveHost,
-    log,
-  });
+  const background = startBackground(parts, config.command === "worker" || config.worker, seams);
 
   let closing: Promise<void> | undefined;
   return {
@@ -132,17 +57,13 @@ export async function startServer(
     app,
     store,
     registry,
-    worker,
-    deliverer,
-    webhookSecretsFor,
+    worker: background.worker,
+    deliverer: background.deliverer,
+    webhookSecretsFor: parts.webhookSecretsFor,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
         await app?.close();
-        await worker?.stop(graceMs);
-        await deliverer.stop();
-        await retention.stop();
-        await uploads.close();
-        await store.close();
+        await closeServerParts(parts, background, graceMs);
       })();
       return closing;
     },

@@ -429,8 +429,10 @@ export interface components {
     schemas: {
         /**
          * @description Stable machine-readable problem codes (spec §7). A failed job's `error.code` may also
-         *     be a job-specific code (e.g. `conformance.echo`'s `fail.code`), so clients treat unknown
-         *     codes as opaque strings.
+         *     be a job error code that no HTTP answer carries (`timeout`: an attempt ran past its job
+         *     type's time limit, retried; `invalid_result`: the result broke the type's result schema,
+         *     not retried) or a job-specific code (e.g. `conformance.echo`'s `fail.code`), so clients
+         *     treat unknown codes as opaque strings.
          * @enum {string}
          */
         ProblemCode: "unauthorized" | "not_found" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "invalid_request" | "unknown_job_type" | "invalid_input" | "invalid_webhook_url" | "idempotency_key_reused" | "idempotency_key_in_use" | "job_already_terminal" | "rate_limited" | "overloaded" | "url_expired" | "invalid_signature" | "size_mismatch" | "upload_incomplete" | "invalid_part" | "checksum_mismatch" | "upload_not_pending" | "attempts_exhausted" | "job_failed" | "internal";

@@ -31,6 +31,8 @@ export interface UploadsFeatureDeps
   tenantOf?: (request: FastifyRequest) => string;
   /** Base URL for signed URLs (behind a proxy); by default the origin each client used. */
   publicUrl?: string;
+  /** Path the protocol is mounted under (a fastify plugin's prefix), for signed URLs. @default "" */
+  basePath?: string;
 }
 
 /** The uploads feature as the core wires it: handlers, job types and housekeeping. */
@@ -68,13 +70,13 @@ function openUploadStore(store: string | UploadStore): UploadStore {
  * // createApp({ handlers, plugins: [uploads.plugin] }); registry: [conformanceEcho, ...uploads.jobTypes]
  */
 export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
-  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, ...serviceOptions } = deps;
+  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath, ...serviceOptions } = deps;
   const store = openUploadStore(storeOption);
   if (typeof blobsOption === "string" && blobsOption.startsWith("s3://")) throw new Error("open s3:// blob stores with openBlobStore()");
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
   return {
-    plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs }),
+    plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath }),
     jobTypes: [createFileChecksumJobType(service), createFileGzipJobType(service)],
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),
