@@ -4,7 +4,9 @@
 // server as one part (the single-stream ceiling), at concurrency 1, 2, 4 and 8, and through the
 // portable fetch transport. Each SDK run is a child process (this file bundled by esbuild and run
 // by plain node, so tsx's compiler does not count), so its peak RSS is its own.
-// Run: npx tsx bench/upload.ts            (BENCH_SIZES_MIB=100,1024 to choose sizes)
+// For the largest size, the same beside an S3 bucket: the reference server with `--blobs s3://…`
+// on the tests' loopback S3 server (s3rver), SDK parts and `curl -T` PUT straight to it.
+// Run: npx tsx bench/upload.ts            (BENCH_SIZES_MIB=100,1024 to choose sizes; BENCH_S3=0 skips S3)
 import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,6 +93,22 @@ async function main() {
         const r = await sdkUpload(server.url, token, path, concurrency, transport);
         const budget = 100 + Number(concurrency) * (r.partSize / MiB);
         console.log(row(name, size, r.transferS, r.maxRssMiB, curl.seconds, `total with complete ${r.totalS.toFixed(2)} s; RSS goal ≤ ${budget} MiB`));
+      }
+      if (sizeMiB === Math.max(...sizes) && process.env.BENCH_S3 !== "0") {
+        // The same file to S3: presigned UploadPart URLs straight to the bucket (docs/object-storage.md).
+        const { startS3TestServer } = await import("../reference-server/test/blobs/s3-test-server.ts");
+        const s3 = await startS3TestServer();
+        const s3Server = await startReferenceServer({ args: ["--blobs", s3.blobsUrl("bench")] });
+        try {
+          const s3curl = await curlUpload(s3Server.url, s3Server.tokens.a!, path, size);
+          console.log(`\n${sizeMiB} MiB file, --blobs s3://… on s3rver (loopback; parts go straight to it)`);
+          console.log(row("curl -T to S3 (one presigned part)", size, s3curl.seconds, s3curl.maxRssMiB, s3curl.seconds));
+          const r = await sdkUpload(s3Server.url, s3Server.tokens.a!, path, "4", "node");
+          console.log(row("SDK defaults to S3 (node entry, c=4)", size, r.transferS, r.maxRssMiB, s3curl.seconds, `total with complete ${r.totalS.toFixed(2)} s`));
+        } finally {
+          await s3Server.stop();
+          await s3.close();
+        }
       }
       if (sizeMiB === Math.max(...sizes)) {
         // The client's own ceiling: the same runs against a loopback server that discards the

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { parseS3Location } from "./blobs/s3-location.ts";
 
 /** What the CLI runs. */
 export type Command = "serve" | "worker" | "migrate" | "webhook-secret";
@@ -16,6 +17,8 @@ export interface ServerConfig {
   store: string;
   /** Where the local-disk blob store keeps upload parts and outputs. */
   blobDir: string;
+  /** `s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true`: uploads and outputs in S3 instead of `blobDir`. */
+  blobs?: string;
   /** Bearer token → tenant (`--tokens token:tenant,…`). */
   tokens: Map<string, string>;
   /** True when no token was configured and a dev token was generated. */
@@ -50,6 +53,8 @@ export interface ServerConfig {
   uploadRetentionMs: number;
   /** Run the in-process worker with `serve`. */
   worker: boolean;
+  /** Serve Prometheus metrics at `GET /metrics` (docs/metrics.md). */
+  metrics: boolean;
   log: boolean;
   /** Deepest JSON nesting a body may have (spec §1); deeper is `400 invalid_request`. */
   maxJsonDepth: number;
@@ -100,6 +105,7 @@ export const defaultServerConfig = {
   retryBaseMs: 500,
   drainGraceMs: 10_000,
   worker: true,
+  metrics: false,
   log: false,
   maxJsonDepth: 64,
   headersTimeoutMs: 10_000,
@@ -152,6 +158,7 @@ export const SERVER_OPTIONS = [
   { flag: "host", kind: "string", key: "host", arg: "H", help: "interface to listen on" },
   { flag: "store", kind: "string", key: "store", arg: "URL", help: "sqlite:<path> or postgres://…" },
   { flag: "blob-dir", kind: "string", key: "blobDir", arg: "DIR", help: "where upload parts and outputs are kept" },
+  { flag: "blobs", kind: "custom", arg: "s3://bucket/prefix?…", help: "uploads and outputs in S3 instead (docs/object-storage.md)" },
   { flag: "tokens", kind: "custom", arg: "token:tenant,…", help: "bearer tokens; without, a dev token is generated and printed" },
   { flag: "webhook-secret", kind: "custom", arg: "[tenant:]whsec_…,…", help: "signing secrets, newest first; tenant:whsec_… for one tenant; without, each tenant's is derived from a key kept in the store" },
   { flag: "shared-webhook-secret", kind: "boolean", help: "allow one secret shared by several tenants (each can then forge events to the others' receivers)" },
@@ -180,6 +187,7 @@ export const SERVER_OPTIONS = [
   { flag: "job-types", kind: "custom", arg: "FILE", help: "a module whose default export is an array or record of job types (.ts, .js, .mjs); repeat to add several (env: comma-separated)" },
   { flag: "no-conformance-types", kind: "boolean", help: "leave out the conformance.* job types (production)" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
+  { flag: "metrics", kind: "boolean", key: "metrics", help: "Prometheus metrics at GET /metrics (no token: keep it private)" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
 ] as const satisfies readonly ServerOption[];
 
@@ -317,6 +325,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`--store must be sqlite:<path> or postgres://…, got "${store}"`);
   }
 
+
   // An integer flag: its default and minimum come from the one table above.
   const int = (name: Flag): number => {
     const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
@@ -329,6 +338,17 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const optionalInteger = (name: Flag) => (get(name) === undefined ? undefined : integer(name, get(name), 0, 1));
 
+  const blobs = get("blobs");
+  if (blobs !== undefined) {
+    try {
+      parseS3Location(blobs);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+    // SigV4 presigned URLs live at most 7 days.
+    if (int("part-url-ttl-s") > 604_800) throw new ConfigError("--part-url-ttl-s must be at most 604800 (7 days) with --blobs s3://…");
+  }
+
   return {
     command,
     secretTenant: positionals[1],
@@ -337,6 +357,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     host: get("host") ?? defaultServerConfig.host,
     store,
     blobDir: get("blob-dir") ?? defaultServerConfig.blobDir,
+    ...(blobs === undefined ? {} : { blobs }),
     tokens,
     generatedToken,
     webhookSecrets,
@@ -355,6 +376,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     retentionSweepMs: int("retention-sweep-ms"),
     uploadRetentionMs: int("upload-retention-ms"),
     worker: !flag("no-worker"),
+    metrics: flag("metrics"),
     log: flag("log"),
     maxJsonDepth: int("max-json-depth"),
     headersTimeoutMs: int("headers-timeout-ms"),

@@ -6,6 +6,10 @@ import { createApp, OPENAPI_PATH } from "./http/create-app.ts";
 import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { registerRateLimits } from "./http/rate-limit.ts";
+import { openBlobStore } from "./blobs/open-blob-store.ts";
+import { instrumentJobStore } from "./metrics/instrument-job-store.ts";
+import { registerMetricsRoute } from "./metrics/metrics-route.ts";
+import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { type JobTypeList, toJobTypeArray } from "./job-types/load-job-types.ts";
 import { openApiWithJobTypes } from "./job-types/served-openapi.ts";
@@ -24,7 +28,7 @@ import { startWorker as startWorkerLoop, type Worker } from "./worker/worker.ts"
 export interface JobsServerOptions extends Partial<Omit<ServerConfig, "command" | "store" | "blobDir" | "tokens" | "jobTypeModules">> {
   /** `sqlite:<path>` or `postgres://…`. @default "sqlite:./data/jobs.db" */
   store?: string;
-  /** Directory of the local-disk blob store (upload parts, outputs). @default "./data/blobs" */
+  /** Directory of the local-disk blob store (upload parts, outputs), or `s3://bucket/prefix?…` (docs/object-storage.md). @default "./data/blobs" */
   blobs?: string;
   /** Your job types, an array or a record; added to the built-in ones. */
   jobTypes?: JobTypeList;
@@ -46,6 +50,8 @@ export interface ServerParts {
   webhookSecretsFor: SecretsFor;
   /** The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes. */
   retention: { stop(): Promise<void> };
+  /** `--metrics`: what `GET /metrics` serves. */
+  metrics?: ServerMetrics;
   log: (message: string, error?: unknown) => void;
 }
 
@@ -66,7 +72,7 @@ export function toServerConfig(command: ServerConfig["command"], options: JobsSe
     ...defaults,
     ...defined,
     store: store ?? defaults.store,
-    blobDir: blobs ?? defaults.blobDir,
+    ...(blobs?.startsWith("s3://") ? { blobs, blobDir: defaults.blobDir } : { blobDir: blobs ?? defaults.blobDir }),
     tokens: tokenMap ?? defaults.tokens,
     generatedToken: tokenMap === undefined,
     jobTypeModules: [],
@@ -85,15 +91,19 @@ export async function openServerParts(
   basePath = "",
 ): Promise<ServerParts> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, {
+  const openedStore = await openJobStore(config.store, {
     changes,
     webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
     maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
     log,
   });
+  // --metrics: counted where the store writes (no hot-path hooks), served at GET /metrics.
+  const metrics = config.metrics ? createServerMetrics({ queueStats: async () => (await openedStore.queueStats?.()) ?? [] }) : undefined;
+  const store = metrics ? instrumentJobStore(openedStore, metrics) : openedStore;
   const uploads = createUploadsFeature({
     store: config.store,
-    blobs: config.blobDir,
+    blobs: config.blobs ? await openBlobStore(config.blobs, (message) => log(message)) : config.blobDir,
+    ...(metrics ? { metrics } : {}),
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
     partMinBytesPerS: config.partMinBytesPerS,
@@ -111,7 +121,7 @@ export async function openServerParts(
     shared: config.webhookSecrets,
     masterKey: () => uploads.signingKey(),
   });
-  return { config, store, uploads, registry, webhookSecretsFor, retention, log };
+  return { config, store, uploads, registry, webhookSecretsFor, retention, log, ...(metrics ? { metrics } : {}) };
 }
 
 /** The background work of a process: the worker (unless turned off) and the webhook deliverer. */
@@ -172,6 +182,7 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
     connectionTimeoutMs: config.connectionTimeoutMs,
   });
   registerRateLimits(app, { store, submitRate: config.submitRate, maxQueuedPerTenant: config.maxQueuedPerTenant, maxQueued: config.maxQueued });
+  if (parts.metrics) registerMetricsRoute(app, parts.metrics);
   return app;
 }
 

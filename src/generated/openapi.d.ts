@@ -718,7 +718,7 @@ export interface components {
             etag: string | null;
             /**
              * Format: uri
-             * @description The signed URL to PUT the part's bytes to (no bearer token).
+             * @description The signed URL to PUT the part's bytes to (no bearer token). It may be on another origin than the API (an object store such as S3), which then refuses in its own words (spec §4.3).
              */
             url?: string;
             /** @enum {string} */

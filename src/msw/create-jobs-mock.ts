@@ -37,7 +37,9 @@ export interface JobsMock extends JobsMockControls {
 export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   const state = createMockState(options);
   const routes = [...healthRoutes(), ...jobRoutes(state), ...uploadRoutes(state)];
-  const handlers = [...routes.map((route) => routeHandler(state, route)), unmatchedHandler(state, routes)];
+  const handlers = [...routes.map((route) => routeHandler(state, route)), unmatchedHandler(state, routes.filter((r) => !r.signed || state.storageUrl === state.baseUrl))];
+  // Signed URLs on their own origin (an object store's): only those routes answer there.
+  if (state.storageUrl !== state.baseUrl) handlers.push(unmatchedHandler(state, routes.filter((r) => r.signed), true));
   return { handlers, ...createMockControls(state) };
 }
 

@@ -11,6 +11,11 @@ import { createVirtualScheduler, type MockTimeMode, type VirtualScheduler } from
 export interface JobsMockOptions {
   /** The API origin (and optional path prefix) your code calls. @default "http://async-jobs.test" */
   baseUrl?: string;
+  /**
+   * Where signed part and download URLs point, as on a server whose bytes live in an object store
+   * (spec §4.3: another origin); only those URLs answer there. @default baseUrl
+   */
+  storageUrl?: string;
   /** Accepted bearer tokens and their tenants. @default any non-empty token, each its own tenant */
   tokens?: Record<string, string>;
   /** How virtual time moves (see {@link MockTimeMode}). @default "auto" */
@@ -73,6 +78,10 @@ export interface MockState {
   readonly baseUrl: string;
   /** The base URL's path prefix, without a trailing slash ("" for an origin). */
   readonly basePath: string;
+  /** Where signed URLs point (`storageUrl`, else the base URL), without a trailing slash. */
+  readonly storageUrl: string;
+  /** Its path prefix, without a trailing slash. */
+  readonly storagePath: string;
   readonly scheduler: VirtualScheduler;
   readonly jobs: JobSimulator;
   readonly uploads: UploadSimulator;
@@ -100,6 +109,7 @@ const MiB = 1024 * 1024;
  */
 export function createMockState(options: JobsMockOptions): MockState {
   const baseUrl = (options.baseUrl ?? "http://async-jobs.test").replace(/\/$/, "");
+  const storageUrl = (options.storageUrl ?? baseUrl).replace(/\/$/, "");
   const start = options.startTime === undefined ? Date.now() : +options.startTime;
   const scheduler = createVirtualScheduler(options.time ?? "auto", start);
   const events: JobEvent[] = [];
@@ -117,7 +127,7 @@ export function createMockState(options: JobsMockOptions): MockState {
     },
   );
   const uploads = createUploadSimulator(scheduler, {
-    baseUrl,
+    baseUrl: storageUrl,
     minPartSize: options.minPartSize ?? 5 * MiB,
     urlTtlSeconds: options.urlTtlSeconds ?? 3600,
   });
@@ -126,6 +136,8 @@ export function createMockState(options: JobsMockOptions): MockState {
     options,
     baseUrl,
     basePath: new URL(baseUrl).pathname.replace(/\/$/, ""),
+    storageUrl,
+    storagePath: new URL(storageUrl).pathname.replace(/\/$/, ""),
     scheduler,
     jobs,
     uploads,

@@ -69,8 +69,10 @@ export async function putPart(init: {
         }),
       );
       if (response.status !== 403 || renewals >= maxRenewals) return response;
-      const code = ((await response.clone().json().catch(() => undefined)) as { code?: string } | undefined)?.code;
-      if (code !== "url_expired" && code !== "invalid_signature") return response;
+      const code = ((await response.clone().json().catch(() => undefined)) as { code?: unknown } | undefined)?.code;
+      // A refused URL is renewed, not retried as is. A part URL on an object store's origin is
+      // refused with the store's own 403 (S3: an XML AccessDenied), not a problem: refused too (spec §4.3).
+      if (typeof code === "string" && code !== "url_expired" && code !== "invalid_signature") return response;
       await response.body?.cancel().catch(() => {});
       renewals += 1;
       part = await renew(part.number);

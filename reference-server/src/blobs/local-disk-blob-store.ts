@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "async-jobs/protocol";
@@ -13,8 +13,10 @@ import { assertSafeId, type BlobStore, SizeMismatchError, type StoredPart } from
  *
  * Several machines can share the directory: every write goes to a uniquely named temp file in
  * the target's own directory, is fsynced, then renamed into place (atomic on POSIX, also over
- * NFS), and part files are named after their content hash, so two writers never clobber each
- * other's half-written data and a completed upload keeps pointing at the exact bytes it verified.
+ * NFS), and the directory is fsynced after each mkdir and rename, so a part acknowledged to the
+ * client survives a power loss (the file's own fsync does not persist its name). Part files are
+ * named after their content hash, so two writers never clobber each other's half-written data and
+ * a completed upload keeps pointing at the exact bytes it verified.
  *
  * @example
  * const blobs = createLocalDiskBlobStore("./data/blobs");
@@ -35,13 +37,30 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
     return join(root, "outputs", blobId);
   };
 
+  /** Creates `dir` (and missing parents) and makes the new names durable. */
+  async function makeDir(dir: string): Promise<void> {
+    const first = await mkdir(dir, { recursive: true });
+    if (first === undefined) return;
+    // Each created directory's name lives in its parent: sync those, deepest first.
+    for (let created = dir; ; created = dirname(created)) {
+      await syncDir(dirname(created));
+      if (created === first || created === dirname(created)) break;
+    }
+  }
+
+  /** Renames a temp file into place and syncs the directory, so the name is durable too. */
+  async function renameDurably(temp: string, target: string): Promise<void> {
+    await rename(temp, target);
+    await syncDir(dirname(target));
+  }
+
   /** Streams `source` to a temp file beside `dir`, fsyncs it; the caller renames it. */
   async function writeTemp(
     dir: string,
     source: AsyncIterable<Uint8Array>,
     onChunk: (chunk: Uint8Array) => void,
   ): Promise<string> {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     const temp = join(dir, `.tmp-${randomUUID()}`);
     try {
       await pipeline(
@@ -76,6 +95,9 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
   }
 
   return {
+    async createUpload() {
+      // The upload's directory appears with its first part.
+    },
     async writePart(uploadId, number, source, size) {
       const dir = uploadDir(uploadId);
       const md5 = createHash("md5");
@@ -91,7 +113,7 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
         throw new SizeMismatchError(size, received, false);
       }
       const part: StoredPart = { number, size, etag: `"${md5.digest("hex")}"` };
-      await rename(temp, partPath(uploadId, part));
+      await renameDurably(temp, partPath(uploadId, part));
       return part;
     },
     async deletePart(uploadId, part) {
@@ -99,6 +121,9 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
     },
     async completeParts() {
       // Parts stay where they are; readUpload streams them in order.
+    },
+    async reopenUpload() {
+      // Nothing was sealed: the parts are still there for another complete.
     },
     readUpload(uploadId, parts, range) {
       return Readable.from(readParts(uploadId, parts, range), { objectMode: false });
@@ -112,7 +137,7 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
       const temp = await writeTemp(join(root, "outputs"), source, (chunk) => {
         size += chunk.byteLength;
       });
-      await rename(temp, target);
+      await renameDurably(temp, target);
       return { size };
     },
     async statBlob(blobId) {
@@ -151,4 +176,14 @@ export function createLocalDiskBlobStore(root: string): BlobStore {
     },
     async close() {},
   };
+}
+
+/** fsync of a directory: persists the names created, renamed or removed in it (POSIX). */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -71,6 +71,14 @@ export type CreateJobOutcome =
   | { kind: "replayed"; job: StoredJob }
   | { kind: "key_reused" };
 
+/** Queued jobs of one type (metrics: queue depth and the oldest queued job's age). */
+export interface QueueStat {
+  type: string;
+  queued: number;
+  /** Epoch ms of the oldest queued job's creation. */
+  oldestCreatedAt: number;
+}
+
 export interface ListJobsQuery {
   tenant: string;
   statuses?: JobStatus[];
@@ -177,6 +185,8 @@ export interface JobStore {
    * expired at `now`.
    */
   purgeExpired(options: { now: number; jobsEndedBefore: number; limit: number }): Promise<PurgeResult>;
+  /** Queued jobs by type, for `GET /metrics` (read at scrape time, the same from every process). */
+  queueStats?(): Promise<QueueStat[]>;
 
   /**
    * Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`), none of

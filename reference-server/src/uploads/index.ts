@@ -22,7 +22,7 @@ export interface UploadsFeatureDeps
    * `postgres://…`), or an {@link UploadStore} to use as is.
    */
   store: string | UploadStore;
-  /** `--blob-dir` (local disk, or a shared filesystem for several machines), or a {@link BlobStore}. */
+  /** `--blob-dir` (local disk, or a shared filesystem), or a {@link BlobStore} (S3: `openBlobStore`). */
   blobs: string | BlobStore;
   /**
    * The authenticated tenant of a request.
@@ -72,6 +72,7 @@ function openUploadStore(store: string | UploadStore): UploadStore {
 export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
   const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath, ...serviceOptions } = deps;
   const store = openUploadStore(storeOption);
+  if (typeof blobsOption === "string" && blobsOption.startsWith("s3://")) throw new Error("open s3:// blob stores with openBlobStore()");
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
   return {

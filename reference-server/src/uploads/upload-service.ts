@@ -2,12 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import { type ByteRange, formatContentRange, parseRange, partSizeOf, planParts, samePartETag } from "async-jobs/protocol";
 import type { Part, PartList, Upload } from "async-jobs/types";
-import { type BlobStore, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
+import { type BlobStore, PartRefusedError, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
 import type { UploadRecord, UploadState, UploadStore } from "../store/upload-store.ts";
 import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
+import type { ServerMetrics } from "../metrics/server-metrics.ts";
 import { defaultServerConfig } from "../config.ts";
 
 /** Options of the uploads feature; the server's `config.ts` maps its flags onto them. */
@@ -51,6 +52,8 @@ export interface UploadServiceOptions {
   retainCompletedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
   signingKey?: Uint8Array;
+  /** `--metrics`: completed uploads and their bytes are counted. */
+  metrics?: Pick<ServerMetrics, "uploadCompleted">;
   /** Clock (epoch ms), injectable for tests. @default Date.now */
   now?: () => number;
 }
@@ -113,19 +116,33 @@ export function createUploadService(options: UploadServiceOptions) {
     return record;
   }
 
-  function signedPart(signerNow: UrlSigner, record: UploadRecord, number: number, at: number): Part & { etag: null } {
+  async function signedPart(signerNow: UrlSigner, record: UploadRecord, number: number, at: number): Promise<Part & { etag: null }> {
     const size = partSizeOf(record, number);
     const expires = Math.floor(at / 1000) + partUrlTtlS;
-    const query = signerNow.signPart({ uploadId: record.id, number, size, expires });
+    // A store clients reach directly (S3) signs its own URL; parts then never touch the API.
+    const url = blobs.direct
+      ? await blobs.direct.presignPart(record.id, number, size, expires * 1000 - partUrlTtlS * 1000, partUrlTtlS)
+      : `${record.origin}/v1/uploads/${encodeURIComponent(record.id)}/parts/${number}?${signerNow.signPart({ uploadId: record.id, number, size, expires })}`;
     return {
       number,
       size,
       etag: null,
-      url: `${record.origin}/v1/uploads/${encodeURIComponent(record.id)}/parts/${number}?${query}`,
+      url,
       method: "PUT",
       headers: { "content-type": "application/octet-stream" },
       url_expires_at: new Date(expires * 1000).toISOString(),
     };
+  }
+
+  /**
+   * The stored parts of an upload: a direct store lists a pending upload's parts itself (they
+   * never passed through us); `null` when it cannot. Completed uploads' parts are in our store.
+   */
+  async function storedPartsOf(record: UploadRecord): Promise<StoredPart[] | null> {
+    if (!blobs.direct || record.status !== "pending") return store.listParts(record.id);
+    const listed = await blobs.direct.listParts(record.id);
+    // Joined by a complete that stopped before it finished: the parts it recorded are the truth.
+    return listed === "sealed" ? store.listParts(record.id) : listed;
   }
 
   async function view(record: UploadRecord, stored: readonly StoredPart[]): Promise<Upload> {
@@ -138,7 +155,7 @@ export function createUploadService(options: UploadServiceOptions) {
       const etag = etags.get(number) ?? null;
       parts.push(
         signerNow && number <= SIGNED_PARTS_LIMIT
-          ? { ...signedPart(signerNow, record, number, at), etag }
+          ? { ...(await signedPart(signerNow, record, number, at)), etag }
           : { number, size: partSizeOf(record, number), etag },
       );
     }
@@ -181,6 +198,7 @@ export function createUploadService(options: UploadServiceOptions) {
         createdAt: at,
         expiresAt: at + uploadTtlMs,
       };
+      await blobs.createUpload(upload.id);
       await store.createUpload(upload);
       return view({ ...upload, status: "pending", version: 0, completedAt: null }, []);
     },
@@ -188,7 +206,7 @@ export function createUploadService(options: UploadServiceOptions) {
     /** `GET /v1/uploads/{id}`: the resume point. */
     async get(tenant: string, id: string): Promise<Upload> {
       const record = await getOwned(tenant, id);
-      return view(record, await store.listParts(id));
+      return view(record, (await storedPartsOf(record)) ?? []);
     },
 
     /** `DELETE /v1/uploads/{id}`: aborts a pending upload and drops its parts. */
@@ -212,8 +230,9 @@ export function createUploadService(options: UploadServiceOptions) {
       if (statusOf(record, now()) !== "pending") throw notPending(record);
       const at = now();
       const signerNow = await getSigner();
-      const etags = new Map((await store.listParts(id)).map((part) => [part.number, part.etag]));
-      return { parts: numbers.map((n) => ({ ...signedPart(signerNow, record, n, at), etag: etags.get(n) ?? null })) };
+      const etags = new Map(((await storedPartsOf(record)) ?? []).map((part) => [part.number, part.etag]));
+      const parts = await Promise.all(numbers.map(async (n) => ({ ...(await signedPart(signerNow, record, n, at)), etag: etags.get(n) ?? null })));
+      return { parts };
     },
 
     /**
@@ -254,6 +273,9 @@ export function createUploadService(options: UploadServiceOptions) {
         part = await blobs.writePart(uploadId, number, request.body, size);
       } catch (error) {
         if (error instanceof SizeMismatchError) throw mismatch(error.received, error.tooLong);
+        // A DELETE or expiry racing this PUT removed the upload's directory under us (spec §4.3).
+        const again = await store.getUpload(uploadId);
+        if (!again || statusOf(again, now()) !== "pending") throw notPending(again ?? record, again ? statusOf(again, now()) : "expired");
         throw error;
       }
       const recorded = await store.putPart(uploadId, part, now());
@@ -289,7 +311,9 @@ export function createUploadService(options: UploadServiceOptions) {
           }
           listed.set(p.number, p.etag);
         }
-        const stored = await store.listParts(id);
+        const listedStored = await storedPartsOf(record);
+        // A store that cannot list its parts: take the client's ETags; completeParts checks them.
+        const stored = listedStored ?? [...listed].map(([number, etag]) => ({ number, size: partSizeOf(record, number), etag }));
         const storedBy = new Map(stored.map((p) => [p.number, p]));
         const declared = (body.sha256 ?? record.sha256)?.toLowerCase() ?? null;
         const status = statusOf(record, now());
@@ -311,21 +335,35 @@ export function createUploadService(options: UploadServiceOptions) {
             throw new UploadError("invalid_part", `Part ${n}'s ETag ${etag} is not the stored one.`);
           }
         }
+        let version = record.version;
+        if (blobs.direct) {
+          // Parts the API never saw: record them, so the completed upload reads from our store.
+          for (const part of stored) await store.putPart(id, part, now());
+          version = (await store.getUpload(id))?.version ?? version;
+        }
         try {
+          try {
+            await blobs.completeParts(id, stored);
+          } catch (error) {
+            if (error instanceof PartRefusedError) throw new UploadError("invalid_part", error.message);
+            throw error;
+          }
           if (declared !== null) {
             const { sha256 } = await hashStream(blobs.readUpload(id, stored));
             if (sha256 !== declared) {
+              // The upload stays pending (spec §4.5); an S3 store must take the parts again.
+              await blobs.reopenUpload(id);
               throw new UploadError("checksum_mismatch", "The stored bytes do not hash to the declared sha256.");
             }
           }
-          await blobs.completeParts(id, stored);
         } catch (error) {
           // A part replaced mid-read makes the read fail; the version tells us, so verify again.
           const again = await store.getUpload(id);
-          if (attempt < 5 && again && again.version !== record.version) continue;
+          if (attempt < 5 && again && again.version !== version) continue;
           throw error;
         }
-        if (await store.completeUpload(id, record.version, declared, now())) {
+        if (await store.completeUpload(id, version, declared, now())) {
+          options.metrics?.uploadCompleted(record.size);
           return view({ ...record, status: "completed", sha256: declared, completedAt: now() }, stored);
         }
         if (attempt >= 5) throw notPending(record);
@@ -351,11 +389,11 @@ export function createUploadService(options: UploadServiceOptions) {
       const blobId = newId("dl", now());
       const { size } = await blobs.writeBlob(blobId, source);
       const expires = Math.floor(now() / 1000) + downloadUrlTtlS;
-      const query = (await getSigner()).signDownload({ blobId, expires });
-      return {
-        size,
-        download: { url: `${origin}/v1/downloads/${blobId}?${query}`, expires_at: new Date(expires * 1000).toISOString() },
-      };
+      // A direct store (S3) serves the output itself, Range included, through its own URL.
+      const url = blobs.direct
+        ? await blobs.direct.presignDownload(blobId, expires * 1000 - downloadUrlTtlS * 1000, downloadUrlTtlS)
+        : `${origin}/v1/downloads/${blobId}?${(await getSigner()).signDownload({ blobId, expires })}`;
+      return { size, download: { url, expires_at: new Date(expires * 1000).toISOString() } };
     },
 
     /** `GET` of a signed download URL, with single `Range` support (`206`, `416`). */

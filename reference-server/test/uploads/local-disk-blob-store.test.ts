@@ -6,6 +6,7 @@ import { buffer } from "node:stream/consumers";
 import { afterAll, describe, expect, test } from "vitest";
 import { SizeMismatchError } from "../../src/blobs/blob-store.ts";
 import { createLocalDiskBlobStore } from "../../src/blobs/local-disk-blob-store.ts";
+import { createUploadsFeature } from "../../src/uploads/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "blobs-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -79,5 +80,56 @@ describe("local disk blob store", () => {
   test("ids that could escape the directory are refused", async () => {
     await expect(blobs.writePart("../x", 1, chunks(""), 0)).rejects.toThrow(/unsafe/);
     expect(() => blobs.readBlob("a/../../b")).toThrow(/unsafe/);
+  });
+});
+
+describe("a DELETE or expiry racing a part PUT (spec §4.3)", () => {
+  /** A part body that sends half, then waits for `release` before the rest. */
+  function heldBody(size: number) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    async function* body() {
+      yield Buffer.alloc(size / 2, 1);
+      started();
+      await released;
+      yield Buffer.alloc(size / 2, 2);
+    }
+    return { body: body(), begun, release };
+  }
+
+  async function racing(end: (feature: ReturnType<typeof createUploadsFeature>, id: string, advance: () => void) => Promise<unknown>) {
+    let clock = Date.UTC(2030, 0, 1);
+    const feature = createUploadsFeature({ store: `sqlite:${join(root, `race-${Math.random()}.db`)}`, blobs: join(root, "race"), minPartSize: 1, now: () => clock });
+    await feature.migrate();
+    const upload = await feature.service.create("acme", "http://127.0.0.1:1", { filename: "a", content_type: "text/plain", size: 8 });
+    const q = Object.fromEntries(new URL(upload.parts[0]!.url!).searchParams) as Record<string, string>;
+    const held = heldBody(8);
+    // A first part makes the upload's directory exist, so the racing write is mid-stream in it.
+    const put = feature.service.putPart({ uploadId: upload.id, number: 1, size: 8, expires: Number(q.expires), signature: q.signature!, body: held.body });
+    const settled = put.then(
+      (etag) => ({ etag }),
+      (error: unknown) => ({ error }),
+    );
+    await held.begun;
+    await end(feature, upload.id, () => (clock += 25 * 3600 * 1000));
+    held.release();
+    const outcome = await settled;
+    await feature.close();
+    return outcome;
+  }
+
+  test("DELETE while the part streams: 409 upload_not_pending, never 500", async () => {
+    const outcome = await racing((feature, id) => feature.service.abort("acme", id));
+    expect(outcome).toMatchObject({ error: { code: "upload_not_pending", status: 409 } });
+  });
+
+  test("expiry cleanup while the part streams: 409 upload_not_pending, never 500", async () => {
+    const outcome = await racing(async (feature, _id, advance) => {
+      advance();
+      expect((await feature.cleanupExpired()).expired).toBe(1);
+    });
+    expect(outcome).toMatchObject({ error: { code: "upload_not_pending", status: 409 } });
   });
 });

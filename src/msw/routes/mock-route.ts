@@ -23,6 +23,8 @@ export interface MockRoute {
   path: string;
   /** Needs a bearer token (spec §1); signed URLs and health do not. */
   auth: boolean;
+  /** A signed URL's route: served where signed URLs point (`storageUrl`). @default false */
+  signed?: boolean;
   handle(ctx: RouteContext): Response | Promise<Response>;
 }
 
@@ -36,8 +38,9 @@ export interface MockRoute {
  */
 export function routeHandler(state: MockState, route: MockRoute): HttpHandler {
   const on = { GET: http.get, POST: http.post, PUT: http.put, DELETE: http.delete }[route.method];
-  return on(`${state.baseUrl}${route.path}`, ({ request, params }) =>
-    serve(state, request, async (url, onDone) => {
+  const [base, basePath] = route.signed ? [state.storageUrl, state.storagePath] : [state.baseUrl, state.basePath];
+  return on(`${base}${route.path}`, ({ request, params }) =>
+    serve(state, request, basePath, async (url, onDone) => {
       state.scheduler.runDue();
       const tenant = route.auth ? tenantOf(request, state.options.tokens) : "";
       return route.handle({ request, url, tenant, params: params as Record<string, string>, onDone });
@@ -52,10 +55,11 @@ export function routeHandler(state: MockState, route: MockRoute): HttpHandler {
  * @example
  * const handlers = [...routes.map((r) => routeHandler(state, r)), unmatchedHandler(state, routes)];
  */
-export function unmatchedHandler(state: MockState, routes: readonly MockRoute[]): HttpHandler {
+export function unmatchedHandler(state: MockState, routes: readonly MockRoute[], storage = false): HttpHandler {
   const patterns = routes.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+")}$`) }));
-  return http.all(`${state.baseUrl}/*`, ({ request }) =>
-    serve(state, request, async (_url, _onDone, path) => {
+  const [base, basePath] = storage ? [state.storageUrl, state.storagePath] : [state.baseUrl, state.basePath];
+  return http.all(`${base}/*`, ({ request }) =>
+    serve(state, request, basePath, async (_url, _onDone, path) => {
       const allow = [...new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method))];
       if (allow.length === 0) throw new ProblemError("not_found", `No resource at ${path}.`);
       throw new ProblemError("invalid_request", `${request.method} is not allowed on ${path}.`, { status: 405, headers: { allow: allow.join(", ") } });
@@ -66,10 +70,11 @@ export function unmatchedHandler(state: MockState, routes: readonly MockRoute[])
 async function serve(
   state: MockState,
   request: Request,
+  basePath: string,
   answer: (url: URL, onDone: (() => void)[], path: string) => Promise<Response>,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const path = url.pathname.slice(state.basePath.length);
+  const path = url.pathname.slice(basePath.length);
   const requestId = request.headers.get("x-request-id") ?? `req_${state.requests.length + 1}`;
   const onDone: (() => void)[] = [];
   let response: Response | "network-error";

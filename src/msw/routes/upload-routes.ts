@@ -59,6 +59,7 @@ export function uploadRoutes(state: MockState): MockRoute[] {
       method: "PUT",
       path: "/v1/uploads/:id/parts/:number",
       auth: false,
+      signed: true,
       async handle({ request, url, params }) {
         const body = new Uint8Array(await request.arrayBuffer());
         const etag = await uploads.putPart(url, params.id!, Number(params.number), body);
@@ -69,6 +70,7 @@ export function uploadRoutes(state: MockState): MockRoute[] {
       method: "GET",
       path: "/v1/downloads/:id",
       auth: false,
+      signed: true,
       handle: ({ request, url, params }) => uploads.download(url, params.id!, request.headers.get("range")),
     },
   ];

@@ -67,3 +67,21 @@ it("resumes a File upload after an abort, sending only the missing parts", async
   expect(events[0]!.loadedBytes).toBeGreaterThanOrEqual((8 - missing) * 65_536);
   expect(upload.sha256).toBe(await sha256Hex(data));
 });
+
+it("uploads a File from the browser straight to S3: part URLs on the bucket's origin, ETag read through its CORS", async () => {
+  const s3 = inject("s3UploadServer");
+  const s3Client = createClient({ baseUrl: s3.url, token: s3.token, retry: { initialDelayMs: 10, maxDelayMs: 50 } });
+  const data = randomData(3 * 65_536 + 5);
+  const file = new File([data], "to-s3.bin");
+  const origins = new Set<string>();
+  const xhr = createXhrPartTransport();
+  const watching: PartTransport = (request) => {
+    origins.add(new URL(request.url).origin);
+    return xhr(request);
+  };
+  const upload = await uploadFile(s3Client, file, { partSize: 65_536, checksum: true, transport: watching });
+  expect(upload).toMatchObject({ status: "completed", part_count: 4, sha256: await sha256Hex(data) });
+  expect([...origins]).toEqual([s3.s3]);
+  const job = await s3Client.jobs.submitAndWait({ type: "file.checksum", input: { upload_id: upload.id } });
+  expect(job.result).toEqual({ sha256: upload.sha256, size: file.size });
+});

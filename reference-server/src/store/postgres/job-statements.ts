@@ -114,6 +114,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
       WHERE id = $1 AND lease_token = $2 AND status = 'running'
       RETURNING ${notify("'queued'")}`,
     // $1: an explicit "now" (tests, tools) or NULL for the database's clock.
+    // Metrics: queue depth and oldest queued job by type.
+    queueStats: "SELECT type, COUNT(*)::int AS queued, MIN(created_at)::bigint AS oldest FROM jobs WHERE status = 'queued' GROUP BY type",
     expiredProbe: `SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at < COALESCE($1::bigint, ${DB_NOW_MS}) LIMIT 1`,
     // SKIP LOCKED: every worker process runs this; each expired job is handled by one of them.
     lockExpired: `

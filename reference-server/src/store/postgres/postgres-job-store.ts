@@ -352,6 +352,11 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       });
     },
 
+    async queueStats() {
+      const { rows } = await pool.query<{ type: string; queued: number; oldest: string }>(sql.queueStats);
+      return rows.map((r) => ({ type: r.type, queued: r.queued, oldestCreatedAt: Number(r.oldest) }));
+    },
+
     async purgeExpired({ now: at, jobsEndedBefore, limit }) {
       const jobs = await pool.query(sql.purgeJobs, [jobsEndedBefore, limit]);
       const keys = await pool.query(sql.purgeKeys, [at, limit]);

@@ -291,6 +291,10 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       });
     },
 
+    async queueStats() {
+      return q.queueStats.all().map((r) => ({ type: r.type, queued: r.queued, oldestCreatedAt: r.oldest }));
+    },
+
     purgeExpired({ now: at, jobsEndedBefore, limit }) {
       return write(() => {
         const ended = q.endedBefore.all(jobsEndedBefore, limit);
