@@ -1,6 +1,7 @@
 import type { FastifyInstance, RouteHandlerMethod } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
+import { closeHttp } from "./http/close-http.ts";
 import { createApp } from "./http/create-app.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
@@ -97,8 +98,8 @@ export async function startServer(
     deliverer,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
-        await app?.close();
-        await worker?.stop(graceMs);
+        // The API and the worker drain side by side; the store closes only after both (issue 20).
+        await Promise.all([app && closeHttp(app, graceMs), worker?.stop(graceMs)]);
         await deliverer.stop();
         await uploads.close();
         await store.close();

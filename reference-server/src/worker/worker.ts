@@ -3,6 +3,7 @@ import type { Problem } from "async-jobs/types";
 import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
+import { createInFlight } from "./in-flight.ts";
 
 export interface WorkerOptions {
   store: JobStore;
@@ -55,6 +56,8 @@ export function startWorker(options: WorkerOptions): Worker {
   let draining = false;
   let ticking = false;
   let again = false;
+  // Claims, heartbeats and recoveries still running: stop() waits for them (issue 20).
+  const calls = createInFlight();
 
   async function tick() {
     if (ticking) {
@@ -62,6 +65,7 @@ export function startWorker(options: WorkerOptions): Worker {
       return;
     }
     ticking = true;
+    const end = calls.begin();
     try {
       do {
         again = false;
@@ -75,6 +79,7 @@ export function startWorker(options: WorkerOptions): Worker {
       log("claim failed", error);
     } finally {
       ticking = false;
+      end();
     }
   }
 
@@ -145,6 +150,7 @@ export function startWorker(options: WorkerOptions): Worker {
   async function heartbeat() {
     if (active.size === 0) return;
     const entries = [...active.values()];
+    const end = calls.begin();
     try {
       const results = await store.heartbeat(entries.map((e) => e.lease), leaseMs);
       for (const entry of entries) {
@@ -154,14 +160,19 @@ export function startWorker(options: WorkerOptions): Worker {
       }
     } catch (error) {
       log("heartbeat failed", error);
+    } finally {
+      end();
     }
   }
 
   async function recover() {
+    const end = calls.begin();
     try {
       await store.recoverExpiredLeases();
     } catch (error) {
       log("lease recovery failed", error);
+    } finally {
+      end();
     }
   }
 
@@ -186,6 +197,8 @@ export function startWorker(options: WorkerOptions): Worker {
       draining = true;
       unsubscribe();
       for (const timer of timers) clearInterval(timer);
+      // A claim in flight now still hands over its jobs: they are running jobs of this drain.
+      await calls.settled();
       const running = [...active.values()];
       const heartbeats = setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3)));
       let timer: NodeJS.Timeout | undefined;
@@ -195,6 +208,7 @@ export function startWorker(options: WorkerOptions): Worker {
       for (const entry of active.values()) entry.controller.abort("drain" satisfies AbortReason);
       await Promise.all(running.map((e) => e.done));
       clearInterval(heartbeats);
+      await calls.settled();
     },
   };
 }

@@ -1,0 +1,40 @@
+/** Counts store calls in flight so a drain can wait for them; see {@link createInFlight}. */
+export interface InFlight {
+  /** Marks one call as started; call the returned function when it has settled. */
+  begin(): () => void;
+  /** Resolves once nothing is in flight (at once when nothing is). */
+  settled(): Promise<void>;
+}
+
+/**
+ * The worker's claims, heartbeats and lease recoveries still in flight. A drain that does not
+ * wait for them loses the jobs of a claim that returns after the drain began (they start on a
+ * store about to close and stay `running` until their lease expires: issue 20), and a late
+ * heartbeat hits an ended pool.
+ *
+ * @example
+ * const calls = createInFlight();
+ * const end = calls.begin(); try { await store.claimJobs(…) } finally { end() }
+ * await calls.settled();
+ */
+export function createInFlight(): InFlight {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    begin() {
+      count++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        if (--count > 0) return;
+        const ready = waiters;
+        waiters = [];
+        for (const resolve of ready) resolve();
+      };
+    },
+    settled() {
+      return count === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    },
+  };
+}
