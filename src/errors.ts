@@ -22,7 +22,7 @@ export class ApiError extends AsyncJobsError {
   override name = "ApiError";
   /** HTTP status of the response. */
   readonly status: number;
-  /** Stable problem code (spec §7); `"internal"` when the body was not a problem. */
+  /** Stable problem code (spec §7); `"unexpected_response"` when the body was not a problem (a proxy's page). */
   readonly code: ProblemCode | (string & {});
   /** The problem+json body as the server sent it. */
   readonly problem: Problem;
