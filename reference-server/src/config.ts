@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { parsePublicUrl, parseTrustProxy } from "./http/public-url.ts";
 import { DEFAULT_WEBHOOK_SCHEDULE_MS } from "./webhooks/webhook-deliverer.ts";
 
 /** What the CLI runs. */
@@ -48,6 +49,10 @@ export interface ServerConfig {
   worker: boolean;
   /** @default false */
   log: boolean;
+  /** The origin clients use (behind a proxy); signed URLs are built from it. @default the request's origin */
+  publicUrl?: string | undefined;
+  /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed. @default none */
+  trustProxy?: string | undefined;
 }
 
 const OPTIONS = {
@@ -68,6 +73,8 @@ const OPTIONS = {
   "drain-grace-ms": { type: "string" },
   "no-worker": { type: "boolean" },
   log: { type: "boolean" },
+  "public-url": { type: "string" },
+  "trust-proxy": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -96,6 +103,8 @@ Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
   --drain-grace-ms N            SIGTERM: time for running jobs to finish (default 10000)
   --no-worker                   serve the API without the in-process worker
   --log                         request logs on stderr
+  --public-url URL              origin clients use (https://jobs.example.com); part and download URLs use it
+  --trust-proxy ADDR[,CIDR…]    believe X-Forwarded-* only from these proxy addresses
 `;
 
 /** A configuration error; the CLI prints it with the usage. */
@@ -109,6 +118,15 @@ function integer(name: string, value: string | undefined, fallback: number, min 
   const n = Number(value);
   if (n < min) throw new ConfigError(`--${name} must be at least ${min}`);
   return n;
+}
+
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
+  if (value === undefined || value === "") return undefined;
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /** A fresh `whsec_` secret: 32 random bytes (spec §3 allows 24 to 64). */
@@ -203,5 +221,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     drainGraceMs: integer("drain-grace-ms", get("drain-grace-ms"), 10_000),
     worker: !flag("no-worker"),
     log: flag("log"),
+    publicUrl: optional(get("public-url"), parsePublicUrl),
+    trustProxy: optional(get("trust-proxy"), parseTrustProxy),
   };
 }

@@ -47,6 +47,7 @@ export async function startServer(
     blobs: config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    publicUrl: config.publicUrl,
   });
   await uploads.migrate();
   uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
@@ -63,6 +64,7 @@ export async function startServer(
       tokens: config.tokens,
       bodyLimit: config.bodyLimit,
       logger: config.log,
+      trustProxy: config.trustProxy,
     });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -1,9 +1,9 @@
-import { ApiError } from "../errors.ts";
+import { ApiError, type SdkProblemCode } from "../errors.ts";
 import type { Problem } from "../types.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
 /** The SDK's own code for an error answer that is not problem+json (a proxy's page, an empty 502). */
-export const UNEXPECTED_RESPONSE = "unexpected_response";
+export const UNEXPECTED_RESPONSE: SdkProblemCode = "unexpected_response";
 
 /** How much of a non-problem body the error quotes: enough to recognise a proxy's page, not all of it. */
 const EXCERPT_CHARS = 200;

@@ -39,6 +39,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** fastify's logger option. @default false */
   logger?: boolean;
+  /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed (fastify's trustProxy). @default none */
+  trustProxy?: string | undefined;
   /** Adds the raw-bytes parser of part PUTs (the uploads feature's); by default parts pass as a stream. */
   registerContentTypeParsers?: (app: FastifyInstance) => void;
 }
@@ -63,6 +65,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     logger: deps.logger ?? false,
+    trustProxy: deps.trustProxy ?? false,
     bodyLimit,
     requestIdHeader: "x-request-id",
     genReqId: () => newId("req"),
