@@ -4,6 +4,7 @@ import type { ServerConfig } from "./config.ts";
 import { closeHttp } from "./http/close-http.ts";
 import { createApp } from "./http/create-app.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
+import { createReadinessHandler } from "./http/readiness.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
@@ -59,6 +60,7 @@ export async function startServer(
       handlers: {
         ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
         ...(uploads.handlers as Record<string, RouteHandlerMethod>),
+        getReadiness: createReadinessHandler(store),
       },
       registerContentTypeParsers: uploads.registerContentTypeParsers,
       tokens: config.tokens,

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import openapiGlue from "fastify-openapi-glue";
 import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
+import { isStoreUnavailable, STORE_RETRY_AFTER_S } from "../store/store-unavailable.ts";
 import { applyCors, preflight } from "./cors.ts";
 import { PROBLEMS, ProblemError } from "./problems.ts";
 
@@ -308,6 +309,12 @@ export function toProblemError(error: unknown): ProblemError {
     }
     if (typeof e.code === "string" && FASTIFY_CODES[e.code]) {
       return new ProblemError(FASTIFY_CODES[e.code]!, e.message ?? "");
+    }
+    // The database restarts or the disk is full: retryable, never a 500 (issue 20).
+    if (isStoreUnavailable(error)) {
+      return new ProblemError("overloaded", "The store is unavailable for now; retry shortly.", {
+        headers: { "Retry-After": String(STORE_RETRY_AFTER_S) },
+      });
     }
     if (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED") {
       return new ProblemError("overloaded", "The store is busy; retry shortly.", { headers: { "Retry-After": "1" } });

@@ -58,6 +58,9 @@ export function startWorker(options: WorkerOptions): Worker {
   let again = false;
   // Claims, heartbeats and recoveries still running: stop() waits for them (issue 20).
   const calls = createInFlight();
+  // While the store is unreachable the worker stops claiming and backs off (issue 20).
+  let claimFailures = 0;
+  let claimPausedUntil = 0;
 
   async function tick() {
     if (ticking) {
@@ -70,13 +73,16 @@ export function startWorker(options: WorkerOptions): Worker {
       do {
         again = false;
         const free = concurrency - active.size;
-        if (draining || free <= 0) break;
+        if (draining || free <= 0 || Date.now() < claimPausedUntil) break;
         const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
+        claimFailures = 0;
         for (const job of jobs) run(job);
         if (jobs.length === free) again = true;
       } while (again && !draining);
     } catch (error) {
-      log("claim failed", error);
+      claimFailures++;
+      claimPausedUntil = Date.now() + retryDelayMs(claimFailures, { baseMs: 250, maxMs: 5_000 });
+      if (claimFailures === 1 || claimFailures % 10 === 0) log(`claim failed (${claimFailures} in a row; backing off)`, error);
     } finally {
       ticking = false;
       end();

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
 import type { JobStatus, Problem } from "async-jobs/types";
 import { type Change, type ChangeNotifier, createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
@@ -136,9 +137,11 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
   const notify = (status: string) => `pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', ${status}, id, tenant))`;
   const notifyRow = (status: string) => `${notify(status)} AS notified`;
 
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, application_name: "async-jobs" });
-  // An idle client's connection may die (restart, terminate): the pool drops it; do not crash.
-  pool.on("error", (error) => log("idle Postgres connection failed", error));
+  // A client's connection may die (restart, terminate): the pool drops it; do not crash.
+  const pool = guardPool(
+    new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, application_name: "async-jobs", ...POOL_FAULT_OPTIONS }),
+    log,
+  );
 
   async function transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await pool.connect();

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
 import type { StoredPart } from "../../blobs/blob-store.ts";
 import type { NewUpload, UploadRecord, UploadState, UploadStore } from "../upload-store.ts";
 
@@ -83,7 +84,10 @@ const toPart = (row: { number: number; size: string; etag: string }): StoredPart
  */
 export function createPostgresUploadStore(database: string | pg.Pool): UploadStore {
   const owned = typeof database === "string";
-  const pool = owned ? new pg.Pool({ connectionString: database, max: 10 }) : database;
+  // Guarded: without an 'error' listener one terminated idle connection crashed the process (issue 20).
+  const pool = owned
+    ? guardPool(new pg.Pool({ connectionString: database, max: 10, application_name: "async-jobs-uploads", ...POOL_FAULT_OPTIONS }))
+    : database;
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
