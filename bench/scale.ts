@@ -112,9 +112,9 @@ async function postgresBench(url: string): Promise<Bench> {
   const insert = (status: string, prefix: string, n: number, offset: number) =>
     client.query(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, result, created_at, updated_at, started_at, completed_at, run_at)
-       SELECT '${prefix}' || lpad((g + $2)::text, 24, '0'), $3, 'conformance.echo', $4, '{"value":1}', '{}',
-              CASE WHEN $4 = 'queued' THEN 0 ELSE 1 END, 3, CASE WHEN $4 = 'queued' THEN NULL ELSE '{"value":1}' END,
-              $5, $5, CASE WHEN $4 = 'queued' THEN NULL ELSE $5 END, CASE WHEN $4 = 'queued' THEN NULL ELSE $5 END, $5
+       SELECT '${prefix}' || lpad((g + $2::int)::text, 24, '0'), $3, 'conformance.echo', $4::text, '{"value":1}', '{}',
+              CASE WHEN $4::text = 'queued' THEN 0 ELSE 1 END, 3, CASE WHEN $4::text = 'queued' THEN NULL ELSE '{"value":1}' END,
+              $5::bigint, $5::bigint, CASE WHEN $4::text = 'queued' THEN NULL ELSE $5::bigint END, CASE WHEN $4::text = 'queued' THEN NULL ELSE $5::bigint END, $5::bigint
        FROM generate_series(1, $1::int) AS g`,
       [n, offset, TENANT, status, now() - 60_000],
     );
