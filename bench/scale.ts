@@ -197,7 +197,7 @@ const common = (bench: Bench, dir: string) => ["--store", bench.url, "--blob-dir
 const startWorkers = (bench: Bench, dir: string, n: number) =>
   Promise.all(Array.from({ length: n }, (_, i) => startCli(`worker ${i + 1}`, ["worker", "--worker-concurrency", "32", ...common(bench, dir)], /worker (\S+) on/)));
 const startApis = (bench: Bench, dir: string, n: number) =>
-  Promise.all(Array.from({ length: n }, (_, i) => startCli(`api ${i + 1}`, ["serve", "--port", "0", "--no-worker", ...common(bench, dir)], /listening on (\S+)/)));
+  Promise.all(Array.from({ length: n }, (_, i) => startCli(`api ${i + 1}`, ["serve", "--port", "0", "--no-worker", "--max-held-waits", String(WAITS), "--max-held-waits-per-tenant", String(WAITS), ...common(bench, dir)], /listening on (\S+)/)));
 
 /** Runs `load` for SECONDS; returns completions/s and CPU % (of one core) per process and for the database. */
 async function window(bench: Bench, running: Proc[], load: () => Promise<unknown>) {

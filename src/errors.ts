@@ -1,4 +1,5 @@
 import type { Job, Problem, ProblemCode } from "./types.ts";
+import { problemType } from "./protocol/problem-registry.ts";
 
 /** Codes the SDK itself gives an `ApiError`: `unexpected_response` for an answer that is not problem+json. */
 export type SdkProblemCode = "unexpected_response";
@@ -92,7 +93,8 @@ export class JobFailedError extends AsyncJobsError {
   readonly problem: Problem;
   constructor(job: Job) {
     const problem: Problem = job.error ?? {
-      type: "about:blank",
+      // type and code are one-to-one (spec §7).
+      type: problemType("job_failed"),
       title: "Job failed",
       status: 500,
       detail: "The job failed without an error description.",

@@ -20,7 +20,7 @@ afterAll(() => fake.close());
 const base = () => ({ baseUrl: fake.url, token: "good" });
 
 function make(id: string, run: Check["run"], extra: Partial<Check> = {}): Check {
-  return { id, clause: "§0 Test", level: "MUST", title: id, needs: [], run, ...extra };
+  return { id, clause: "§5 Health", level: "MUST", title: id, needs: [], run, ...extra };
 }
 
 describe("runConformance (generic runner)", () => {
@@ -39,7 +39,7 @@ describe("runConformance (generic runner)", () => {
     const by = Object.fromEntries(report.results.map((r) => [r.id, r]));
     expect(by["t.pass"]!.outcome).toBe("passed");
     expect(by["t.fail"]!.outcome).toBe("failed");
-    expect(by["t.fail"]!.clause).toBe("§0 Test");
+    expect(by["t.fail"]!.clause).toBe("§5 Health");
     expect(by["t.fail"]!.evidence[0]).toMatchObject({ method: "GET", status: 418, responseBody: "short and stout" });
     expect(by["t.fail"]!.evidence[0]!.requestHeaders.authorization).toBe("Bearer ****");
     expect(by["t.should"]!.outcome).toBe("failed");

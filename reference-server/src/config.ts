@@ -1,21 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { parsePublicUrl, parseTrustProxy } from "./http/public-url.ts";
-import { DEFAULT_WEBHOOK_SCHEDULE_MS } from "./webhooks/webhook-deliverer.ts";
 
 /** What the CLI runs. */
 export type Command = "serve" | "worker" | "migrate";
 
-/** The server's whole configuration; the only place that reads flags and environment variables. */
+/** The server's whole configuration (defaults: {@link defaultServerConfig}); the only place that reads flags and environment variables. */
 export interface ServerConfig {
   command: Command;
-  /** 0 picks a free port. @default 8080 */
+  /** 0 picks a free port. */
   port: number;
-  /** @default "127.0.0.1" */
   host: string;
-  /** `sqlite:<path>` or `postgres://…`. @default "sqlite:./data/jobs.db" */
+  /** `sqlite:<path>` or `postgres://…`. */
   store: string;
-  /** Where the local-disk blob store keeps upload parts and outputs. @default "./data/blobs" */
+  /** Where the local-disk blob store keeps upload parts and outputs. */
   blobDir: string;
   /** Bearer token → tenant (`--tokens token:tenant,…`). */
   tokens: Map<string, string>;
@@ -27,56 +25,172 @@ export interface ServerConfig {
   tenantWebhookSecrets: Map<string, string[]>;
   /** True when no secret was configured and one was generated. */
   generatedWebhookSecret: boolean;
-  /** Delays before each webhook attempt. @default 0,5s,5m,30m,2h,5h,10h,10h */
+  /** Delays before each webhook attempt. */
   webhookScheduleMs: number[];
-  /** @default false */
   allowPrivateWebhooks: boolean;
-  /** @default 3600 */
   partUrlTtlS: number;
-  /** @default 5242880 */
   minPartSize: number;
-  /** @default 30000 */
   leaseTimeoutMs: number;
-  /** @default 16 */
   workerConcurrency: number;
-  /** @default 1048576 */
   bodyLimit: number;
-  /** First retry delay of a retryably failed job. @default 500 */
+  /** First retry delay of a retryably failed job. */
   retryBaseMs: number;
-  /** SIGTERM grace: running jobs get this long to finish before they are given back. @default 10000 */
+  /** SIGTERM grace: running jobs get this long to finish before they are given back. */
   drainGraceMs: number;
-  /** Run the in-process worker with `serve`. @default true */
+  /** Most running jobs of one tenant at once; 0 for no limit (claim fairness). */
+  maxRunningPerTenant: number;
+  /** How often the retention sweep runs; 0 turns it off. */
+  retentionSweepMs: number;
+  /** Completed uploads (and their bytes) are deleted this long after completion. */
+  uploadRetentionMs: number;
+  /** Run the in-process worker with `serve`. */
   worker: boolean;
-  /** @default false */
   log: boolean;
+  /** Deepest JSON nesting a body may have (spec §1); deeper is `400 invalid_request`. */
+  maxJsonDepth: number;
+  /** Time for a request's headers to arrive. */
+  headersTimeoutMs: number;
+  /** Time for a request's whole body to arrive (part PUTs: the grace before the rate guard). */
+  requestTimeoutMs: number;
+  /** A connection with no traffic for this long is closed (above the 20 s long-poll cap). */
+  connectionTimeoutMs: number;
+  /** Slowest average a part PUT body may arrive at, bytes per second, once `requestTimeoutMs` passed. */
+  partMinBytesPerS: number;
+  /** Long polls held at once by the whole process; past it a `Prefer: wait` is answered at once. */
+  maxHeldWaits: number;
+  /** Long polls held at once per tenant. */
+  maxHeldWaitsPerTenant: number;
   /** The origin clients use (behind a proxy); signed URLs are built from it. @default the request's origin */
   publicUrl?: string | undefined;
   /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed. @default none */
   trustProxy?: string | undefined;
 }
 
-const OPTIONS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  store: { type: "string" },
-  "blob-dir": { type: "string" },
-  tokens: { type: "string" },
-  "webhook-secret": { type: "string" },
-  "webhook-schedule-ms": { type: "string" },
-  "allow-private-webhooks": { type: "boolean" },
-  "part-url-ttl-s": { type: "string" },
-  "min-part-size": { type: "string" },
-  "lease-timeout-ms": { type: "string" },
-  "worker-concurrency": { type: "string" },
-  "body-limit": { type: "string" },
-  "retry-base-ms": { type: "string" },
-  "drain-grace-ms": { type: "string" },
-  "no-worker": { type: "boolean" },
-  log: { type: "boolean" },
-  "public-url": { type: "string" },
-  "trust-proxy": { type: "string" },
-  help: { type: "boolean", short: "h" },
+/**
+ * Every default of the server, in one place: the CLI's `USAGE`, docs/server.md's option table
+ * (kept honest by a test) and the services' own fallbacks all read it.
+ *
+ * @example
+ * const ttl = options.partUrlTtlS ?? defaultServerConfig.partUrlTtlS;
+ */
+export const defaultServerConfig = {
+  port: 8080,
+  host: "127.0.0.1",
+  store: "sqlite:./data/jobs.db",
+  blobDir: "./data/blobs",
+  /** The reference retry schedule (spec §3): 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+  webhookScheduleMs: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as readonly number[],
+  allowPrivateWebhooks: false,
+  partUrlTtlS: 3600,
+  minPartSize: 5 * 1024 * 1024,
+  leaseTimeoutMs: 30_000,
+  workerConcurrency: 16,
+  bodyLimit: 1024 * 1024,
+  retryBaseMs: 500,
+  drainGraceMs: 10_000,
+  worker: true,
+  log: false,
+  maxJsonDepth: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
+  partMinBytesPerS: 16_384,
+  maxHeldWaits: 1000,
+  maxHeldWaitsPerTenant: 100,
+  maxRunningPerTenant: 0,
+  retentionSweepMs: 60_000,
+  uploadRetentionMs: 7 * 86_400_000,
+  // Not flags: values the protocol fixes or suggests (spec §2, §4), read by the services.
+  /** Largest `Prefer: wait` honoured, seconds. */
+  maxWaitS: 20,
+  /** `Retry-After` of submits and of reads while a job runs, seconds. */
+  retryAfterS: 1,
+  /** How long idempotency keys are kept (at least 24 h). */
+  idempotencyTtlMs: 86_400_000,
+  /** `max_attempts` of a job that does not say. */
+  defaultMaxAttempts: 3,
+  /** Page size of a listing that does not say. */
+  listLimit: 20,
+  /** Lifetime of a signed download URL (and of the output behind it), seconds. */
+  downloadUrlTtlS: 86_400,
+  /** A pending upload expires this long after it is created. */
+  uploadTtlMs: 86_400_000,
+  /** Aborted and expired uploads are forgotten this long after their expiry. */
+  retainEndedUploadsMs: 7 * 86_400_000,
 } as const;
+
+/** The kinds of value a flag takes; `custom` ones are parsed by hand in {@link loadConfig}. */
+type OptionKind = "integer" | "string" | "boolean" | "custom";
+
+/** One CLI flag: how it parses, what it sets, and its line in `USAGE`. */
+interface ServerOption {
+  flag: string;
+  kind: OptionKind;
+  /** The config field whose default `USAGE` and docs/server.md show. */
+  key?: keyof typeof defaultServerConfig;
+  /** Placeholder of the value in `USAGE`. */
+  arg?: string;
+  /** Smallest accepted integer. @default 0 */
+  min?: number;
+  help: string;
+}
+
+/** Every flag of the CLI, in `USAGE` order. */
+export const SERVER_OPTIONS = [
+  { flag: "port", kind: "integer", key: "port", arg: "N", help: "0 picks a free port" },
+  { flag: "host", kind: "string", key: "host", arg: "H", help: "interface to listen on" },
+  { flag: "store", kind: "string", key: "store", arg: "URL", help: "sqlite:<path> or postgres://…" },
+  { flag: "blob-dir", kind: "string", key: "blobDir", arg: "DIR", help: "where upload parts and outputs are kept" },
+  { flag: "tokens", kind: "custom", arg: "token:tenant,…", help: "bearer tokens; without, a dev token is generated and printed" },
+  { flag: "webhook-secret", kind: "custom", arg: "whsec_…[,…]", help: "signing secrets, newest first; tenant:whsec_… for one tenant" },
+  { flag: "webhook-schedule-ms", kind: "custom", key: "webhookScheduleMs", arg: "0,50,…", help: "delays before each delivery attempt" },
+  { flag: "allow-private-webhooks", kind: "boolean", key: "allowPrivateWebhooks", help: "accept webhook URLs on private/loopback addresses (dev, tests)" },
+  { flag: "part-url-ttl-s", kind: "integer", key: "partUrlTtlS", arg: "N", min: 1, help: "lifetime of signed part URLs" },
+  { flag: "min-part-size", kind: "integer", key: "minPartSize", arg: "BYTES", min: 1, help: "smallest part but the last" },
+  { flag: "lease-timeout-ms", kind: "integer", key: "leaseTimeoutMs", arg: "N", min: 50, help: "a job whose worker stops heartbeating is retried after this" },
+  { flag: "worker-concurrency", kind: "integer", key: "workerConcurrency", arg: "N", min: 1, help: "jobs run at once per worker" },
+  { flag: "body-limit", kind: "integer", key: "bodyLimit", arg: "BYTES", min: 1, help: "largest JSON body" },
+  { flag: "retry-base-ms", kind: "integer", key: "retryBaseMs", arg: "N", help: "first backoff after a retryable failure" },
+  { flag: "drain-grace-ms", kind: "integer", key: "drainGraceMs", arg: "N", help: "SIGTERM: time for running jobs to finish" },
+  { flag: "max-json-depth", kind: "integer", key: "maxJsonDepth", arg: "N", min: 1, help: "deepest JSON nesting of a body" },
+  { flag: "headers-timeout-ms", kind: "integer", key: "headersTimeoutMs", arg: "N", min: 1, help: "time for a request's headers to arrive" },
+  { flag: "request-timeout-ms", kind: "integer", key: "requestTimeoutMs", arg: "N", min: 1, help: "time for a request body (not a part) to arrive" },
+  { flag: "connection-timeout-ms", kind: "integer", key: "connectionTimeoutMs", arg: "N", min: 1, help: "an idle connection is closed after this" },
+  { flag: "part-min-bytes-per-s", kind: "integer", key: "partMinBytesPerS", arg: "N", help: "slowest average part upload after --request-timeout-ms" },
+  { flag: "max-held-waits", kind: "integer", key: "maxHeldWaits", arg: "N", help: "long polls held at once (Prefer: wait)" },
+  { flag: "max-held-waits-per-tenant", kind: "integer", key: "maxHeldWaitsPerTenant", arg: "N", help: "long polls held at once per tenant" },
+  { flag: "max-running-per-tenant", kind: "integer", key: "maxRunningPerTenant", arg: "N", help: "most running jobs of one tenant, 0 = no limit" },
+  { flag: "retention-sweep-ms", kind: "integer", key: "retentionSweepMs", arg: "N", help: "how often expired jobs, keys and uploads are deleted, 0 = never" },
+  { flag: "upload-retention-ms", kind: "integer", key: "uploadRetentionMs", arg: "N", help: "completed uploads are deleted this long after completion" },
+  { flag: "public-url", kind: "custom", arg: "URL", help: "origin clients use behind a proxy; part and download URLs use it" },
+  { flag: "trust-proxy", kind: "custom", arg: "ADDR[,CIDR…]", help: "believe X-Forwarded-* only from these proxy addresses" },
+  { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
+  { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
+] as const satisfies readonly ServerOption[];
+
+type Flag = (typeof SERVER_OPTIONS)[number]["flag"];
+
+const PARSE_OPTIONS = {
+  ...Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: o.kind === "boolean" ? "boolean" : "string" }])),
+  help: { type: "boolean", short: "h" },
+} as Record<Flag | "help", { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * A default as `USAGE` and docs/server.md print it.
+ *
+ * @example
+ * formatDefault([0, 5000]); // "0,5000"
+ */
+export function formatDefault(value: unknown): string {
+  return Array.isArray(value) ? value.join(",") : String(value);
+}
+
+function usageLine(option: ServerOption): string {
+  const left = `  --${option.flag}${option.arg ? ` ${option.arg}` : ""}`;
+  const value = option.key === undefined ? undefined : defaultServerConfig[option.key];
+  const shown = value === undefined || value === false ? "" : ` (default ${formatDefault(value)})`;
+  return `${left.padEnd(32)}${option.help}${shown}`;
+}
 
 /** Usage text of the CLI. */
 export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
@@ -86,25 +200,7 @@ export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
   migrate   create or upgrade the store's schema, then exit
 
 Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
-  --port N                      0 picks a free port (default 8080)
-  --host H                      default 127.0.0.1
-  --store URL                   sqlite:./data/jobs.db (default) or postgres://…
-  --blob-dir DIR                default ./data/blobs
-  --tokens token:tenant,…       bearer tokens; without, a dev token is generated and printed
-  --webhook-secret whsec_…[,…]  signing secrets, newest first; tenant:whsec_… for one tenant
-  --webhook-schedule-ms 0,50,…  delays before each delivery attempt
-  --allow-private-webhooks      accept webhook URLs on private/loopback addresses (dev, tests)
-  --part-url-ttl-s N            lifetime of signed part URLs (default 3600)
-  --min-part-size BYTES         smallest part but the last (default 5242880)
-  --lease-timeout-ms N          a job whose worker stops heartbeating is retried after this (default 30000)
-  --worker-concurrency N        jobs run at once per worker (default 16)
-  --body-limit BYTES            largest JSON body (default 1048576)
-  --retry-base-ms N             first backoff after a retryable failure (default 500)
-  --drain-grace-ms N            SIGTERM: time for running jobs to finish (default 10000)
-  --no-worker                   serve the API without the in-process worker
-  --log                         request logs on stderr
-  --public-url URL              origin clients use (https://jobs.example.com); part and download URLs use it
-  --trust-proxy ADDR[,CIDR…]    believe X-Forwarded-* only from these proxy addresses
+${(SERVER_OPTIONS as readonly ServerOption[]).map(usageLine).join("\n")}
 `;
 
 /** A configuration error; the CLI prints it with the usage. */
@@ -118,15 +214,6 @@ function integer(name: string, value: string | undefined, fallback: number, min 
   const n = Number(value);
   if (n < min) throw new ConfigError(`--${name} must be at least ${min}`);
   return n;
-}
-
-function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
-  if (value === undefined || value === "") return undefined;
-  try {
-    return parse(value);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
 }
 
 /** A fresh `whsec_` secret: 32 random bytes (spec §3 allows 24 to 64). */
@@ -144,7 +231,7 @@ export function generateWebhookSecret(): string {
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined> = {}): ServerConfig & { help: boolean } {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
@@ -153,12 +240,12 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   if (!["serve", "worker", "migrate"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
   if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"`);
 
-  const get = (name: keyof typeof OPTIONS): string | undefined => {
+  const get = (name: Flag): string | undefined => {
     const value = values[name];
     if (typeof value === "string") return value;
     return env[`ASYNC_JOBS_${name.toUpperCase().replace(/-/g, "_")}`];
   };
-  const flag = (name: keyof typeof OPTIONS): boolean => {
+  const flag = (name: Flag): boolean => {
     if (values[name] === true) return true;
     const value = env[`ASYNC_JOBS_${name.toUpperCase().replace(/-/g, "_")}`];
     return value === "1" || value === "true";
@@ -190,21 +277,27 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const schedule = get("webhook-schedule-ms");
   const webhookScheduleMs = schedule
     ? schedule.split(",").map((s) => integer("webhook-schedule-ms", s.trim(), 0))
-    : [...DEFAULT_WEBHOOK_SCHEDULE_MS];
+    : [...defaultServerConfig.webhookScheduleMs];
   if (webhookScheduleMs.length === 0) throw new ConfigError("--webhook-schedule-ms needs at least one delay");
 
-  const store = get("store") ?? "sqlite:./data/jobs.db";
+  const store = get("store") ?? defaultServerConfig.store;
   if (!store.startsWith("sqlite:") && !/^postgres(ql)?:\/\//.test(store)) {
     throw new ConfigError(`--store must be sqlite:<path> or postgres://…, got "${store}"`);
   }
 
+  // An integer flag: its default and minimum come from the one table above.
+  const int = (name: Flag): number => {
+    const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
+    return integer(name, get(name), defaultServerConfig[option.key!] as number, option.min ?? 0);
+  };
+
   return {
     command,
     help: values.help === true,
-    port: integer("port", get("port"), 8080),
-    host: get("host") ?? "127.0.0.1",
+    port: int("port"),
+    host: get("host") ?? defaultServerConfig.host,
     store,
-    blobDir: get("blob-dir") ?? "./data/blobs",
+    blobDir: get("blob-dir") ?? defaultServerConfig.blobDir,
     tokens,
     generatedToken,
     webhookSecrets,
@@ -212,16 +305,35 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     generatedWebhookSecret,
     webhookScheduleMs,
     allowPrivateWebhooks: flag("allow-private-webhooks"),
-    partUrlTtlS: integer("part-url-ttl-s", get("part-url-ttl-s"), 3600, 1),
-    minPartSize: integer("min-part-size", get("min-part-size"), 5 * 1024 * 1024, 1),
-    leaseTimeoutMs: integer("lease-timeout-ms", get("lease-timeout-ms"), 30_000, 50),
-    workerConcurrency: integer("worker-concurrency", get("worker-concurrency"), 16, 1),
-    bodyLimit: integer("body-limit", get("body-limit"), 1024 * 1024, 1),
-    retryBaseMs: integer("retry-base-ms", get("retry-base-ms"), 500),
-    drainGraceMs: integer("drain-grace-ms", get("drain-grace-ms"), 10_000),
+    partUrlTtlS: int("part-url-ttl-s"),
+    minPartSize: int("min-part-size"),
+    leaseTimeoutMs: int("lease-timeout-ms"),
+    workerConcurrency: int("worker-concurrency"),
+    bodyLimit: int("body-limit"),
+    retryBaseMs: int("retry-base-ms"),
+    drainGraceMs: int("drain-grace-ms"),
+    maxRunningPerTenant: int("max-running-per-tenant"),
+    retentionSweepMs: int("retention-sweep-ms"),
+    uploadRetentionMs: int("upload-retention-ms"),
     worker: !flag("no-worker"),
     log: flag("log"),
+    maxJsonDepth: int("max-json-depth"),
+    headersTimeoutMs: int("headers-timeout-ms"),
+    requestTimeoutMs: int("request-timeout-ms"),
+    connectionTimeoutMs: int("connection-timeout-ms"),
+    partMinBytesPerS: int("part-min-bytes-per-s"),
+    maxHeldWaits: int("max-held-waits"),
+    maxHeldWaitsPerTenant: int("max-held-waits-per-tenant"),
     publicUrl: optional(get("public-url"), parsePublicUrl),
     trustProxy: optional(get("trust-proxy"), parseTrustProxy),
   };
+}
+
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
+  if (value === undefined || value === "") return undefined;
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }

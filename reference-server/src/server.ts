@@ -1,14 +1,16 @@
-import type { FastifyInstance, RouteHandlerMethod } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
 import { closeHttp } from "./http/close-http.ts";
 import { createApp } from "./http/create-app.ts";
+import { createHeldWaits } from "./http/held-waits.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
 import { createReadinessHandler } from "./http/readiness.ts";
 import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
+import { startRetentionSweep } from "./store/retention-sweep.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker, type Worker } from "./worker/worker.ts";
 
@@ -41,31 +43,49 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, { changes, webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0 });
+  const store = await openJobStore(config.store, {
+    changes,
+    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
+    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
+    log,
+  });
   let url = "";
   const uploads = createUploadsFeature({
     store: config.store,
     blobs: config.blobDir,
     minPartSize: config.minPartSize,
     partUrlTtlS: config.partUrlTtlS,
+    partMinBytesPerS: config.partMinBytesPerS,
+    requestTimeoutMs: config.requestTimeoutMs,
+    retainCompletedMs: config.uploadRetentionMs,
     publicUrl: config.publicUrl,
   });
   await uploads.migrate();
-  uploads.scheduleCleanup(60_000, (error) => log("upload cleanup failed", error));
+  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
+  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
   const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
 
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
     app = await createApp({
       handlers: {
-        ...createJobHandlers({ store, registry, allowPrivateWebhooks: config.allowPrivateWebhooks, resolveHost: seams.resolveHost }),
-        ...(uploads.handlers as Record<string, RouteHandlerMethod>),
+        ...createJobHandlers({
+          store,
+          registry,
+          allowPrivateWebhooks: config.allowPrivateWebhooks,
+          resolveHost: seams.resolveHost,
+          heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        }),
         getReadiness: createReadinessHandler(store),
       },
-      registerContentTypeParsers: uploads.registerContentTypeParsers,
+      plugins: [uploads.plugin],
       tokens: config.tokens,
       bodyLimit: config.bodyLimit,
       logger: config.log,
+      maxJsonDepth: config.maxJsonDepth,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectionTimeoutMs: config.connectionTimeoutMs,
       trustProxy: config.trustProxy,
     });
     await app.listen({ port: config.port, host: config.host });
@@ -105,6 +125,7 @@ export async function startServer(
         // The API and the worker drain side by side; the store closes only after both (issue 20).
         await Promise.all([app && closeHttp(app, graceMs), worker?.stop(graceMs)]);
         await deliverer.stop();
+        await retention.stop();
         await uploads.close();
         await store.close();
       })();

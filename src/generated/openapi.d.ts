@@ -23,7 +23,8 @@ export interface paths {
          * @description Accepts the job at once: `202 Accepted` with `Location` and `Retry-After` means the job
          *     is durably stored and will run. With `Prefer: wait=N` the server MAY hold the answer up
          *     to N seconds (capped, stated in `Preference-Applied`) and answer `200` with the terminal
-         *     job if it finished by then.
+         *     job if it finished by then. A server holding as many waits as it allows (per tenant or in
+         *     all) answers at once, without `Preference-Applied`. Answers carry `Vary: Prefer`.
          *
          *     Idempotency: with an `Idempotency-Key`, the same key and the same body (canonical JSON)
          *     returns the same job with `Idempotent-Replayed: true` and the status code and headers a
@@ -64,6 +65,8 @@ export interface paths {
          *     Long poll: with `Prefer: wait=N` the server MAY hold the request until the job's ETag
          *     differs from `If-None-Match` (or, without `If-None-Match`, until the job is terminal), at
          *     most N seconds (capped, stated in `Preference-Applied`), then answers `200` or `304`.
+         *     A server holding as many waits as it allows (per tenant or in all) answers at once,
+         *     without `Preference-Applied`. Answers, `304` included, carry `Vary: Prefer`.
          */
         get: operations["getJob"];
         put?: never;
@@ -278,7 +281,11 @@ export interface paths {
          * @description The reference server's shape of a part's signed `url`; clients never build it, they PUT
          *     to the `url` a Part carries, with its `headers` and no bearer token. The body is exactly
          *     the part's `size` bytes. Re-sending a part replaces it. The answer's `ETag` is the value
-         *     to give back at complete (exposed to browsers through CORS).
+         *     to give back at complete (exposed to browsers through CORS). The signature is checked
+         *     first, and any `Content-Type` (or none) is accepted, since the signature does not cover
+         *     it: `curl -T` and a browser PUTting a `File` send the file's own type. A part refused
+         *     before its body is read is answered after the body (up to a bound) has been read, so a
+         *     client still sending reads the refusal.
          */
         put: operations["uploadPart"];
         post?: never;
@@ -1690,16 +1697,6 @@ export interface operations {
             403: components["responses"]["SignedUrlRefused"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["UploadNotPending"];
-            /** @description `unsupported_media_type`: send the part with the `headers` its Part gives (`content-type: application/octet-stream`). */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Overloaded"];
         };

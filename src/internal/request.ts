@@ -8,7 +8,7 @@ export interface HasTransport {
   readonly "~transport": Transport;
 }
 
-/** Per-call options of `request` and `send`. */
+/** Per-call options of `request`. */
 export interface RequestOptions {
   /** Aborts the call, the in-flight attempt and any backoff sleep; rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
@@ -54,10 +54,8 @@ type OpResult<D> = { data?: D; error?: unknown; response: Response };
  *   api.POST("/v1/uploads/{id}/complete", { ...init, params: { path: { id } }, body: { parts } }),
  *   { signal, idempotent: true }, // completing twice with the same parts is 200: safe to retry
  * );
- * // Signed part URLs are not operations of `paths` and carry no bearer token: use `send`.
- * const res = await send(client, new Request(part.url, { method: "PUT", headers: part.headers, body }),
- *   { signal, idempotent: true });
- * const etag = res.headers.get("etag");
+ * // Signed part URLs are not operations of `paths` and carry no bearer token: they go through
+ * // the upload's PartTransport instead.
  * ```
  *
  * @example
@@ -90,31 +88,6 @@ export async function request<D>(
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
   throw toApiError(response, error);
-}
-
-/**
- * Sends a ready-made `Request` (a signed URL the server handed out: no bearer token, not an
- * operation of `paths`) with the client's fetch, timeout and retry policy. Resolves with the
- * 2xx `Response` (body unread), throws `ApiError` / `NetworkError` like `request`.
- *
- * @example
- * const res = await send(client, new Request(part.url, { method: "PUT", body }), { idempotent: true })
- */
-export async function send(client: HasTransport, req: Request, options: RequestOptions = {}): Promise<Response> {
-  const transport = transportOf(client);
-  const signal = options.signal;
-  const withSignal = signal ? new Request(req, { signal }) : req;
-  for (const [name, value] of Object.entries(options.headers ?? {})) withSignal.headers.set(name, value);
-  const response = await fetchFor(transport, options)(withSignal);
-  if (response.ok) return response;
-  const text = await response.text().catch(() => "");
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON: toApiError keeps the text as the detail.
-  }
-  throw toApiError(response, body);
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {

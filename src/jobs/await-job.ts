@@ -3,6 +3,7 @@ import { isApiError, isNetworkError, JobCanceledError, JobFailedError, TimeoutEr
 import { backoffDelay, fullJitter } from "../internal/backoff.ts";
 import { networkRetryDelay } from "../internal/retry-policy.ts";
 import { sleep } from "../internal/sleep.ts";
+import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
 import { getJobState } from "./get-job.ts";
@@ -52,8 +53,6 @@ export const defaultAwaitJobOptions = {
   poll: { initialMs: 1_000, factor: 1.5, maxMs: 30_000 },
   cancelOnAbort: false,
 } as const;
-
-const terminal = new Set(["succeeded", "failed", "canceled"]);
 
 /**
  * Waits until a job ends and returns it when it `succeeded`; throws `JobFailedError` or
@@ -122,7 +121,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   };
 
   try {
-    if (seen && terminal.has(seen.status)) return finish(seen);
+    if (seen && isTerminal(seen.status)) return finish(seen);
     for (;;) {
       const remainingS = Math.floor((deadline - Date.now()) / 1000);
       const canLongPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1;
@@ -145,7 +144,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         hintMs = state.retryAfterMs;
         if (state.job) report(state.job as TypedJob<T, K>);
         else unchanged++;
-        if (last && terminal.has(last.status)) return finish(last);
+        if (last && isTerminal(last.status)) return finish(last);
         if (state.longPolled || fetchingEtag) continue; // the server already waited, or will
         const interval = backoffDelay(unchanged, { initialMs: hintMs ?? poll.initialMs, factor: poll.factor, maxMs: poll.maxMs });
         await sleep(fullJitter(interval), controller.signal);

@@ -1,6 +1,7 @@
 import type { BaseClient } from "../client/create-base-client.ts";
 import { parseRetryAfter } from "../internal/retry-after.ts";
 import { request, type RequestOptions } from "../internal/request.ts";
+import { formatWaitPreference } from "../protocol/prefer.ts";
 import type { JobTypeMap } from "../types.ts";
 import type { TypedJob } from "./typed-job.ts";
 
@@ -54,7 +55,7 @@ export async function getJobState<T extends JobTypeMap>(
   const header: Record<string, string> = {};
   if (options.etag) header["If-None-Match"] = options.etag;
   const wait = Math.floor(options.waitSeconds ?? 0);
-  if (wait > 0) header.Prefer = `wait=${wait}`;
+  if (wait > 0) header.Prefer = formatWaitPreference(wait);
   const { data, response } = await request(
     client,
     (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id }, header } }),

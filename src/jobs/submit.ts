@@ -1,5 +1,7 @@
 import type { BaseClient } from "../client/create-base-client.ts";
-import { createIdempotencyKey, formatIdempotencyKey } from "../internal/idempotency-key.ts";
+import { createIdempotencyKey } from "../internal/idempotency-key.ts";
+import { formatIdempotencyKey } from "../protocol/idempotency-key.ts";
+import { formatWaitPreference } from "../protocol/prefer.ts";
 import { parseRetryAfter } from "../internal/retry-after.ts";
 import { request } from "../internal/request.ts";
 import type { JobTypeMap } from "../types.ts";
@@ -58,7 +60,7 @@ export async function submit<T extends JobTypeMap, K extends JobTypeName<T>>(
   const idempotencyKey = options.idempotencyKey ?? createIdempotencyKey();
   const header: Record<string, string> = { "Idempotency-Key": formatIdempotencyKey(idempotencyKey) };
   const waitSeconds = Math.floor(options.waitSeconds ?? 0);
-  if (waitSeconds > 0) header.Prefer = `wait=${waitSeconds}`;
+  if (waitSeconds > 0) header.Prefer = formatWaitPreference(waitSeconds);
   if (options.requestId) header["X-Request-Id"] = options.requestId;
   const timeoutMs = client["~transport"].options.timeoutMs;
   const { data, response } = await request(

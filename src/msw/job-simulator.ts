@@ -1,6 +1,8 @@
 import type { Job, JobCommon, JobEvent, JobStatus, Problem } from "../types.ts";
 import type { MockJobRun } from "./mock-job-type.ts";
-import { problem, ProblemError } from "./problem-response.ts";
+import { createProblem } from "../protocol/problem-registry.ts";
+import { isTerminal } from "../protocol/job-state.ts";
+import { ProblemError } from "./problem-response.ts";
 import type { VirtualScheduler } from "./virtual-scheduler.ts";
 
 /** A job as the mock stores it; `job` is the representation the API returns. */
@@ -9,7 +11,7 @@ export interface JobRecord {
   readonly seq: number;
   readonly job: JobCommon;
   readonly run: MockJobRun;
-  /** Grows with every change of the representation: the ETag's source. */
+  /** Grows with every change of the representation: the ETag's source (`jobETag`, spec §2). */
   version: number;
   /** Bumped when the job ends, so its pending timeline events do nothing. */
   epoch: number;
@@ -27,18 +29,7 @@ export interface JobTiming {
   cancelDelayMs: number;
 }
 
-const terminal = new Set<JobStatus>(["succeeded", "failed", "canceled"]);
 const WEEK_MS = 7 * 24 * 3600 * 1000;
-
-/**
- * True for `succeeded`, `failed` and `canceled`: states that never change again (spec §2).
- *
- * @example
- * isTerminal("running") // false
- */
-export function isTerminal(status: JobStatus): boolean {
-  return terminal.has(status);
-}
 
 /**
  * The simulated job store and worker: the state machine of spec §2 played out in virtual time.
@@ -103,7 +94,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
   const retryOrExhaust = (rec: JobRecord, at: number, reason: string, delayMs: number) => {
     if (rec.job.attempt >= rec.job.max_attempts) {
       return finish(rec, at, "failed", {
-        error: problem(500, "attempts_exhausted", `${reason} on all ${rec.job.max_attempts} attempts.`),
+        error: createProblem("attempts_exhausted", `${reason} on all ${rec.job.max_attempts} attempts.`),
       });
     }
     // running → queued when an attempt is lost or fails retryably; progress resets (spec §2).
@@ -147,7 +138,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
         return retryOrExhaust(rec, t, "The job failed retryably", timing.retryDelayMs * 2 ** (attempt - 1));
       }
       if (run.error) {
-        return finish(rec, t, "failed", { error: problem(500, run.error.code, run.error.message ?? "The job failed.") });
+        return finish(rec, t, "failed", { error: createProblem(run.error.code, run.error.message ?? "The job failed.", { status: 500 }) });
       }
       finish(rec, t, "succeeded", { result: run.result ?? {} });
     });
@@ -156,7 +147,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
   const find = (tenant: string, id: string) => {
     const rec = records.get(id);
     // Another tenant's job is answered exactly as a missing one (spec §1).
-    if (!rec || rec.tenant !== tenant) throw new ProblemError(404, "not_found", `No job ${id}.`);
+    if (!rec || rec.tenant !== tenant) throw new ProblemError("not_found", `No job ${id}.`);
     return rec;
   };
 
@@ -165,9 +156,11 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
     /** Requests held in a long poll right now (manual time). */
     held: () => waiters.size,
     records: ordered as readonly JobRecord[],
+    /** Any tenant's job by id (the control API), or undefined. */
+    byId: (id: string) => records.get(id),
+    /** A snapshot of the job's representation (spec §2). */
+    view: (rec: JobRecord) => structuredClone(rec.job) as Job,
     find,
-    /** A strong ETag that changes whenever the representation changes. */
-    etag: (rec: JobRecord) => `"${rec.version}-${Date.parse(rec.job.updated_at)}"`,
 
     create(tenant: string, fields: Pick<JobCommon, "type" | "input" | "metadata" | "webhook" | "max_attempts">, run: MockJobRun): JobRecord {
       const now = scheduler.now();
@@ -200,7 +193,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       const status = rec.job.status;
       if (status === "canceled") return 200;
       if (isTerminal(status)) {
-        throw new ProblemError(409, "job_already_terminal", `Job ${rec.job.id} already ${status}.`);
+        throw new ProblemError("job_already_terminal", `Job ${rec.job.id} already ${status}.`);
       }
       if (!rec.job.cancel_requested) change(rec, now, (job) => void (job.cancel_requested = true));
       if (status === "queued") {
@@ -216,7 +209,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       const now = scheduler.now();
       if ("error" in outcome) {
         const e = outcome.error;
-        finish(rec, now, "failed", { error: problem(e.status ?? 500, e.code, e.message ?? "The job failed.") });
+        finish(rec, now, "failed", { error: createProblem(e.code, e.message ?? "The job failed.", { status: e.status ?? 500 }) });
       } else {
         finish(rec, now, "succeeded", { result: outcome.result });
       }

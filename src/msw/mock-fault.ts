@@ -1,3 +1,7 @@
+import { isProblemCode } from "../protocol/problem-registry.ts";
+import { formatRetryAfter } from "../protocol/retry-after.ts";
+import { ProblemError, problemResponse } from "./problem-response.ts";
+
 /**
  * A fault the mock answers instead of (or after) handling a request: overload, rate limits,
  * lost connections, slow answers. Faults are consumed in the order they were injected.
@@ -50,4 +54,30 @@ export function takeFault(faults: MockFault[], method: string, path: string): Mo
 /** Default problem code per injected status. */
 export function faultCode(fault: MockFault): string {
   return fault.code ?? (fault.status === 429 ? "rate_limited" : fault.status === 503 ? "overloaded" : "internal");
+}
+
+/**
+ * Answers a request through a fault: waits its delay, handles the request unless the fault
+ * replaces the answer (or handles it first with `afterHandling`), then answers the fault's
+ * status, or `"network-error"` for a dropped connection. Without a fault it is `answer()`.
+ *
+ * @example
+ * const response = await answerThroughFault(takeFault(faults, "GET", path), () => route(request));
+ */
+export async function answerThroughFault(fault: MockFault | undefined, answer: () => Promise<Response>): Promise<Response | "network-error"> {
+  if (!fault) return answer();
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  const replaces = Boolean(fault.status || fault.network);
+  const handled = !replaces || fault.afterHandling ? await answer() : undefined;
+  if (fault.network) return "network-error";
+  if (!fault.status) return handled!;
+  const code = faultCode(fault);
+  return problemResponse(
+    new ProblemError(code, "Injected by the async-jobs msw mock.", {
+      status: fault.status,
+      // A code of the test's own has no registry title: the code says it best.
+      title: isProblemCode(code) ? undefined : code,
+      headers: { "retry-after": formatRetryAfter(fault.retryAfterSeconds ?? 0) },
+    }),
+  );
 }

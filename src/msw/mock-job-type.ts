@@ -1,4 +1,5 @@
 import type { Download, ProblemFieldError } from "../types.ts";
+import { fieldErrors, integerIn, type FieldCheck } from "./check-body.ts";
 import { sha256Hex } from "./sha256-hex.ts";
 
 /**
@@ -66,38 +67,10 @@ export interface MockJobType {
   run(input: unknown, ctx: MockJobContext): MockJobRun | Promise<MockJobRun>;
 }
 
-type Check = (value: unknown) => string | undefined;
-const int =
-  (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be an integer from ${min} to ${max}`;
-const nonEmptyString: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
+const nonEmptyString: FieldCheck = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
 
-/** Checks an object's fields: unknown fields and failed checks become field errors. */
-function checkObject(
-  input: unknown,
-  fields: Record<string, Check>,
-  required: string[] = [],
-): ProblemFieldError[] {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return [{ path: "/input", message: "must be an object" }];
-  }
-  const errors: ProblemFieldError[] = [];
-  const record = input as Record<string, unknown>;
-  for (const name of required) {
-    if (!(name in record)) errors.push({ path: `/input/${name}`, message: "is required" });
-  }
-  for (const [name, value] of Object.entries(record)) {
-    // Own keys only: a body key like "__proto__" must not find Object.prototype.
-    const check = Object.hasOwn(fields, name) ? fields[name] : undefined;
-    const message = check ? check(value) : "is not allowed";
-    if (message) errors.push({ path: `/input/${name}`, message });
-  }
-  return errors;
-}
-
-const uploadInput = (extra: Record<string, Check>) => (input: unknown, ctx: MockJobContext) => {
-  const errors = checkObject(input, { upload_id: nonEmptyString, ...extra }, ["upload_id"]);
+const uploadInput = (extra: Record<string, FieldCheck>) => (input: unknown, ctx: MockJobContext) => {
+  const errors = fieldErrors(input, { upload_id: nonEmptyString, ...extra }, ["upload_id"], "/input");
   // A job refers to a completed upload of the same tenant; anything else is invalid_input (spec §4).
   if (errors.length === 0 && !ctx.upload((input as { upload_id: unknown }).upload_id)) {
     errors.push({ path: "/input/upload_id", message: "must name a completed upload" });
@@ -131,19 +104,19 @@ export const builtInMockJobTypes: Record<string, MockJobType> = {
     },
     resultSchema: { type: "object", properties: { value: {} } },
     validate: (input) =>
-      checkObject(input, {
+      fieldErrors(input, {
         value: () => undefined,
-        duration_ms: int(0, 600000),
-        progress_steps: int(0, 100),
+        duration_ms: integerIn(0, 600000),
+        progress_steps: integerIn(0, 100),
         fail: (v) => {
           const f = v as { code?: unknown; message?: unknown } | null;
           return typeof f === "object" && f !== null && typeof f.code === "string" && f.code.length > 0 && typeof f.message === "string"
             ? undefined
             : "must be { code, message }";
         },
-        fail_attempts: int(0),
-        abandon_attempts: int(0, 100),
-      }),
+        fail_attempts: integerIn(0),
+        abandon_attempts: integerIn(0, 100),
+      }, [], "/input"),
     run: (input) => {
       const i = input as { value?: unknown; duration_ms?: number; progress_steps?: number; fail?: { code: string; message: string }; fail_attempts?: number; abandon_attempts?: number };
       return {

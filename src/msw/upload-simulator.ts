@@ -1,5 +1,9 @@
+import { formatContentRange, parseRange, unsatisfiableRange } from "../protocol/byte-range.ts";
+import { samePartETag } from "../protocol/part-etag.ts";
+import { partSizeOf, planParts, s3PartLimits } from "../protocol/part-plan.ts";
 import type { CompleteUploadRequest, CreateUploadRequest, Download, Part, Upload } from "../types.ts";
-import { invalidRequest, ProblemError } from "./problem-response.ts";
+import { checkBody, integerIn, stringOfLength } from "./check-body.ts";
+import { ProblemError } from "./problem-response.ts";
 import { sha256Hex } from "./sha256-hex.ts";
 import type { VirtualScheduler } from "./virtual-scheduler.ts";
 
@@ -19,31 +23,9 @@ interface UploadRecord {
   bytes: (Uint8Array<ArrayBuffer> | undefined)[];
 }
 
-const MiB = 1024 * 1024;
 const DAY_MS = 24 * 3600 * 1000;
 const hex64 = /^[0-9a-fA-F]{64}$/;
-const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
-const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
-
-/**
- * Checks a body against an object schema given as field checks; the first problem is a
- * `400 invalid_request` (spec §1).
- *
- * @example
- * checkBody(body, { numbers: (v) => (Array.isArray(v) ? undefined : "must be an array") }, ["numbers"])
- */
-export function checkBody(body: unknown, fields: Record<string, (v: unknown) => string | undefined>, required: string[]): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest("", "must be an object");
-  const record = body as Record<string, unknown>;
-  for (const name of required) if (!(name in record)) throw invalidRequest(`/${name}`, "is required");
-  for (const [name, value] of Object.entries(record)) {
-    // Own keys only: a body key like "__proto__" must not find Object.prototype.
-    const check = Object.hasOwn(fields, name) ? fields[name] : undefined;
-    const message = check ? check(value) : "is not allowed";
-    if (message) throw invalidRequest(`/${name}`, message);
-  }
-  return record;
-}
+const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
 
 /**
  * The simulated upload and blob store: presigned, chunked, resumable uploads and presigned downloads.
@@ -83,10 +65,10 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
     const query = url.search.slice(1).replace(/&signature=[^&]*$/, "");
     const expires = Number(url.searchParams.get("expires"));
     if (signature !== sign(`${url.pathname.slice(new URL(settings.baseUrl).pathname.replace(/\/$/, "").length)}?${query}`, expires)) {
-      throw new ProblemError(403, "invalid_signature", "The URL's signature does not match.");
+      throw new ProblemError("invalid_signature", "The URL's signature does not match.");
     }
     if (scheduler.now() / 1000 > expires) {
-      throw new ProblemError(403, "url_expired", `This signed URL expired at ${iso(expires * 1000)}.`);
+      throw new ProblemError("url_expired", `This signed URL expired at ${iso(expires * 1000)}.`);
     }
   };
 
@@ -97,7 +79,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
   };
   const requirePending = (rec: UploadRecord) => {
     if (current(rec).upload.status !== "pending") {
-      throw new ProblemError(409, "upload_not_pending", `Upload ${rec.upload.id} is ${rec.upload.status}.`);
+      throw new ProblemError("upload_not_pending", `Upload ${rec.upload.id} is ${rec.upload.status}.`);
     }
   };
   const withUrl = (rec: UploadRecord, part: Part): Part => {
@@ -108,7 +90,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
 
   const find = (tenant: string, id: string) => {
     const rec = uploads.get(id);
-    if (!rec || rec.tenant !== tenant) throw new ProblemError(404, "not_found", `No upload ${id}.`);
+    if (!rec || rec.tenant !== tenant) throw new ProblemError("not_found", `No upload ${id}.`);
     return current(rec);
   };
 
@@ -125,17 +107,16 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
       const req = checkBody(
         body,
         {
-          filename: (v) => (typeof v === "string" && v.length >= 1 && v.length <= 1024 ? undefined : "must be a string of 1 to 1024 characters"),
-          content_type: (v) => (typeof v === "string" && v.length >= 1 && v.length <= 255 ? undefined : "must be a string of 1 to 255 characters"),
-          size: (v) => (isInt(v, 0, 5 * 1024 ** 4) ? undefined : "must be an integer from 0 to 5 TiB"),
+          filename: stringOfLength(1, 1024),
+          content_type: stringOfLength(1, 255),
+          size: integerIn(0, s3PartLimits.maxSize, "0 to 5 TiB"),
           sha256: (v) => (typeof v === "string" && hex64.test(v) ? undefined : "must be 64 hex characters"),
-          part_size: (v) => (isInt(v, 1, 5 * 1024 ** 3) ? undefined : "must be an integer from 1 to 5 GiB"),
+          part_size: integerIn(1, s3PartLimits.maxPartSize, "1 to 5 GiB"),
         },
         ["filename", "content_type", "size"],
       ) as unknown as CreateUploadRequest;
-      // S3 rules: at most 10,000 parts, each at least the minimum except the last.
-      const partSize = Math.min(5 * 1024 ** 3, Math.max(settings.minPartSize, req.part_size ?? 8 * MiB, Math.ceil(req.size / 10_000)));
-      const count = Math.max(1, Math.ceil(req.size / partSize));
+      // The server's plan under the S3 rules (spec §4), the client's part_size a hint.
+      const plan = planParts(req.size, { partSize: req.part_size, minPartSize: settings.minPartSize });
       const now = scheduler.now();
       const upload: Upload = {
         id: `upl_${now.toString(36).padStart(9, "0")}${(seq++).toString(36).padStart(5, "0")}`,
@@ -144,14 +125,10 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
         content_type: req.content_type,
         size: req.size,
         sha256: req.sha256?.toLowerCase() ?? null,
-        part_size: partSize,
-        part_count: count,
+        part_size: plan.partSize,
+        part_count: plan.partCount,
         expires_at: iso(now + DAY_MS),
-        parts: Array.from({ length: count }, (_, i) => ({
-          number: i + 1,
-          size: i < count - 1 ? partSize : req.size - partSize * (count - 1),
-          etag: null,
-        })),
+        parts: Array.from({ length: plan.partCount }, (_, i) => ({ number: i + 1, size: partSizeOf({ ...plan, size: req.size }, i + 1), etag: null })),
       };
       const rec: UploadRecord = { tenant, upload, bytes: [] };
       uploads.set(upload.id, rec);
@@ -163,7 +140,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
         body,
         {
           numbers: (v) =>
-            Array.isArray(v) && v.length >= 1 && v.length <= 100 && new Set(v).size === v.length && v.every((n) => isInt(n, 1, Infinity))
+            Array.isArray(v) && v.length >= 1 && v.length <= 100 && new Set(v).size === v.length && v.every((n) => isInt(n, 1))
               ? undefined
               : "must be 1 to 100 distinct part numbers",
         },
@@ -172,7 +149,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
       requirePending(rec);
       const outside = numbers.find((n) => n > rec.upload.part_count);
       if (outside !== undefined) {
-        throw new ProblemError(422, "invalid_part", `The upload has ${rec.upload.part_count} parts; part ${outside} does not exist.`);
+        throw new ProblemError("invalid_part", `The upload has ${rec.upload.part_count} parts; part ${outside} does not exist.`);
       }
       return numbers.map((n) => withUrl(rec, rec.upload.parts[n - 1]!));
     },
@@ -182,10 +159,10 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
       verify(url);
       const rec = uploads.get(id);
       const part = rec?.upload.parts[number - 1];
-      if (!rec || !part || String(part.size) !== url.searchParams.get("size")) throw new ProblemError(404, "not_found", `No part ${number} of upload ${id}.`);
+      if (!rec || !part || String(part.size) !== url.searchParams.get("size")) throw new ProblemError("not_found", `No part ${number} of upload ${id}.`);
       requirePending(rec);
       if (body.length !== part.size) {
-        throw new ProblemError(400, "size_mismatch", `Part ${number} must be ${part.size} bytes; ${body.length} were sent.`);
+        throw new ProblemError("size_mismatch", `Part ${number} must be ${part.size} bytes; ${body.length} were sent.`);
       }
       // Re-sending a part replaces it (spec §4).
       const etag = `"${(await sha256Hex(body)).slice(0, 32)}"`;
@@ -203,7 +180,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
             Array.isArray(v) &&
             v.length >= 1 &&
             v.length <= 10_000 &&
-            v.every((p) => typeof p === "object" && p !== null && isInt(p.number, 1, Infinity) && typeof p.etag === "string" && p.etag.length > 0)
+            v.every((p) => typeof p === "object" && p !== null && isInt(p.number, 1) && typeof p.etag === "string" && p.etag.length > 0)
               ? undefined
               : "must be 1 to 10000 parts of { number, etag }",
           sha256: (v) => (typeof v === "string" && hex64.test(v) ? undefined : "must be 64 hex characters"),
@@ -215,27 +192,29 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
         // Completing again with the same parts is 200; with other parts 409 (spec §4).
         const same =
           req.parts.length === upload.part_count &&
-          req.parts.every((p) => p.number <= upload.part_count && unquote(p.etag) === unquote(upload.parts[p.number - 1]!.etag ?? ""));
+          req.parts.every((p) => p.number <= upload.part_count && samePartETag(p.etag, upload.parts[p.number - 1]!.etag ?? ""));
         if (same) return;
       }
       requirePending(rec);
       const outside = req.parts.find((p) => p.number > upload.part_count);
-      if (outside) throw new ProblemError(422, "invalid_part", `The upload has ${upload.part_count} parts; part ${outside.number} does not exist.`);
+      if (outside) throw new ProblemError("invalid_part", `The upload has ${upload.part_count} parts; part ${outside.number} does not exist.`);
       const listed = new Map(req.parts.map((p) => [p.number, p.etag]));
       const missing = upload.parts.find((p) => !listed.has(p.number) || p.etag === null);
-      if (missing) throw new ProblemError(422, "upload_incomplete", `Part ${missing.number} is not ${listed.has(missing.number) ? "stored" : "listed"}.`);
-      const differs = upload.parts.find((p) => unquote(listed.get(p.number)!) !== unquote(p.etag!));
-      if (differs) throw new ProblemError(422, "invalid_part", `Part ${differs.number}'s etag does not match the stored part.`);
+      if (missing) throw new ProblemError("upload_incomplete", `Part ${missing.number} is not ${listed.has(missing.number) ? "stored" : "listed"}.`);
+      const differs = upload.parts.find((p) => !samePartETag(listed.get(p.number)!, p.etag!));
+      if (differs) throw new ProblemError("invalid_part", `Part ${differs.number}'s etag does not match the stored part.`);
       const actual = await sha256Hex(concat(rec.bytes as Uint8Array<ArrayBuffer>[], upload.size));
       const declared = (req.sha256 ?? upload.sha256)?.toLowerCase();
       if (declared && declared !== actual) {
-        throw new ProblemError(422, "checksum_mismatch", "The stored bytes do not hash to the declared sha256.");
+        throw new ProblemError("checksum_mismatch", "The stored bytes do not hash to the declared sha256.");
       }
       upload.sha256 = actual;
       upload.status = "completed";
     },
 
     abort(rec: UploadRecord) {
+      // DELETE is idempotent: aborting an aborted upload is done already (spec §4).
+      if (rec.upload.status === "aborted") return;
       requirePending(rec);
       rec.upload.status = "aborted";
       rec.bytes = [];
@@ -259,17 +238,19 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
     download(url: URL, id: string, range: string | null): Response {
       verify(url);
       const bytes = downloads.get(id);
-      if (!bytes) throw new ProblemError(404, "not_found", `No download ${id}.`);
+      if (!bytes) throw new ProblemError("not_found", `No download ${id}.`);
       const headers = { "accept-ranges": "bytes", "content-type": "application/octet-stream" };
-      const m = range && /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-      if (!m || (m[1] === "" && m[2] === "")) return new Response(bytes, { status: 200, headers });
-      const size = bytes.length;
-      let start = m[1] === "" ? Math.max(0, size - Number(m[2])) : Number(m[1]);
-      let end = m[1] === "" || m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-      if (start >= size || start > end) {
-        throw new ProblemError(416, "invalid_request", `The file has ${size} bytes.`, { headers: { "content-range": `bytes */${size}` } });
+      const wanted = parseRange(range, bytes.length);
+      if (wanted.kind === "whole") return new Response(bytes, { status: 200, headers });
+      if (wanted.kind === "unsatisfiable") {
+        throw new ProblemError(unsatisfiableRange.code, `The file has ${bytes.length} bytes.`, {
+          status: unsatisfiableRange.status,
+          title: unsatisfiableRange.title,
+          headers: { "content-range": formatContentRange(undefined, bytes.length) },
+        });
       }
-      return new Response(bytes.slice(start, end + 1), { status: 206, headers: { ...headers, "content-range": `bytes ${start}-${end}/${size}` } });
+      const { start, end } = wanted.range;
+      return new Response(bytes.slice(start, end + 1), { status: 206, headers: { ...headers, "content-range": formatContentRange(wanted.range, bytes.length) } });
     },
   };
 }

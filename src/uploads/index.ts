@@ -15,5 +15,6 @@ export {
 export type { PartRequest, PartTransport } from "./part-transport.ts";
 export { createFetchPartTransport } from "./fetch-part-transport.ts";
 export { createXhrPartTransport } from "./xhr-part-transport.ts";
-export { planParts, partRanges, s3PartLimits, defaultPartSize, type PartPlan, type PartRange } from "./plan-parts.ts";
+export { partRanges, type PartRange } from "./part-ranges.ts";
+export { planParts, s3PartLimits, defaultPartSize, type PartPlan, type PlanPartsOptions } from "../protocol/part-plan.ts";
 export { createSha256, sha256OfChunks, type Sha256, type CreateSha256 } from "./sha256-stream.ts";

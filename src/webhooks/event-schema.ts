@@ -3,7 +3,7 @@ import type { JobCommon, JobEvent } from "../types.ts";
 
 // A hand-written validator of what spec §2/§3 promise, not zod: zod/mini's floor alone
 // (4.4 KB min+gzip) is over the entry's 4 KB budget, and it halved verifyWebhook's throughput
-// (docs/decisions/0004). The types come from src/types.ts (generated from openapi.yaml); the
+// (docs/decisions/0005). The types come from src/types.ts (generated from openapi.yaml); the
 // `satisfies` below and test/webhooks/event-schema.test.ts keep the two in step. Unknown fields
 // pass through untouched, so a newer server's additions do not break older receivers.
 

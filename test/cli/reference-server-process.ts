@@ -20,10 +20,10 @@ export interface ReferenceServerProcess {
  * const server = await startReferenceServer(["--min-part-size", "1048576"]);
  */
 export async function startReferenceServer(extraArgs: string[] = []): Promise<ReferenceServerProcess> {
-  const webhookSecret = `whsec_${btoa("a-test-secret-of-at-least-24-bytes")}`;
   const server = await startServer({
     tenants: ["tenant-a"],
-    args: ["--webhook-secret", webhookSecret, "--allow-private-webhooks", "--webhook-schedule-ms", "0,50,200", ...extraArgs],
+    webhookSecret: `whsec_${btoa("a-test-secret-of-at-least-24-bytes")}`,
+    args: ["--allow-private-webhooks", "--webhook-schedule-ms", "0,50,200", ...extraArgs],
   });
-  return { baseUrl: server.url, token: server.tokens["tenant-a"]!, webhookSecret, stop: () => server.stop() };
+  return { baseUrl: server.url, token: server.tokens["tenant-a"]!, webhookSecret: server.webhookSecret, stop: () => server.stop() };
 }

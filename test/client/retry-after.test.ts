@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, fullJitter } from "../../src/internal/backoff.ts";
-import { formatIdempotencyKey } from "../../src/internal/idempotency-key.ts";
+import { formatIdempotencyKey } from "../../src/protocol/idempotency-key.ts";
 import { parseRetryAfter } from "../../src/internal/retry-after.ts";
 
 // The pure pieces of the retry policy (internal modules, tested directly).

@@ -1,25 +1,24 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createClient, isApiError, isNetworkError } from "async-jobs";
+import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
 
 // Retry policy of the transport (spec §6), observed through the public client with msw and
 // fake timers: which answers are retried, after how long, with what bytes.
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+// msw handlers reach the client through ClientOptions.fetch: no global fetch is patched.
+const server = createHandlerFetch();
 afterEach(() => {
   server.resetHandlers();
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-afterAll(() => server.close());
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.spyOn(Math, "random").mockReturnValue(0.5);
 });
 
-const client = () => createClient({ baseUrl: base, token: "t" });
+const client = () => createClient({ baseUrl: base, fetch: server.fetch, token: "t" });
 
 /** Answers with `answers` in order (the last one repeats) and records each request. */
 function sequence(method: "get" | "post", path: string, answers: Array<() => Response>) {
@@ -108,11 +107,11 @@ describe("retries", () => {
 
   it("honours retry.limit and retry: false", async () => {
     let seen = sequence("get", "/v1/jobs/job_1", [fail(503, "overloaded")]);
-    await settle(createClient({ baseUrl: base, retry: { limit: 4 } }).jobs.get("job_1"));
+    await settle(createClient({ baseUrl: base, fetch: server.fetch, retry: { limit: 4 } }).jobs.get("job_1"));
     expect(seen).toHaveLength(5);
     server.resetHandlers();
     seen = sequence("get", "/v1/jobs/job_1", [fail(503, "overloaded")]);
-    await settle(createClient({ baseUrl: base, retry: false }).jobs.get("job_1"));
+    await settle(createClient({ baseUrl: base, fetch: server.fetch, retry: false }).jobs.get("job_1"));
     expect(seen).toHaveLength(1);
   });
 
@@ -124,7 +123,7 @@ describe("retries", () => {
 
   it("caps the backoff at maxDelayMs", async () => {
     const seen = sequence("get", "/v1/jobs/job_1", [fail(502, "internal")]);
-    await settle(createClient({ baseUrl: base, retry: { limit: 6, initialDelayMs: 1000, maxDelayMs: 4000 } }).jobs.get("job_1"));
+    await settle(createClient({ baseUrl: base, fetch: server.fetch, retry: { limit: 6, initialDelayMs: 1000, maxDelayMs: 4000 } }).jobs.get("job_1"));
     const gaps = seen.slice(1).map((s, i) => s.at - seen[i]!.at);
     expect(gaps).toEqual([500, 1000, 2000, 2000, 2000, 2000]);
   });
@@ -183,14 +182,14 @@ describe("retries", () => {
         return ok();
       }),
     );
-    const { value } = await settle(createClient({ baseUrl: base, timeoutMs: 1000 }).jobs.get("job_1"), 20_000);
+    const { value } = await settle(createClient({ baseUrl: base, fetch: server.fetch, timeoutMs: 1000 }).jobs.get("job_1"), 20_000);
     expect(value?.id).toBe("job_1");
     expect(calls).toBe(2);
   });
 
   it("times out every attempt → NetworkError", async () => {
     server.use(http.get(`${base}/v1/jobs/job_1`, () => new Promise<Response>(() => {})));
-    const { error } = await settle(createClient({ baseUrl: base, timeoutMs: 1000 }).jobs.get("job_1"), 20_000);
+    const { error } = await settle(createClient({ baseUrl: base, fetch: server.fetch, timeoutMs: 1000 }).jobs.get("job_1"), 20_000);
     expect(isNetworkError(error)).toBe(true);
     expect((error as Error).message).toMatch(/no answer within 1000 ms/);
   });

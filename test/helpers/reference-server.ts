@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,23 +13,41 @@ export interface ReferenceServer {
   url: string;
   /** Tokens by tenant (`tokens.a` belongs to tenant `a`, …). */
   tokens: Record<string, string>;
+  /** The signing secret of every tenant's webhooks. */
+  webhookSecret: string;
   /** Everything it printed, for failure messages. */
   output: () => string;
   stop(): Promise<void>;
 }
 
+/** Options of {@link startReferenceServer}. */
+export interface ReferenceServerOptions {
+  /** Each gets the token `tok_<tenant>`. @default ["a"] */
+  tenants?: string[];
+  /** Extra CLI flags (later flags win over the helper's own). */
+  args?: string[];
+  /** `--store`. @default a SQLite file in the temp dir */
+  store?: string;
+  /** @default a fresh random `whsec_` secret */
+  webhookSecret?: string;
+  /** @default 60000 */
+  timeoutMs?: number;
+}
+
 /**
- * Spawns `async-jobs-server serve --port 0` from its TypeScript sources (SQLite and blobs in a
- * temp dir), waits for its `listening on` line and returns its URL. Each tenant in `tenants`
- * gets the token `tok_<tenant>`. Extra CLI flags go in `args`.
+ * The one way tests and benches start the reference server as a process (the SDK's, the CLI's
+ * and the conformance suite's tests all call it): `async-jobs-server serve --port 0` from its
+ * TypeScript sources (SQLite and blobs in a temp dir), waits for its `listening on` line and
+ * returns its URL. Each tenant in `tenants` gets the token `tok_<tenant>`.
  *
  * @example
  * const server = await startReferenceServer({ tenants: ["a", "b"] })
  * const client = createClient({ baseUrl: server.url, token: server.tokens.a })
  * await server.stop()
  */
-export async function startReferenceServer(options: { tenants?: string[]; args?: string[]; timeoutMs?: number } = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const tenants = options.tenants ?? ["a"];
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(32).toString("base64")}`;
   const dir = mkdtempSync(join(tmpdir(), "aj-sdk-"));
   const tokens = Object.fromEntries(tenants.map((t) => [t, `tok_${t}`]));
   const args = [
@@ -40,11 +59,13 @@ export async function startReferenceServer(options: { tenants?: string[]; args?:
     "--port",
     "0",
     "--store",
-    `sqlite:${join(dir, "jobs.db")}`,
+    options.store ?? `sqlite:${join(dir, "jobs.db")}`,
     "--blob-dir",
     join(dir, "blobs"),
     "--tokens",
     tenants.map((t) => `tok_${t}:${t}`).join(","),
+    "--webhook-secret",
+    webhookSecret,
     "--min-part-size",
     "1",
     ...(options.args ?? []),
@@ -71,6 +92,7 @@ export async function startReferenceServer(options: { tenants?: string[]; args?:
   return {
     url,
     tokens,
+    webhookSecret,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {

@@ -1,26 +1,25 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { awaitJob, createBaseClient, isApiError, isJobCanceledError, isJobFailedError, isTimeoutError } from "async-jobs/jobs";
+import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
 import { jobTimeline } from "../helpers/msw-job-timeline.ts";
 
 // awaitJob against a scripted job (msw + fake timers): long poll honoured and ignored, 304s,
 // backoff growth and reset, progress de-duplication, every outcome, abort and deadline.
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+// msw handlers reach the client through ClientOptions.fetch: no global fetch is patched.
+const server = createHandlerFetch();
 afterEach(() => {
   server.resetHandlers();
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-afterAll(() => server.close());
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.spyOn(Math, "random").mockReturnValue(0.5);
 });
 
-const client = createBaseClient({ baseUrl: base, token: "t" });
+const client = createBaseClient({ baseUrl: base, token: "t", fetch: server.fetch });
 const succeededAt = (at: number) => ({ at, patch: { status: "succeeded", result: { value: 1 }, completed_at: "x" } });
 
 /** Captures how and when a promise settles, without advancing time. */
@@ -124,12 +123,12 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
       ),
     );
     const seen: number[] = [];
-    server.events.on("request:start", () => seen.push(Date.now()));
+    const stop = server.onRequest(() => seen.push(Date.now()));
     await settle(awaitJob(client, "job_1", { deadlineMs: 200_000 }).catch(() => undefined), 200_000);
     const gaps = seen.slice(1).map((s, i) => s - seen[i]!);
     expect(gaps.slice(0, 3)).toEqual([500, 750, 1125]);
     expect(Math.max(...gaps)).toBe(15_000);
-    server.events.removeAllListeners();
+    stop();
   });
 
   it("de-duplicates progress when the server ignores If-None-Match (same state twice → one call)", async () => {

@@ -1,20 +1,19 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient, isApiError, isJobFailedError, isTimeoutError } from "async-jobs";
+import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
 
 // submit / submitAndWait / cancel / list / types through msw (no fake timers needed here
 // except where a wait is involved).
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+// msw handlers reach the client through ClientOptions.fetch: no global fetch is patched.
+const server = createHandlerFetch();
 afterEach(() => {
   server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
-const client = createClient({ baseUrl: `${base}/`, token: "tok" });
+const client = createClient({ baseUrl: `${base}/`, token: "tok", fetch: server.fetch });
 
 describe("submit", () => {
   it("sends the body, a quoted random Idempotency-Key and auth; exposes replay and Retry-After", async () => {

@@ -18,8 +18,12 @@ const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; ext
   "./jobs": { bytes: 8_000, platform: "neutral" },
   "./uploads": { bytes: 10_000, platform: "neutral" },
   "./webhooks": { bytes: 4_000, platform: "neutral" },
-  "./msw": { bytes: 10_000, platform: "neutral", external: ["msw"] },
+  // 10,000 until the mock took every rule from the protocol core (#18): the full problem registry
+  // and the complete Prefer, Idempotency-Key, Range and part-plan grammars cost ~0.5 KB more than
+  // the shortcuts they replaced (10,472 B then).
+  "./msw": { bytes: 10_600, platform: "neutral", external: ["msw"] },
   "./types": { bytes: 50, platform: "neutral" },
+  "./protocol": { bytes: 3_000, platform: "neutral" },
   "./webhooks/node": { bytes: 6_000, platform: "node" },
   "./uploads/node": { bytes: 14_000, platform: "node" },
 };

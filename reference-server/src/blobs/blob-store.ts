@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { ByteRange } from "../uploads/byte-range.ts";
+import type { ByteRange } from "async-jobs/protocol";
 
 /** A stored part of an upload: its number, size and ETag (quoted, exactly as sent to the client). */
 export interface StoredPart {

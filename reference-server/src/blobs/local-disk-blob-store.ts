@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { ByteRange } from "../uploads/byte-range.ts";
+import type { ByteRange } from "async-jobs/protocol";
 import { assertSafeId, type BlobStore, SizeMismatchError, type StoredPart } from "./blob-store.ts";
 
 /**

@@ -6,9 +6,15 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import openapiGlue from "fastify-openapi-glue";
 import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
+import { createBodyDeadline } from "./body-deadline.ts";
+import { StoreBusyError } from "../store/store-errors.ts";
 import { isStoreUnavailable, STORE_RETRY_AFTER_S } from "../store/store-unavailable.ts";
 import { applyCors, preflight } from "./cors.ts";
-import { PROBLEMS, ProblemError } from "./problems.ts";
+import { exceedsJsonDepth } from "./json-depth.ts";
+import { type OperationHandlers, type OperationId, routeHandlerOf } from "./operation-handler.ts";
+import { ProblemError } from "./problems.ts";
+import { answerClientError, answerFrameworkError } from "./raw-problems.ts";
+import { defaultServerConfig } from "../config.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -20,30 +26,41 @@ declare module "fastify" {
 /** The contract this server is generated from: the repository's root openapi.yaml. */
 export const OPENAPI_PATH = createRequire(import.meta.url).resolve("async-jobs/openapi.yaml");
 
-/** The seven upload and transfer operations, served by the uploads feature when present. */
-export const UPLOAD_OPERATIONS = [
-  "createUpload",
-  "getUpload",
-  "abortUpload",
-  "createPartUrls",
-  "completeUpload",
-  "uploadPart",
-  "downloadFile",
-] as const;
+// The upload and transfer operations (spec §4): without the uploads plugin they answer 404.
+const UPLOAD_PATHS = /^\/v1\/(uploads|downloads)\b/;
+
+/**
+ * A fastify plugin that serves some operations of the spec in its own context (the uploads
+ * feature: its part body parser stays inside). The core leaves those operations to it.
+ */
+export interface OperationsPlugin {
+  /** The operations it serves. */
+  operations: readonly OperationId[];
+  /** Registers the routes of `specification`: openapi.yaml cut down to `operations`. */
+  register(app: FastifyInstance, options: { specification: object }): Promise<void>;
+}
 
 export interface AppDeps {
-  /** operationId → handler, for every operation of the spec that this app serves. */
-  handlers: Partial<Record<string, RouteHandlerMethod>>;
+  /** operationId → handler, each typed by its operation, for the operations this app serves itself. */
+  handlers: Partial<OperationHandlers>;
+  /** Plugins serving further operations (the uploads feature). */
+  plugins?: readonly OperationsPlugin[];
   /** Bearer token → tenant. */
   tokens: ReadonlyMap<string, string>;
-  /** Largest JSON body in bytes (spec §1, reference default 1 MiB). @default 1048576 */
+  /** Largest JSON body in bytes (spec §1). @default defaultServerConfig.bodyLimit */
   bodyLimit?: number;
   /** fastify's logger option. @default false */
   logger?: boolean;
   /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed (fastify's trustProxy). @default none */
   trustProxy?: string | undefined;
-  /** Adds the raw-bytes parser of part PUTs (the uploads feature's); by default parts pass as a stream. */
-  registerContentTypeParsers?: (app: FastifyInstance) => void;
+  /** Deepest JSON nesting of a body (spec §1). @default defaultServerConfig.maxJsonDepth */
+  maxJsonDepth?: number;
+  /** @default defaultServerConfig.headersTimeoutMs */
+  headersTimeoutMs?: number;
+  /** Time for a JSON body to arrive. @default defaultServerConfig.requestTimeoutMs */
+  requestTimeoutMs?: number;
+  /** Idle connections are closed after this. @default defaultServerConfig.connectionTimeoutMs */
+  connectionTimeoutMs?: number;
 }
 
 type Spec = {
@@ -63,17 +80,30 @@ type Spec = {
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const specText = readFileSync(OPENAPI_PATH, "utf8");
   const spec = parseYaml(specText) as Spec;
-  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const bodyLimit = deps.bodyLimit ?? defaultServerConfig.bodyLimit;
+  const maxJsonDepth = deps.maxJsonDepth ?? defaultServerConfig.maxJsonDepth;
+  const headersTimeout = deps.headersTimeoutMs ?? defaultServerConfig.headersTimeoutMs;
   const app = Fastify({
     logger: deps.logger ?? false,
     trustProxy: deps.trustProxy ?? false,
     bodyLimit,
     requestIdHeader: "x-request-id",
     genReqId: () => newId("req"),
-    // Bad input never reaches a 5xx: Node's own parser refusals become problem+json too.
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Every answer is problem+json with a request id (spec §1), even those made before routing
+    // (bad %-encoding, an over-long id) and by Node's parser (malformed HTTP, huge headers).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    // Socket idleness; above the 20 s long-poll cap, so a held wait is never cut (spec §2).
+    connectionTimeout: deps.connectionTimeoutMs ?? defaultServerConfig.connectionTimeoutMs,
+    // Headers must arrive in time on every request (checked at least every second). Node's
+    // `requestTimeout` stays off: it would also cut long part uploads, so bodies have their own
+    // deadline (JSON) or rate guard (parts) instead.
+    http: { headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    requestTimeout: 0,
   });
+  const bodyDeadline = createBodyDeadline(deps.requestTimeoutMs ?? defaultServerConfig.requestTimeoutMs);
 
   // ---- validation: JSON Schema 2020-12, bodies exact, query/path/headers coerced from strings.
   const ajvOptions = { allErrors: true, strict: false, useDefaults: false } as const;
@@ -122,7 +152,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const operationId = schema.operationId as string | undefined;
     // Callback-style hooks: no promise (and no microtask hop) per hook per request.
     const hooks = [] as ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void)[];
-    if ((route.config as { jsonBody?: boolean } | undefined)?.jsonBody) hooks.push(requireJson);
+    if ((route.config as { jsonBody?: boolean } | undefined)?.jsonBody) hooks.push(requireJson, bodyDeadline);
     else if (!content) hooks.push(ignoreBody);
     if (operationId && security.get(operationId)) hooks.push(authenticate);
     if (hooks.length > 0) {
@@ -170,6 +200,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const parseJson = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.trim() === "") return done(null, undefined);
+    // Before parsing: nothing deeper than the limit reaches code that recurses over it (spec §1).
+    if (exceedsJsonDepth(text, maxJsonDepth)) {
+      return done(
+        new ProblemError("invalid_request", `The JSON body is nested deeper than ${maxJsonDepth} levels.`, {
+          errors: [{ path: "", message: `must not nest deeper than ${maxJsonDepth} levels` }],
+        }),
+      );
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -179,8 +217,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
   // fastify tests regex parsers against the whole header, parameters included.
   app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.+-]+\+json\s*(;|$)/i, { parseAs: "string" }, parseJson);
-  if (deps.registerContentTypeParsers) deps.registerContentTypeParsers(app);
-  else app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
   // ---- every response: X-Request-Id and CORS.
   app.addHook("onRequest", (request, reply, done) => {
@@ -222,18 +258,33 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const unavailable: RouteHandlerMethod = async () => {
     throw new ProblemError("not_found", "Uploads are not enabled on this server.");
   };
-  const builtIn: Record<string, RouteHandlerMethod> = {
+  const builtIn: Partial<OperationHandlers> = {
     getHealth: async () => ({ status: "ok" }),
     getOpenApi: async (_request, reply) => reply.type("application/yaml; charset=utf-8").send(specText),
   };
+  const handlers: Partial<OperationHandlers> = { ...builtIn, ...deps.handlers };
+  const pluginOperations = new Set((deps.plugins ?? []).flatMap((plugin) => plugin.operations));
+  for (const plugin of deps.plugins ?? []) {
+    await app.register(plugin.register, { specification: specOf(spec, (id) => plugin.operations.includes(id as OperationId)) });
+  }
   await app.register(openapiGlue, {
-    specification: structuredClone(spec),
-    operationResolver: (operationId: string) =>
-      deps.handlers[operationId] ??
-      builtIn[operationId] ??
-      ((UPLOAD_OPERATIONS as readonly string[]).includes(operationId) ? unavailable : notImplemented(operationId)),
+    specification: specOf(spec, (id) => !pluginOperations.has(id as OperationId)),
+    operationResolver: (operationId: string, _method: string, url: string) =>
+      routeHandlerOf(handlers, operationId) ?? (UPLOAD_PATHS.test(url) ? unavailable : notImplemented(operationId)),
   });
   return app;
+}
+
+/** A copy of the spec with only the operations `keep` accepts. */
+function specOf(spec: Spec, keep: (operationId: string) => boolean): Spec {
+  const copy = structuredClone(spec);
+  for (const [path, item] of Object.entries(copy.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (op && typeof op === "object" && op.operationId && !keep(op.operationId)) delete item[method];
+    }
+    if (!Object.values(item).some((op) => op && typeof op === "object" && "operationId" in op)) delete copy.paths[path];
+  }
+  return copy;
 }
 
 function notImplemented(operationId: string): RouteHandlerMethod {
@@ -293,14 +344,6 @@ export function toProblemError(error: unknown): ProblemError {
     validationContext?: string;
   };
   if (e && typeof e === "object") {
-    // The uploads feature's errors (UploadError) carry a contract code and status.
-    if (typeof e.code === "string" && e.code in PROBLEMS && typeof e.status === "number" && e.name !== "SqliteError") {
-      return new ProblemError(e.code as ProblemError["code"], e.detail ?? e.message ?? "", {
-        status: e.status,
-        title: e.title,
-        headers: e.headers,
-      });
-    }
     if (Array.isArray(e.validation)) {
       const part = e.validationContext ?? "body";
       return new ProblemError("invalid_request", `The request ${part === "body" ? "body" : part} does not match the schema.`, {
@@ -316,7 +359,7 @@ export function toProblemError(error: unknown): ProblemError {
         headers: { "Retry-After": String(STORE_RETRY_AFTER_S) },
       });
     }
-    if (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED") {
+    if (error instanceof StoreBusyError) {
       return new ProblemError("overloaded", "The store is busy; retry shortly.", { headers: { "Retry-After": "1" } });
     }
     const status = e.statusCode ?? 0;

@@ -1,13 +1,15 @@
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from "fastify";
-import type { JobStatus, SubmitJobRequest } from "async-jobs/types";
-import { fingerprint } from "../canonical-json.ts";
+import type { FastifyReply } from "fastify";
+import { formatRetryAfter, ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
+import type { SubmitJobRequest } from "async-jobs/types";
+import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { isTerminal, jobETag, toJob } from "../store/job-representation.ts";
+import { toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
-import { idempotencyKey } from "./idempotency-key.ts";
+import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
+import { bodyFingerprint, readIdempotencyKey } from "./idempotency-key.ts";
 import { decodeCursor, encodeCursor } from "./list-cursor.ts";
-import { preferredWait } from "./prefer-wait.ts";
+import type { OperationHandlers, OperationRequest } from "./operation-handler.ts";
 import { ProblemError } from "./problems.ts";
 
 export interface JobHandlerDeps {
@@ -15,19 +17,22 @@ export interface JobHandlerDeps {
   registry: JobTypeRegistry;
   /** Accept webhook URLs on private, loopback and link-local addresses (tests, dev). @default false */
   allowPrivateWebhooks?: boolean;
-  /** Largest `Prefer: wait` honoured, seconds (spec §2). @default 20 */
+  /** Largest `Prefer: wait` honoured, seconds (spec §2). @default defaultServerConfig.maxWaitS */
   maxWaitS?: number;
-  /** How long idempotency keys are kept (at least 24 h). @default 86400000 */
+  /** How long idempotency keys are kept (at least 24 h). @default defaultServerConfig.idempotencyTtlMs */
   idempotencyTtlMs?: number;
-  /** @default 3 */
+  /** @default defaultServerConfig.defaultMaxAttempts */
   defaultMaxAttempts?: number;
-  /** `Retry-After` of submits and of status reads while a job runs, seconds. @default 1 */
+  /** `Retry-After` of submits and of status reads while a job runs, seconds. @default defaultServerConfig.retryAfterS */
   retryAfterS?: number;
   /** Host resolution for the webhook URL guard (tests inject it). */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Caps on held long polls. @default createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant }) */
+  heldWaits?: HeldWaits;
 }
 
-const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "failed", "canceled"];
+/** The operations these handlers serve. */
+export type JobOperationId = "submitJob" | "getJob" | "cancelJob" | "listJobs" | "listJobTypes" | "listDeliveries";
 
 /**
  * The handlers of the job operations, keyed by operationId (openapi.yaml): submit, status (with
@@ -36,13 +41,38 @@ const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "faile
  * @example
  * const app = await createApp({ handlers: createJobHandlers({ store, registry }), tokens });
  */
-export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHandlerMethod> {
+export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOperationId> {
   const { store, registry } = deps;
-  const maxWaitS = deps.maxWaitS ?? 20;
-  const retryAfter = String(deps.retryAfterS ?? 1);
-  const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? 86_400_000, 86_400_000);
+  const maxWaitS = deps.maxWaitS ?? defaultServerConfig.maxWaitS;
+  const retryAfter = formatRetryAfter(deps.retryAfterS ?? defaultServerConfig.retryAfterS);
+  // Never under the 24 h the protocol promises (spec §2).
+  const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? defaultServerConfig.idempotencyTtlMs, 86_400_000);
   // Keys whose first request is still being processed in this process (→ 409 idempotency_key_in_use).
   const inFlight = new Set<string>();
+  const heldWaits =
+    deps.heldWaits ?? createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant });
+
+  /**
+   * Honours `Prefer: wait` (spec §2): holds until `done(job)` or the wait is over, within the
+   * caps on held waits; past a cap the answer goes at once, as if no wait had been asked for.
+   * `applied` says whether the preference was honoured (and `Preference-Applied` sent).
+   */
+  async function longPoll(request: OperationRequest<"getJob" | "submitJob">, reply: FastifyReply, job: StoredJob, done: (job: StoredJob) => boolean) {
+    const wait = preferredWait(request.headers.prefer, maxWaitS);
+    if (wait === undefined) return { job, applied: false };
+    // Only a wait that would block takes a slot.
+    if (!done(job) && wait > 0) {
+      const release = heldWaits.tryHold(request.tenant);
+      if (!release) return { job, applied: false };
+      try {
+        job = await waitForJob(reply, job, done, wait);
+      } finally {
+        release();
+      }
+    }
+    reply.header("Preference-Applied", `wait=${wait}`);
+    return { job, applied: true };
+  }
 
   /** Holds until `done(job)` or the wait is over; wakes on the store's change notifications. */
   async function waitForJob(reply: FastifyReply, job: StoredJob, done: (job: StoredJob) => boolean, waitS: number) {
@@ -104,15 +134,11 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     }
   }
 
-  async function answerSubmit(request: FastifyRequest, reply: FastifyReply, job: StoredJob, replayed: boolean) {
-    const wait = preferredWait(request.headers.prefer, maxWaitS);
-    if (wait !== undefined) {
-      job = await waitForJob(reply, job, (j) => isTerminal(j.status), wait);
-      reply.header("Preference-Applied", `wait=${wait}`);
-    }
+  async function answerSubmit(request: OperationRequest<"submitJob">, reply: FastifyReply, submitted: StoredJob, replayed: boolean) {
+    const { job, applied } = await longPoll(request, reply, submitted, (j) => isTerminal(j.status));
     reply.header("Location", `/v1/jobs/${job.id}`);
     if (replayed) reply.header("Idempotent-Replayed", "true");
-    if (wait !== undefined && isTerminal(job.status)) return reply.code(200).send(toJob(job));
+    if (applied && isTerminal(job.status)) return reply.code(200).send(toJob(job));
     return reply.code(202).header("Retry-After", retryAfter).send(toJob(job));
   }
 
@@ -135,18 +161,20 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
       type: body.type,
       input: body.input,
       metadata: body.metadata ?? {},
-      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? 3,
+      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
       webhookUrl: body.webhook?.url ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
     });
   }
 
-  const handlers: Record<string, RouteHandlerMethod> = {
+  return {
     async submitJob(request, reply) {
+      // The answer depends on Prefer (200 after a wait, or 202): caches must key on it (RFC 7240 §2).
+      reply.header("Vary", "Prefer");
       const tenant = request.tenant;
-      const body = request.body as SubmitJobRequest;
-      const key = idempotencyKey(request.headers["idempotency-key"] as string | undefined);
-      const print = key === undefined ? undefined : fingerprint(body);
+      const body = request.body;
+      const key = readIdempotencyKey(request.headers["idempotency-key"]);
+      const print = key === undefined ? undefined : bodyFingerprint(body);
       const slot = `${tenant}\u0000${key}`;
       if (key !== undefined) {
         if (inFlight.has(slot)) {
@@ -172,22 +200,20 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     },
 
     async getJob(request, reply) {
-      const { id } = request.params as { id: string };
-      let job = await store.getJob(request.tenant, id);
-      if (!job) throw new ProblemError("not_found", `No job ${id}.`);
+      // Held or not, 200 or 304: the answer depends on Prefer, on every status (RFC 7240 §2).
+      reply.header("Vary", "Prefer");
+      const { id } = request.params;
+      const found = await store.getJob(request.tenant, id);
+      if (!found) throw new ProblemError("not_found", `No job ${id}.`);
       const ifNoneMatch = request.headers["if-none-match"];
-      const wait = preferredWait(request.headers.prefer, maxWaitS);
-      if (wait !== undefined) {
-        // With If-None-Match: until the representation differs; without: until terminal.
-        const done = ifNoneMatch
-          ? (j: StoredJob) => !etagMatches(ifNoneMatch, jobETag(j))
-          : (j: StoredJob) => isTerminal(j.status);
-        job = await waitForJob(reply, job, done, wait);
-        reply.header("Preference-Applied", `wait=${wait}`);
-      }
-      const etag = jobETag(job);
+      // With If-None-Match: until the representation differs; without: until terminal.
+      const done = ifNoneMatch
+        ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
+        : (j: StoredJob) => isTerminal(j.status);
+      const { job } = await longPoll(request, reply, found, done);
+      const etag = jobETag(job.version);
       reply.header("ETag", etag).header("Cache-Control", "no-cache");
-      if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
+      if (ifNoneMatchMatches(ifNoneMatch, etag)) {
         return reply.code(304).header("Retry-After", retryAfter).send();
       }
       if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
@@ -195,7 +221,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     },
 
     async cancelJob(request, reply) {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const outcome = await store.requestCancel(request.tenant, id);
       switch (outcome.kind) {
         case "not_found":
@@ -210,7 +236,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     },
 
     async listJobs(request) {
-      const query = request.query as { status?: string; type?: string; limit?: number; cursor?: string };
+      const { query } = request;
       let beforeId: string | undefined;
       if (query.cursor !== undefined) {
         beforeId = decodeCursor(query.cursor);
@@ -220,8 +246,8 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
           });
         }
       }
-      const limit = query.limit ?? 20;
-      const statuses = query.status?.split(",").filter((s): s is JobStatus => (STATUSES as string[]).includes(s));
+      const limit = query.limit ?? defaultServerConfig.listLimit;
+      const statuses = query.status?.split(",").filter(isJobStatus);
       const jobs = await store.listJobs({ tenant: request.tenant, statuses, type: query.type, limit: limit + 1, beforeId });
       const page = jobs.slice(0, limit);
       return {
@@ -235,7 +261,7 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
     },
 
     async listDeliveries(request) {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const records = await store.listDeliveries(request.tenant, id);
       if (!records) throw new ProblemError("not_found", `No job ${id}.`);
       return {
@@ -251,16 +277,4 @@ export function createJobHandlers(deps: JobHandlerDeps): Record<string, RouteHan
       };
     },
   };
-  return handlers;
-}
-
-/**
- * Does an `If-None-Match` value match this ETag (weak comparison, lists and `*`; RFC 9110 §13.1.2)?
- *
- * @example
- * etagMatches('W/"3", "4"', '"4"'); // true
- */
-export function etagMatches(ifNoneMatch: string, etag: string): boolean {
-  if (ifNoneMatch.trim() === "*") return true;
-  return ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === etag);
 }

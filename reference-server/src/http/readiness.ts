@@ -1,6 +1,6 @@
-import type { RouteHandlerMethod } from "fastify";
 import type { JobStore } from "../store/job-store.ts";
 import { STORE_RETRY_AFTER_S } from "../store/store-unavailable.ts";
+import type { OperationHandler } from "./operation-handler.ts";
 import { ProblemError } from "./problems.ts";
 
 /**
@@ -12,7 +12,7 @@ import { ProblemError } from "./problems.ts";
  * @example
  * createJobHandlers(deps) + { getReadiness: createReadinessHandler(store) }
  */
-export function createReadinessHandler(store: JobStore, timeoutMs = 2_000): RouteHandlerMethod {
+export function createReadinessHandler(store: JobStore, timeoutMs = 2_000): OperationHandler<"getReadiness"> {
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {

@@ -1,3 +1,4 @@
+import { createProblem } from "async-jobs/protocol";
 import type { Problem, ProblemFieldError } from "async-jobs/types";
 
 /** What a job's `run` gets: its input, an abort signal and ways to report back. */
@@ -80,12 +81,7 @@ export class JobFailure extends Error {
 
   /** The job's `error` (a Problem) for this failure. */
   toProblem(): Problem {
-    return {
-      type: `https://async-jobs.dev/problems/${this.code}`,
-      title: this.title,
-      status: this.status,
-      detail: this.message,
-      code: this.code,
-    };
+    // type follows code, also for a job type's own code (spec §7).
+    return createProblem(this.code, this.message, { status: this.status, title: this.title });
   }
 }

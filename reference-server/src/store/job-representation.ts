@@ -1,3 +1,4 @@
+import { createProblem } from "async-jobs/protocol";
 import type { Job, JobEvent, Problem } from "async-jobs/types";
 import type { StoredJob } from "./job-store.ts";
 
@@ -35,21 +36,6 @@ export function toJob(job: StoredJob): Job {
 }
 
 /**
- * Strong ETag of a job's representation: the version grows on every change (spec §2).
- *
- * @example
- * jobETag(stored); // '"3"'
- */
-export function jobETag(job: StoredJob): string {
-  return `"${job.version}"`;
-}
-
-/** True for `succeeded`, `failed` and `canceled`. */
-export function isTerminal(status: string): boolean {
-  return status === "succeeded" || status === "failed" || status === "canceled";
-}
-
-/**
  * The webhook event body of a terminal job (spec §3).
  *
  * @example
@@ -66,11 +52,5 @@ export function toJobEvent(job: StoredJob): JobEvent {
  * attemptsExhausted(3, "The job's lease was lost.");
  */
 export function attemptsExhausted(attempts: number, why: string): Problem {
-  return {
-    type: "https://async-jobs.dev/problems/attempts_exhausted",
-    title: "Attempts exhausted",
-    status: 500,
-    detail: `${why} All ${attempts} attempts are used.`,
-    code: "attempts_exhausted",
-  };
+  return createProblem("attempts_exhausted", `${why} All ${attempts} attempts are used.`);
 }

@@ -28,6 +28,32 @@ export interface StoredJob {
   leaseExpiresAt: number | null;
 }
 
+/** Options every job store takes (each dialect adds its own). */
+export interface JobStoreOptions {
+  changes?: ChangeNotifier;
+  /** Delay of a webhook event's first delivery (the schedule's first entry). @default 0 */
+  webhookFirstDelayMs?: number;
+  /**
+   * Most jobs of one tenant running at once: a claim skips a tenant at its limit and takes
+   * another tenant's oldest due job, so one tenant's long jobs cannot starve the others.
+   * Exact across processes (Postgres serialises fair claims with an advisory lock).
+   * @default Infinity (no limit)
+   */
+  maxRunningPerTenant?: number;
+  /** Where a store reports what it skipped (a job it could not process). @default no logging */
+  log?: (message: string, error?: unknown) => void;
+  /** Injected clock for the application's times (leases on Postgres use the database's clock). @default Date.now */
+  now?: () => number;
+}
+
+/** What a retention sweep deleted. */
+export interface PurgeResult {
+  /** Ended jobs past `expires_at`, each with its events and deliveries. */
+  jobs: number;
+  /** Idempotency keys past their lifetime. */
+  keys: number;
+}
+
 /** A new job, and optionally its idempotency key (stored in the same transaction). */
 export interface CreateJobCommand {
   tenant: string;
@@ -137,8 +163,18 @@ export interface JobStore {
   cancelRunningJob(lease: Lease): Promise<boolean>;
   /** Gives a job back unfinished (drain): → queued, the attempt not counted. */
   releaseJob(lease: Lease): Promise<boolean>;
-  /** Lost leases: back to queued while attempts remain, else failed `attempts_exhausted` (or canceled when asked). */
+  /**
+   * Lost leases: back to queued while attempts remain, else failed `attempts_exhausted` (or
+   * canceled when asked). Each job is recovered on its own: one whose row cannot be processed
+   * is failed (or skipped) with a log line and never blocks another's recovery.
+   */
   recoverExpiredLeases(now?: number): Promise<number>;
+  /**
+   * Retention sweep: deletes up to `limit` ended jobs whose `completed_at` is before
+   * `jobsEndedBefore` (with their events and deliveries) and up to `limit` idempotency keys
+   * expired at `now`.
+   */
+  purgeExpired(options: { now: number; jobsEndedBefore: number; limit: number }): Promise<PurgeResult>;
 
   /** Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`). */
   claimDueEvents(options: { limit: number; leaseMs: number; now?: number }): Promise<OutboxEvent[]>;

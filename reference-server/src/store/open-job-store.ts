@@ -1,12 +1,8 @@
-import type { ChangeNotifier } from "../change-notifier.ts";
-import type { JobStore } from "./job-store.ts";
+import type { JobStore, JobStoreOptions } from "./job-store.ts";
 import { openSqliteJobStore } from "./sqlite/sqlite-job-store.ts";
 
-export interface OpenJobStoreOptions {
-  changes?: ChangeNotifier;
-  /** Delay of a webhook event's first delivery. @default 0 */
-  webhookFirstDelayMs?: number;
-}
+/** Options of either store (see {@link JobStoreOptions}). */
+export type OpenJobStoreOptions = JobStoreOptions;
 
 /**
  * Opens the store a `--store` URL names: `sqlite:<path>` (embedded, the default) or

@@ -56,8 +56,12 @@ export interface UploadStore {
   listExpired(now: number, limit: number): Promise<string[]>;
   /** pending (expired at `now`) → expired, dropping its part rows; `false` when it was not. */
   markExpired(id: string, now: number): Promise<boolean>;
-  /** Deletes aborted and expired uploads whose `expiresAt` is before `before`; resolves with their ids. */
-  purgeEnded(before: number): Promise<string[]>;
+  /**
+   * Retention: deletes aborted and expired uploads whose `expiresAt` is before `endedBefore`, and
+   * completed ones whose `completedAt` is before `completedBefore`; resolves with their ids (the
+   * caller deletes their bytes).
+   */
+  purgeEnded(cutoffs: { endedBefore: number; completedBefore: number }): Promise<string[]>;
   /**
    * The key every API process signs URLs with, created once (first caller wins).
    * `create` makes a fresh random key.

@@ -1,4 +1,5 @@
-import { PROBLEMS } from "../http/problems.ts";
+import { unsatisfiableRange } from "async-jobs/protocol";
+import { ProblemError } from "../http/problems.ts";
 
 /** Problem codes the uploads feature refuses with (spec §7); statuses come from the one registry. */
 export type UploadProblemCode =
@@ -12,40 +13,25 @@ export type UploadProblemCode =
   | "invalid_signature"
   | "size_mismatch";
 
-// The one status the registry does not give: a Range outside the file (openapi.yaml, downloadFile).
+// The one status the registry does not give: a Range outside the file (spec §4).
 const OVERRIDES: Partial<Record<UploadProblemCode, { status: number; title: string }>> = {
-  invalid_request: { status: 416, title: "Range not satisfiable" },
+  [unsatisfiableRange.code]: unsatisfiableRange,
 };
 
 /**
- * A refusal of the uploads feature, turned into problem+json at the HTTP boundary.
+ * A refusal of the uploads feature: a {@link ProblemError} whose codes are the uploads' own, so
+ * the HTTP layer renders it like any other refusal.
  *
  * @example
  * throw new UploadError("upload_not_pending", `Upload ${id} is completed.`);
  */
-export class UploadError extends Error {
-  override readonly name = "UploadError";
-  readonly status: number;
-  readonly title: string;
+export class UploadError extends ProblemError {
   constructor(
-    readonly code: UploadProblemCode,
-    readonly detail: string,
-    /** Extra response headers (e.g. `Content-Range` on 416, `Connection: close`). */
-    readonly headers: Record<string, string> = {},
+    code: UploadProblemCode,
+    detail: string,
+    /** Extra response headers (e.g. `Content-Range` on 416). */
+    headers: Record<string, string> = {},
   ) {
-    super(detail);
-    const { status, title } = OVERRIDES[code] ?? PROBLEMS[code];
-    this.status = status;
-    this.title = title;
+    super(code, detail, { ...OVERRIDES[code], headers });
   }
-}
-
-/**
- * Is this an {@link UploadError} (also across module copies)?
- *
- * @example
- * if (isUploadError(error)) reply.code(error.status)
- */
-export function isUploadError(error: unknown): error is UploadError {
-  return error instanceof UploadError || (error instanceof Error && error.name === "UploadError" && "code" in error);
 }

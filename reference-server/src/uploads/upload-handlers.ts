@@ -1,7 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { formatContentRange } from "async-jobs/protocol";
+import { defaultServerConfig } from "../config.ts";
+import { guardByteRate } from "../http/byte-rate-guard.ts";
+import { discardBody } from "../http/discard-body.ts";
+import type { OperationHandlers, OperationRequest } from "../http/operation-handler.ts";
 import { ProblemError } from "../http/problems.ts";
-import { isUploadError } from "./upload-error.ts";
 import type { UploadService } from "./upload-service.ts";
+
+/** The operations the uploads feature serves (spec §4). */
+export type UploadOperationId = "createUpload" | "getUpload" | "abortUpload" | "createPartUrls" | "completeUpload" | "uploadPart" | "downloadFile";
 
 /**
  * The route of signed part PUTs, as fastify names it.
@@ -11,123 +18,126 @@ import type { UploadService } from "./upload-service.ts";
  */
 export const PART_ROUTE = "/v1/uploads/:id/parts/:number";
 
-// Where the octet-stream parser leaves a part's body stream for the handler.
+// The unread rest of a refused part body is read and dropped up to this much; past it the
+// connection is closed instead (a client sending gigabytes after a refusal is not waited for).
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
+
+// Where the part body parser leaves a part's body stream for the handler.
 const PART_BODY = Symbol("async-jobs.partBody");
-type WithPartBody = FastifyRequest & { [PART_BODY]?: AsyncIterable<Uint8Array> };
+type WithPartBody = FastifyRequest & { [PART_BODY]?: NodeJS.ReadableStream & AsyncIterable<Uint8Array> };
 
 /** Options of {@link createUploadHandlers}. */
 export interface UploadHandlersOptions {
-  /** The authenticated tenant of a request (set by the core's auth hook). */
-  tenantOf: (request: FastifyRequest) => string;
+  /**
+   * The authenticated tenant of a request.
+   * @default (request) => request.tenant
+   */
+  tenantOf?: (request: FastifyRequest) => string;
   /**
    * Base URL put in signed URLs (e.g. behind a proxy). By default the origin the client used
    * (`protocol://Host`), recorded on the upload so a worker elsewhere signs downloads alike.
    */
   publicUrl?: string | undefined;
+  /** Slowest average a part body may arrive at, once `requestTimeoutMs` passed. @default defaultServerConfig.partMinBytesPerS */
+  partMinBytesPerS?: number;
+  /** The rate guard's grace, and how long a refused body's rest is waited for. @default defaultServerConfig.requestTimeoutMs */
+  requestTimeoutMs?: number;
 }
 
 /**
- * Lets `application/octet-stream` bodies through to the part handler as a stream: no body
- * limit, no buffering (a 5 GiB part never sits in memory). Any other route refuses the type with
- * `415 unsupported_media_type`, as if no parser existed.
+ * Lets a part's body through to its handler as a stream: no body limit, no buffering (a 5 GiB
+ * part never sits in memory), and whatever its `Content-Type`, as S3 accepts for a header it did
+ * not sign (spec §4): `curl -T` and a browser's `fetch(url, { method: "PUT", body: file })` send
+ * the file's own type. The signature is checked by the handler before a byte is read. Other
+ * routes of the uploads plugin stay JSON-only.
  *
  * @example
- * registerPartBodyParser(app); // before the routes
+ * registerPartBody(app); // in the uploads plugin's context, before its routes
  */
-export function registerPartBodyParser(app: FastifyInstance): void {
+export function registerPartBody(app: FastifyInstance): void {
+  // Any type (or none) is read as raw bytes on the part route only.
+  app.addHook("onRequest", (request, _reply, done) => {
+    if (request.routeOptions.url === PART_ROUTE) request.headers["content-type"] = "application/octet-stream";
+    done();
+  });
   app.addContentTypeParser("application/octet-stream", (request, payload, done) => {
     if (request.routeOptions.url !== PART_ROUTE) {
       done(new ProblemError("unsupported_media_type", "Expected application/json, got application/octet-stream."), undefined);
       return;
     }
-    (request as WithPartBody)[PART_BODY] = payload;
+    (request as WithPartBody)[PART_BODY] = payload as WithPartBody[typeof PART_BODY];
     // The schema says the body is a string; the bytes themselves are streamed by the handler.
     done(null, "");
   });
 }
 
-const toProblem = (error: unknown): unknown =>
-  isUploadError(error)
-    ? new ProblemError(error.code, error.detail, { status: error.status, title: error.title, headers: error.headers })
-    : error;
-
-type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-
-/** Wraps a handler so the service's refusals reach the core's error handler as ProblemErrors. */
-const translated =
-  (handler: Handler): Handler =>
-  async (request, reply) => {
-    try {
-      return await handler(request, reply);
-    } catch (error) {
-      throw toProblem(error);
-    }
-  };
-
 /**
- * Fastify handlers for the upload operations, keyed by operationId (fastify-openapi-glue's
- * service). Request shapes were validated against openapi.yaml before they run.
+ * Fastify handlers for the upload operations, keyed by operationId and typed by their
+ * operations in openapi.yaml (validated before they run). The service's refusals are
+ * ProblemErrors already; they reach the core's error handler as they are.
  *
  * @example
- * const handlers = createUploadHandlers(service, { tenantOf: (request) => request.tenant });
+ * const handlers = createUploadHandlers(service, { publicUrl: "https://jobs.example.com" });
  */
-export function createUploadHandlers(uploads: UploadService, options: UploadHandlersOptions) {
-  const { tenantOf } = options;
+export function createUploadHandlers(uploads: UploadService, options: UploadHandlersOptions = {}): OperationHandlers<UploadOperationId> {
+  const tenantOf = options.tenantOf ?? ((request: FastifyRequest) => request.tenant);
+  const minBytesPerS = options.partMinBytesPerS ?? defaultServerConfig.partMinBytesPerS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? defaultServerConfig.requestTimeoutMs;
   const originOf = (request: FastifyRequest) => options.publicUrl?.replace(/\/+$/, "") ?? `${request.protocol}://${request.host}`;
-  type IdParams = { id: string };
+
+  /** The part's bytes, guarded against trickles; the stream is not destroyed when we stop early. */
+  function partBody(request: OperationRequest<"uploadPart">): AsyncIterable<Uint8Array> {
+    const raw = (request as WithPartBody)[PART_BODY] ?? request.raw;
+    const stream = "iterator" in raw && typeof raw.iterator === "function" ? raw.iterator({ destroyOnReturn: false }) : raw;
+    return guardByteRate(stream, { minBytesPerS, graceMs: requestTimeoutMs });
+  }
 
   return {
-    createUpload: translated(async (request, reply) => {
-      const body = request.body as Parameters<UploadService["create"]>[2];
-      const upload = await uploads.create(tenantOf(request), originOf(request), body);
+    async createUpload(request, reply) {
+      const upload = await uploads.create(tenantOf(request), originOf(request), request.body);
       return reply.code(201).header("location", `/v1/uploads/${upload.id}`).send(upload);
-    }),
-    getUpload: translated(async (request) => {
-      const { id } = request.params as IdParams;
-      return uploads.get(tenantOf(request), id);
-    }),
-    abortUpload: translated(async (request, reply) => {
-      const { id } = request.params as IdParams;
-      await uploads.abort(tenantOf(request), id);
+    },
+    async getUpload(request) {
+      return uploads.get(tenantOf(request), request.params.id);
+    },
+    async abortUpload(request, reply) {
+      await uploads.abort(tenantOf(request), request.params.id);
       return reply.code(204).send();
-    }),
-    createPartUrls: translated(async (request) => {
-      const { id } = request.params as IdParams;
-      const { numbers } = request.body as { numbers: number[] };
-      return uploads.partUrls(tenantOf(request), id, numbers);
-    }),
-    completeUpload: translated(async (request) => {
-      const { id } = request.params as IdParams;
-      return uploads.complete(tenantOf(request), id, request.body as Parameters<UploadService["complete"]>[2]);
-    }),
-    uploadPart: translated(async (request, reply) => {
-      const { id, number } = request.params as { id: string; number: number };
-      const query = request.query as { expires: number; size: number; signature: string };
+    },
+    async createPartUrls(request) {
+      return uploads.partUrls(tenantOf(request), request.params.id, request.body.numbers);
+    },
+    async completeUpload(request) {
+      return uploads.complete(tenantOf(request), request.params.id, request.body);
+    },
+    async uploadPart(request, reply) {
+      const { id, number } = request.params;
       const lengthHeader = request.headers["content-length"];
-      // Do not destroy the socket when we stop reading early: the 400 must still reach the client.
-      const body = (request as WithPartBody)[PART_BODY] ?? request.raw;
-      const stream = "iterator" in body && typeof body.iterator === "function" ? body.iterator({ destroyOnReturn: false }) : body;
-      // Whatever the refusal, the rest of the body is not read: close rather than drain it.
-      reply.header("connection", "close");
-      const etag = await uploads.putPart({
-        uploadId: id,
-        number: Number(number),
-        size: Number(query.size),
-        expires: Number(query.expires),
-        signature: query.signature,
-        contentLength: lengthHeader === undefined ? undefined : Number(lengthHeader),
-        body: stream,
-      });
-      reply.removeHeader("connection");
-      return reply.code(200).header("etag", etag).send();
-    }),
-    downloadFile: translated(async (request, reply) => {
-      const { id } = request.params as IdParams;
-      const query = request.query as { expires: number; signature: string };
+      try {
+        const etag = await uploads.putPart({
+          uploadId: id,
+          number,
+          size: request.query.size,
+          expires: request.query.expires,
+          signature: request.query.signature,
+          contentLength: lengthHeader === undefined ? undefined : Number(lengthHeader),
+          body: partBody(request),
+        });
+        return reply.code(200).header("etag", etag).send();
+      } catch (error) {
+        // A refusal before the body was read: read the rest (bounded), so the client, still
+        // sending, reads this answer instead of a reset connection. A trickle is not waited for.
+        const slow = error instanceof ProblemError && error.status === 408;
+        const drained = !slow && (await discardBody(request.raw, { maxBytes: DISCARD_LIMIT_BYTES, timeoutMs: requestTimeoutMs }));
+        if (!drained) reply.header("connection", "close");
+        throw error;
+      }
+    },
+    async downloadFile(request, reply) {
       const answer = await uploads.download({
-        blobId: id,
-        expires: Number(query.expires),
-        signature: query.signature,
+        blobId: request.params.id,
+        expires: request.query.expires,
+        signature: request.query.signature,
         range: request.headers.range,
       });
       reply.header("accept-ranges", "bytes").header("content-type", "application/octet-stream");
@@ -137,9 +147,9 @@ export function createUploadHandlers(uploads: UploadService, options: UploadHand
       const { start, end } = answer.range;
       return reply
         .code(206)
-        .header("content-range", `bytes ${start}-${end}/${answer.size}`)
+        .header("content-range", formatContentRange(answer.range, answer.size))
         .header("content-length", end - start + 1)
         .send(answer.body);
-    }),
-  } satisfies Record<string, Handler>;
+    },
+  };
 }

@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
+import { type ByteRange, formatContentRange, parseRange, partSizeOf, planParts, samePartETag } from "async-jobs/protocol";
 import type { Part, PartList, Upload } from "async-jobs/types";
 import { type BlobStore, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
 import type { UploadRecord, UploadState, UploadStore } from "../store/upload-store.ts";
-import { type ByteRange, parseRange } from "./byte-range.ts";
 import { hashStream } from "./hash-stream.ts";
 import { newId } from "../new-id.ts";
-import { partSizeOf, planParts } from "./part-plan.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
+import { defaultServerConfig } from "../config.ts";
 
 /** Options of the uploads feature; the server's `config.ts` maps its flags onto them. */
 export interface UploadServiceOptions {
@@ -16,7 +16,7 @@ export interface UploadServiceOptions {
   blobs: BlobStore;
   /**
    * Smallest part but the last (`--min-part-size`). Tests use small values.
-   * @default 5242880
+   * @default defaultServerConfig.minPartSize
    */
   minPartSize?: number;
   /**
@@ -26,24 +26,29 @@ export interface UploadServiceOptions {
   defaultPartSize?: number;
   /**
    * Lifetime of a signed part URL in seconds (`--part-url-ttl-s`).
-   * @default 3600
+   * @default defaultServerConfig.partUrlTtlS
    */
   partUrlTtlS?: number;
   /**
    * Lifetime of a signed download URL (and of the output behind it) in seconds.
-   * @default 86400
+   * @default defaultServerConfig.downloadUrlTtlS
    */
   downloadUrlTtlS?: number;
   /**
    * A pending upload expires this long after it is created (spec §4: 24 h).
-   * @default 86400000
+   * @default defaultServerConfig.uploadTtlMs
    */
   uploadTtlMs?: number;
   /**
    * Aborted and expired uploads are forgotten this long after their expiry.
-   * @default 604800000
+   * @default defaultServerConfig.retainEndedUploadsMs
    */
   retainEndedMs?: number;
+  /**
+   * Completed uploads (and their bytes) are deleted this long after completion (retention).
+   * @default 604800000
+   */
+  retainCompletedMs?: number;
   /** URL signing key; by default one random key kept in the upload store, shared by every process. */
   signingKey?: Uint8Array;
   /** Clock (epoch ms), injectable for tests. @default Date.now */
@@ -73,7 +78,6 @@ export type DownloadAnswer =
 /** The HTTP-agnostic uploads logic; handlers translate to and from HTTP. */
 export type UploadService = ReturnType<typeof createUploadService>;
 
-const stripQuotes = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "");
 
 /**
  * Creates the uploads service over an upload store and a blob store.
@@ -85,11 +89,12 @@ const stripQuotes = (etag: string) => etag.replace(/^W\//, "").replaceAll('"', "
 export function createUploadService(options: UploadServiceOptions) {
   const { store, blobs } = options;
   const now = options.now ?? Date.now;
-  const minPartSize = options.minPartSize ?? 5 * 1024 ** 2;
-  const partUrlTtlS = options.partUrlTtlS ?? 3600;
-  const downloadUrlTtlS = options.downloadUrlTtlS ?? 86_400;
-  const uploadTtlMs = options.uploadTtlMs ?? 86_400_000;
-  const retainEndedMs = options.retainEndedMs ?? 7 * 86_400_000;
+  const minPartSize = options.minPartSize ?? defaultServerConfig.minPartSize;
+  const partUrlTtlS = options.partUrlTtlS ?? defaultServerConfig.partUrlTtlS;
+  const downloadUrlTtlS = options.downloadUrlTtlS ?? defaultServerConfig.downloadUrlTtlS;
+  const uploadTtlMs = options.uploadTtlMs ?? defaultServerConfig.uploadTtlMs;
+  const retainEndedMs = options.retainEndedMs ?? defaultServerConfig.retainEndedUploadsMs;
+  const retainCompletedMs = options.retainCompletedMs ?? defaultServerConfig.uploadRetentionMs;
 
   let signer: Promise<UrlSigner> | undefined;
   const getSigner = () =>
@@ -161,12 +166,7 @@ export function createUploadService(options: UploadServiceOptions) {
       origin: string,
       body: { filename: string; content_type: string; size: number; sha256?: string; part_size?: number },
     ): Promise<Upload> {
-      const plan = planParts({
-        size: body.size,
-        partSizeHint: body.part_size,
-        minPartSize,
-        ...(options.defaultPartSize === undefined ? {} : { defaultPartSize: options.defaultPartSize }),
-      });
+      const plan = planParts(body.size, { partSize: body.part_size, minPartSize, defaultPartSize: options.defaultPartSize });
       const at = now();
       const upload = {
         id: newId("upl", at),
@@ -245,8 +245,6 @@ export function createUploadService(options: UploadServiceOptions) {
         new UploadError(
           "size_mismatch",
           tooLong ? `Part ${number} must be ${size} bytes; more were sent.` : `Part ${number} must be ${size} bytes; ${received} were sent.`,
-          // The rest of a wrong body is not read: close the connection rather than drain it.
-          { connection: "close" },
         );
       if (request.contentLength !== undefined && request.contentLength !== size) {
         throw mismatch(request.contentLength, request.contentLength > size);
@@ -286,7 +284,7 @@ export function createUploadService(options: UploadServiceOptions) {
         const listed = new Map<number, string>();
         for (const p of body.parts) {
           const previous = listed.get(p.number);
-          if (previous !== undefined && stripQuotes(previous) !== stripQuotes(p.etag)) {
+          if (previous !== undefined && !samePartETag(previous, p.etag)) {
             throw new UploadError("invalid_part", `Part ${p.number} is listed twice with different ETags.`);
           }
           listed.set(p.number, p.etag);
@@ -298,7 +296,7 @@ export function createUploadService(options: UploadServiceOptions) {
         if (status === "completed") {
           const same =
             listed.size === record.partCount &&
-            [...listed].every(([n, etag]) => stripQuotes(etag) === stripQuotes(storedBy.get(n)?.etag ?? "")) &&
+            [...listed].every(([n, etag]) => samePartETag(etag, storedBy.get(n)?.etag ?? "")) &&
             (body.sha256 === undefined || body.sha256.toLowerCase() === record.sha256);
           if (same) return view(record, stored);
           throw notPending(record, status);
@@ -309,7 +307,7 @@ export function createUploadService(options: UploadServiceOptions) {
           if (!storedBy.has(n)) throw new UploadError("upload_incomplete", `Part ${n} is not stored yet.`);
         }
         for (const [n, etag] of listed) {
-          if (stripQuotes(etag) !== stripQuotes(storedBy.get(n)?.etag ?? "")) {
+          if (!samePartETag(etag, storedBy.get(n)?.etag ?? "")) {
             throw new UploadError("invalid_part", `Part ${n}'s ETag ${etag} is not the stored one.`);
           }
         }
@@ -372,7 +370,7 @@ export function createUploadService(options: UploadServiceOptions) {
       if (!info) throw new UploadError("not_found", `No file ${blobId}.`);
       const wanted = parseRange(request.range, info.size);
       if (wanted.kind === "unsatisfiable") {
-        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": `bytes */${info.size}` });
+        throw new UploadError("invalid_request", `The file has ${info.size} bytes.`, { "content-range": formatContentRange(undefined, info.size) });
       }
       if (wanted.kind === "whole") return { kind: "whole", size: info.size, body: blobs.readBlob(blobId) };
       return { kind: "range", size: info.size, range: wanted.range, body: blobs.readBlob(blobId, wanted.range) };
@@ -394,8 +392,8 @@ export function createUploadService(options: UploadServiceOptions) {
         }
         if (ids.length < 100) break;
       }
-      const purged = await store.purgeEnded(at - retainEndedMs);
-      // An abort interrupted between its row and its bytes leaves bytes behind: drop them now.
+      const purged = await store.purgeEnded({ endedBefore: at - retainEndedMs, completedBefore: at - retainCompletedMs });
+      // Bytes after rows (an abort interrupted between its row and its bytes also leaves bytes behind).
       for (const id of purged) await blobs.deleteUpload(id);
       const outputs = await blobs.deleteBlobsBefore(at - downloadUrlTtlS * 1000);
       return { expired, purged: purged.length, outputs };

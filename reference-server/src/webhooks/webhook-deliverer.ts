@@ -1,10 +1,9 @@
 import type { JobStore, OutboxEvent } from "../store/job-store.ts";
 import { signWebhook } from "./sign-webhook.ts";
+import { defaultServerConfig } from "../config.ts";
 
 /** The reference retry schedule (spec §3): delays before attempt 1, 2, … */
-export const DEFAULT_WEBHOOK_SCHEDULE_MS: readonly number[] = [
-  0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
-];
+export const DEFAULT_WEBHOOK_SCHEDULE_MS: readonly number[] = defaultServerConfig.webhookScheduleMs;
 
 export interface WebhookDelivererOptions {
   store: JobStore;

@@ -1,20 +1,21 @@
 import { randomUUID } from "node:crypto";
-import type { Problem } from "async-jobs/types";
+import { createProblem } from "async-jobs/protocol";
 import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { createInFlight } from "./in-flight.ts";
+import { defaultServerConfig } from "../config.ts";
 
 export interface WorkerOptions {
   store: JobStore;
   registry: JobTypeRegistry;
-  /** Jobs run at once. @default 16 */
+  /** Jobs run at once. @default defaultServerConfig.workerConcurrency */
   concurrency?: number;
-  /** A lease not renewed for this long is lost and the job goes back to the queue. @default 30000 */
+  /** A lease not renewed for this long is lost and the job goes back to the queue. @default defaultServerConfig.leaseTimeoutMs */
   leaseTimeoutMs?: number;
   /** Idle poll of the queue (changes in this process wake it at once). @default 200 */
   pollMs?: number;
-  /** First retry delay after a retryable failure; doubles per attempt. @default 500 */
+  /** First retry delay after a retryable failure; doubles per attempt. @default defaultServerConfig.retryBaseMs */
   retryBaseMs?: number;
   /** @default 300000 */
   retryMaxMs?: number;
@@ -33,6 +34,8 @@ interface Active {
   lease: Lease;
   controller: AbortController;
   done: Promise<void>;
+  /** Fires when the lease may have expired without a renewal seen here (`performance.now()` based). */
+  leaseTimer?: NodeJS.Timeout;
 }
 
 type AbortReason = "canceled" | "lease_lost" | "drain";
@@ -49,8 +52,8 @@ type AbortReason = "canceled" | "lease_lost" | "drain";
 export function startWorker(options: WorkerOptions): Worker {
   const { store, registry } = options;
   const id = `wrk_${randomUUID()}`;
-  const concurrency = options.concurrency ?? 16;
-  const leaseMs = options.leaseTimeoutMs ?? 30_000;
+  const concurrency = options.concurrency ?? defaultServerConfig.workerConcurrency;
+  const leaseMs = options.leaseTimeoutMs ?? defaultServerConfig.leaseTimeoutMs;
   const log = options.log ?? (() => {});
   const active = new Map<string, Active>();
   let draining = false;
@@ -74,9 +77,10 @@ export function startWorker(options: WorkerOptions): Worker {
         again = false;
         const free = concurrency - active.size;
         if (draining || free <= 0 || Date.now() < claimPausedUntil) break;
+        const asked = performance.now();
         const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
         claimFailures = 0;
-        for (const job of jobs) run(job);
+        for (const job of jobs) run(job, asked);
         if (jobs.length === free) again = true;
       } while (again && !draining);
     } catch (error) {
@@ -89,12 +93,24 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function run(job: StoredJob) {
+  /**
+   * The lease was granted (or renewed) no earlier than `asked`, so it lasts at least until
+   * `asked + leaseMs`. Past that without a renewal another worker may already run the job:
+   * stop this run locally, even when the store cannot be reached to say so (issue 13, finding 10).
+   */
+  function holdLeaseUntil(entry: Active, asked: number) {
+    clearTimeout(entry.leaseTimer);
+    entry.leaseTimer = setTimeout(() => entry.controller.abort("lease_lost" satisfies AbortReason), asked + leaseMs - performance.now());
+    entry.leaseTimer.unref();
+  }
+
+  function run(job: StoredJob, asked: number) {
     const lease: Lease = { id: job.id, leaseToken: job.leaseToken! };
     const controller = new AbortController();
     const entry = { job, lease, controller } as Active;
     let abandoned = false;
     active.set(job.id, entry);
+    holdLeaseUntil(entry, asked);
     entry.done = (async () => {
       const definition = registry.get(job.type);
       try {
@@ -112,6 +128,7 @@ export function startWorker(options: WorkerOptions): Worker {
           },
           abandon: () => {
             abandoned = true;
+            clearTimeout(entry.leaseTimer);
             active.delete(job.id);
             void tick();
           },
@@ -123,6 +140,7 @@ export function startWorker(options: WorkerOptions): Worker {
         if (abandoned) return;
         await settleFailure(lease, job, controller.signal, error);
       } finally {
+        clearTimeout(entry.leaseTimer);
         if (active.get(job.id) === entry) active.delete(job.id);
         if (!draining) void tick();
       }
@@ -140,29 +158,25 @@ export function startWorker(options: WorkerOptions): Worker {
     }
     // An unexpected throw is a fault of this attempt, not of the job: retry it.
     log(`job ${job.id} threw`, error);
-    const problem: Problem = {
-      type: "https://async-jobs.dev/problems/internal",
-      title: "Internal error",
-      status: 500,
-      detail: error instanceof Error ? error.message : String(error),
-      code: "internal",
-    };
+    const problem = createProblem("internal", error instanceof Error ? error.message : String(error));
     await store.failJob(lease, problem, Date.now() + retryDelay(job.attempt));
   }
 
   const retryDelay = (attempt: number) =>
-    retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 300_000 });
+    retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? defaultServerConfig.retryBaseMs, maxMs: options.retryMaxMs ?? 300_000 });
 
   async function heartbeat() {
     if (active.size === 0) return;
     const entries = [...active.values()];
     const end = calls.begin();
+    const asked = performance.now();
     try {
       const results = await store.heartbeat(entries.map((e) => e.lease), leaseMs);
       for (const entry of entries) {
         const result = results.get(entry.job.id);
         if (result?.state === "lost") entry.controller.abort("lease_lost" satisfies AbortReason);
         else if (result?.cancelRequested) entry.controller.abort("canceled" satisfies AbortReason);
+        if (result?.state === "held" && active.get(entry.job.id) === entry && !entry.controller.signal.aborted) holdLeaseUntil(entry, asked);
       }
     } catch (error) {
       log("heartbeat failed", error);

@@ -120,4 +120,50 @@ for (const store of ["sqlite", "postgres"] as const) describe(`hostile input (${
     expect(seen.get(404)).toBeGreaterThan(0);
     expect(seen.get(415)).toBeGreaterThan(0);
   }, 60_000);
+
+  it("refuses JSON nested past 64 levels with 400 invalid_request, and takes anything shallower", async () => {
+    // Arrays and objects mixed, anywhere in the body, at depths around the limit and far past it.
+    const nested = fc.tuple(fc.integer({ min: 1, max: 90 }), fc.array(fc.boolean(), { minLength: 90, maxLength: 90 })).map(([levels, objects]) => {
+      let value = "1";
+      for (let i = 0; i < levels; i++) value = objects[i] ? `{"k":${value}}` : `[${value}]`;
+      return { levels, value };
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(nested, fc.constant({ levels: 6000, value: deep(6000) })), async ({ levels, value }) => {
+        // The body object is level 1, input level 2, value from level 3.
+        const depth = levels + 2;
+        const res = await t.request("POST", "/v1/jobs", {
+          raw: `{"type":"conformance.echo","input":{"value":${value}}}`,
+          headers: { "content-type": "application/json" },
+        });
+        if (depth > 64) {
+          expect(res.status, `depth ${depth}`).toBe(400);
+          expect(res.body.code).toBe("invalid_request");
+        } else {
+          expect(res.status, `depth ${depth}: ${res.text.slice(0, 200)}`).toBe(202);
+        }
+      }),
+      { numRuns: 60, seed: Number(process.env.FUZZ_SEED ?? 20261123), examples: [[{ levels: 62, value: deep(62) }], [{ levels: 63, value: deep(63) }]] },
+    );
+  }, 60_000);
+
+  it("accepts large but legal bodies up to the body limit, and refuses one byte more with 413", async () => {
+    const limit = 16_384;
+    const envelope = (fill: string) => `{"type":"conformance.echo","input":{"value":"${fill}"},"metadata":{}}`;
+    const overhead = envelope("").length;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: limit - 2_000, max: limit }), fc.constantFrom("a", "é", "\\u0041"), async (size, unit) => {
+        // Multi-byte and escaped fillers: the limit counts bytes, not characters.
+        const unitBytes = Buffer.byteLength(unit);
+        const fill = unit.repeat(Math.floor((size - overhead) / unitBytes));
+        const body = envelope(fill);
+        const res = await t.request("POST", "/v1/jobs", { raw: body, headers: { "content-type": "application/json" } });
+        expect(res.status, `${Buffer.byteLength(body)} bytes`).toBe(202);
+      }),
+      { numRuns: 15, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+    );
+    const over = envelope("a".repeat(limit - overhead + 1));
+    const res = await t.request("POST", "/v1/jobs", { raw: over, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(413);
+  }, 60_000);
 });

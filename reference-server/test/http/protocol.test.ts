@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROBLEMS } from "../../src/http/problems.ts";
+import { problemRegistry } from "async-jobs/protocol";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 let t: TestServer;
@@ -131,7 +131,7 @@ describe("problem registry (spec §7)", () => {
     const yaml = await t.request("GET", "/openapi.yaml", { token: null });
     const enumBlock = /ProblemCode:[\s\S]*?enum:\n((?:\s+- \w+\n)+)/.exec(yaml.text)![1]!;
     const codes = enumBlock.split("\n").map((l) => l.trim().replace(/^- /, "")).filter(Boolean);
-    expect(Object.keys(PROBLEMS).sort()).toEqual(codes.sort());
-    for (const code of codes) expect(PROBLEMS[code as keyof typeof PROBLEMS].status).toBeGreaterThanOrEqual(400);
+    expect(Object.keys(problemRegistry).sort()).toEqual(codes.sort());
+    for (const code of codes) expect(problemRegistry[code as keyof typeof problemRegistry].status).toBeGreaterThanOrEqual(400);
   });
 });

@@ -1,6 +1,6 @@
 import type { Problem } from "async-jobs/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CreateJobCommand, JobStore, Lease, StoredJob } from "../../src/store/job-store.ts";
+import type { CreateJobCommand, JobStore, JobStoreOptions, Lease, StoredJob } from "../../src/store/job-store.ts";
 
 const problem: Problem = { type: "https://async-jobs.dev/problems/x", title: "X", status: 500, detail: "boom", code: "boom" };
 
@@ -20,16 +20,24 @@ const leaseOf = (job: StoredJob): Lease => ({ id: job.id, leaseToken: job.leaseT
  * The one contract suite of the JobStore seam (STYLE §12): every implementation runs it.
  *
  * @example
- * describeJobStore("sqlite", async () => openSqliteJobStore({ path: tempFile() }));
+ * describeJobStore("sqlite", async (options) => openSqliteJobStore({ path: tempFile(), ...options }));
  */
-export function describeJobStore(name: string, create: () => Promise<JobStore>) {
+export function describeJobStore(name: string, create: (options?: JobStoreOptions) => Promise<JobStore>) {
   describe(`JobStore contract: ${name}`, () => {
     let store: JobStore;
+    const others: JobStore[] = [];
+    /** Another store (own options) over a fresh database, closed after the test. */
+    async function open(options: JobStoreOptions) {
+      const other = await create(options);
+      others.push(other);
+      return other;
+    }
     beforeEach(async () => {
       store = await create();
     });
     afterEach(async () => {
       await store.close();
+      await Promise.all(others.splice(0).map((o) => o.close()));
     });
 
     async function created(overrides: Partial<CreateJobCommand> = {}) {
@@ -178,6 +186,55 @@ export function describeJobStore(name: string, create: () => Promise<JobStore>) 
       expect((await store.heartbeat([leaseOf(running)], 1000)).get(running.id)).toEqual({ state: "held", cancelRequested: true });
       expect(await store.cancelRunningJob(leaseOf(running))).toBe(true);
       expect(await store.getJob("acme", running.id)).toMatchObject({ status: "canceled" });
+    });
+
+    it("ends a cancel-requested job canceled when its attempt fails retryably or its lease is lost (I-12)", async () => {
+      await created();
+      await created();
+      const [failing, lost] = await store.claimJobs({ workerId: "w", limit: 2, leaseMs: 1000 });
+      await store.requestCancel("acme", failing!.id);
+      await store.requestCancel("acme", lost!.id);
+      expect(await store.failJob(leaseOf(failing!), problem, Date.now() + 60_000)).toBe(true);
+      expect(await store.getJob("acme", failing!.id)).toMatchObject({ status: "canceled" });
+      expect(await store.recoverExpiredLeases(Date.now() + 5000)).toBe(1);
+      expect(await store.getJob("acme", lost!.id)).toMatchObject({ status: "canceled" });
+    });
+
+    it("never runs more than maxRunningPerTenant jobs of one tenant: another tenant's job is claimed past them", async () => {
+      const fair = await open({ maxRunningPerTenant: 2 });
+      const make = async (tenant: string) => {
+        const outcome = await fair.createJob(command({ tenant }));
+        return (outcome as { job: StoredJob }).job;
+      };
+      const a = [await make("a"), await make("a"), await make("a"), await make("a")];
+      const b = await make("b");
+      const first = await fair.claimJobs({ workerId: "w", limit: 16, leaseMs: 30_000 });
+      expect(first.map((j) => j.id)).toEqual([a[0]!.id, a[1]!.id, b.id]);
+      expect(await fair.claimJobs({ workerId: "w", limit: 16, leaseMs: 30_000 })).toEqual([]);
+      await fair.completeJob(leaseOf(first[0]!), null);
+      expect((await fair.claimJobs({ workerId: "w", limit: 16, leaseMs: 30_000 })).map((j) => j.id)).toEqual([a[2]!.id]);
+    });
+
+    it("retention: purges ended jobs past their lifetime with their events and deliveries, and spent keys", async () => {
+      let clock = 1_800_000_000_000;
+      const swept = await open({ now: () => clock });
+      const make = async (overrides: Partial<CreateJobCommand>) => ((await swept.createJob(command(overrides))) as { job: StoredJob }).job;
+      const ended = await make({ webhookUrl: "https://example.net/hook", idempotency: { key: "k", fingerprint: "f", ttlMs: 1000 } });
+      const [claimed] = await swept.claimJobs({ workerId: "w", limit: 1, leaseMs: 30_000 });
+      await swept.failJob(leaseOf(claimed!), problem);
+      const [event] = await swept.claimDueEvents({ limit: 1, leaseMs: 1000 });
+      await swept.recordDelivery({ eventId: event!.id, attempt: 1, statusCode: 500, error: null, at: clock, nextAttemptAt: clock + 1, state: "pending" });
+      const queued = await make({});
+      clock += 2000;
+      expect(await swept.purgeExpired({ now: clock, jobsEndedBefore: clock - 10_000, limit: 100 })).toEqual({ jobs: 0, keys: 1 });
+      expect(await swept.getJob("acme", ended.id)).toMatchObject({ status: "failed" });
+      expect(await swept.purgeExpired({ now: clock, jobsEndedBefore: clock, limit: 100 })).toEqual({ jobs: 1, keys: 0 });
+      expect(await swept.getJob("acme", ended.id)).toBeUndefined();
+      expect(await swept.listDeliveries("acme", ended.id)).toBeUndefined();
+      expect(await swept.claimDueEvents({ limit: 10, leaseMs: 1000, now: clock + 60_000 })).toEqual([]);
+      // Queued and running jobs have no end: never purged, however old.
+      expect(await swept.purgeExpired({ now: clock, jobsEndedBefore: clock + 1e12, limit: 100 })).toEqual({ jobs: 0, keys: 0 });
+      expect(await swept.getJob("acme", queued.id)).toMatchObject({ status: "queued" });
     });
 
     it("releases a job on drain without counting the attempt", async () => {

@@ -6,7 +6,7 @@ import type { Change } from "../../src/change-notifier.ts";
 import type { CreateJobCommand, Lease, StoredJob } from "../../src/store/job-store.ts";
 import { decodeChange, encodeChange } from "../../src/store/postgres/listen-for-changes.ts";
 import { openPostgresJobStore, type PostgresJobStore } from "../../src/store/postgres/postgres-job-store.ts";
-import { postgresMigrations } from "../../src/store/postgres/postgres-migrations.ts";
+import { postgresMigrations } from "../../src/store/postgres/schema.ts";
 import { describeJobStore } from "./describe-job-store.ts";
 
 // Postgres-only behaviour: what the shared suite cannot see with one connection in one process.
@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 // The shared contract suite (STYLE §12), one fresh database per test.
-describeJobStore("postgres", async () => openPostgresJobStore({ url: await freshDatabase() }));
+describeJobStore("postgres", async (options) => openPostgresJobStore({ url: await freshDatabase(), ...options }));
 
 describe("notification payloads", () => {
   test("a job change round-trips, with a tenant that contains spaces", () => {
@@ -104,9 +104,9 @@ describe("schema", () => {
     await Promise.all([b.migrate(), c.migrate()]);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query<{ version: number }>("SELECT version FROM job_store_migrations ORDER BY version");
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
     await client.end();
-    expect(rows.map((r) => r.version)).toEqual(postgresMigrations.map((_, i) => i + 1));
+    expect(rows.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
   });
 
   test("the claim walks the jobs_claim index in its ORDER BY, with no sort", async () => {
@@ -171,6 +171,18 @@ describe("concurrency", () => {
     expect(rows).toEqual([{ status: "succeeded", attempt: 1, n: total }]);
   });
 
+  test("the per-tenant running limit holds across processes claiming at once", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([0, 1, 2].map(() => open(url, { maxRunningPerTenant: 3 })));
+    for (let i = 0; i < 20; i++) await stores[0]!.createJob(echo({ input: { value: i } }));
+    await stores[0]!.createJob(echo({ tenant: "t2" }));
+    const claimed = (
+      await Promise.all(stores.flatMap((store) => [0, 1].map(() => store.claimJobs({ workerId: "w", limit: 2, leaseMs: 30_000 }))))
+    ).flat();
+    const perTenant = (tenant: string) => claimed.filter((j) => j.tenant === tenant).length;
+    expect([perTenant("t1"), perTenant("t2")]).toEqual([3, 1]);
+  });
+
   test("concurrent submits with one idempotency key create one job; another body is refused", async () => {
     const url = await freshDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
@@ -207,8 +219,8 @@ describe("concurrency", () => {
     await store.createJob(echo());
     await store.createJob(echo({ webhookUrl: "https://example.test/hook" }));
     const first = await store.claimJobs({ workerId: "w1", limit: 2, leaseMs: 1_000 });
-    clock += 2_000;
-    expect(await store.recoverExpiredLeases()).toBe(2);
+    // Leases run on the database's clock: recover as of two seconds from its now.
+    expect(await store.recoverExpiredLeases(Date.now() + 2_000)).toBe(2);
     const second = await store.claimJobs({ workerId: "w2", limit: 2, leaseMs: 1_000 });
     expect(second.map((j) => j.attempt)).toEqual([2, 2]);
     for (const job of first) expect(await store.completeJob(leaseOf(job), "late")).toBe(false);

@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), "async-jobs-store-"));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeJobStore("sqlite", () => openSqliteJobStore({ path: join(dir, `jobs-${n++}.db`) }));
+describeJobStore("sqlite", (options) => openSqliteJobStore({ path: join(dir, `jobs-${n++}.db`), ...options }));
 
 it("keeps committed jobs across reopen, and its claim query uses the claim index", async () => {
   const path = join(dir, "reopen.db");

@@ -24,7 +24,7 @@ const part = (number: number, etag = `"${String(number).padStart(32, "0")}"`) =>
  * implementations).
  *
  * @example
- * describeUploadStore("sqlite", async () => createSqliteUploadStore(path));
+ * describeUploadStore("sqlite", async () => openSqliteUploadStore(path));
  */
 export function describeUploadStore(name: string, create: () => Promise<UploadStore>): void {
   describe(`UploadStore: ${name}`, () => {
@@ -99,9 +99,19 @@ export function describeUploadStore(name: string, create: () => Promise<UploadSt
       expect((await store.getUpload(early.id))?.status).toBe("expired");
       expect(await store.listParts(early.id)).toEqual([]);
       expect(await store.listExpired(base + 30, 1000)).not.toContain(early.id);
-      expect(await store.purgeEnded(base + 11)).toContain(early.id);
+      expect(await store.purgeEnded({ endedBefore: base + 11, completedBefore: 0 })).toContain(early.id);
       expect(await store.getUpload(early.id)).toBeNull();
       expect(await store.getUpload(late.id)).not.toBeNull(); // pending uploads are never purged
+    });
+
+    test("retention: completed uploads are purged once completed before the cutoff, not before", async () => {
+      const done = newUpload();
+      await store.createUpload(done);
+      expect(await store.completeUpload(done.id, 0, null, T0 + 10)).toBe(true);
+      expect(await store.purgeEnded({ endedBefore: 0, completedBefore: T0 + 10 })).not.toContain(done.id);
+      expect((await store.getUpload(done.id))?.status).toBe("completed");
+      expect(await store.purgeEnded({ endedBefore: 0, completedBefore: T0 + 11 })).toContain(done.id);
+      expect(await store.getUpload(done.id)).toBeNull();
     });
 
     test("the signing key is created once and then shared", async () => {

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
-import { createPostgresUploadStore } from "../../src/store/postgres/postgres-upload-store.ts";
-import { createSqliteUploadStore } from "../../src/store/sqlite/sqlite-upload-store.ts";
+import { openPostgresUploadStore } from "../../src/store/postgres/postgres-upload-store.ts";
+import { openSqliteUploadStore } from "../../src/store/sqlite/sqlite-upload-store.ts";
 import { describeUploadStore } from "./upload-store-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "upload-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeUploadStore("sqlite", async () => createSqliteUploadStore(join(dir, "jobs.db")));
+describeUploadStore("sqlite", async () => openSqliteUploadStore(join(dir, "jobs.db")));
 
 describeUploadStore("postgres", async () => {
   const admin = new pg.Client({ connectionString: inject("postgresUrl") });
@@ -20,5 +20,5 @@ describeUploadStore("postgres", async () => {
   await admin.end();
   const url = new URL(inject("postgresUrl"));
   url.pathname = `/${name}`;
-  return createPostgresUploadStore(url.toString());
+  return openPostgresUploadStore(url.toString());
 });

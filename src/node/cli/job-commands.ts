@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isJobCanceledError, isJobFailedError, isTimeoutError } from "../../errors.ts";
+import { isJobStatus, jobStatuses } from "../../protocol/job-state.ts";
 import type { Job, JobStatus } from "../../types.ts";
 import { numberOption, positional, readAll, stringOption, type CliContext } from "./cli-context.ts";
 import { exitCodes, UsageError, type ExitCode } from "./exit-codes.ts";
@@ -135,8 +136,6 @@ export async function cancelCommand(ctx: CliContext): Promise<ExitCode> {
   return exitCodes.succeeded;
 }
 
-const statuses = new Set<JobStatus>(["queued", "running", "succeeded", "failed", "canceled"]);
-
 /**
  * `async-jobs list [--status S[,S…]] [--type T] [--limit N]`: newest first, across pages.
  *
@@ -146,7 +145,7 @@ const statuses = new Set<JobStatus>(["queued", "running", "succeeded", "failed",
 export async function listCommand(ctx: CliContext): Promise<ExitCode> {
   if (ctx.args.length > 0) throw new UsageError(`unexpected arguments: ${ctx.args.join(" ")}`);
   const status = stringOption(ctx, "status")?.split(",");
-  if (status?.some((s) => !statuses.has(s as JobStatus))) throw new UsageError(`--status takes ${[...statuses].join(",")}`);
+  if (status?.some((s) => !isJobStatus(s))) throw new UsageError(`--status takes ${jobStatuses.join(",")}`);
   const limit = numberOption(ctx, "limit") ?? 20;
   const type = stringOption(ctx, "type");
   const jobs: Job[] = [];

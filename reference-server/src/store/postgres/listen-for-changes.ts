@@ -6,8 +6,8 @@ export const DEFAULT_CHANNEL = "async_jobs";
 
 /**
  * The NOTIFY payload of a change: `j <origin> <status> <jobId> <tenant>` or `o <origin>`
- * (outbox). Space-separated text so SQL can build it per row with `concat_ws` (see
- * {@link notifySql}); the tenant is last because only it may contain spaces. The origin names
+ * (outbox). Space-separated text so SQL can build it per row with `concat_ws` (the job
+ * statements do); the tenant is last because only it may contain spaces. The origin names
  * the store instance that committed the change, which emitted it locally already.
  *
  * @example
@@ -35,18 +35,6 @@ export function decodeChange(payload: string): { origin: string; change: Change;
     };
   }
   return undefined;
-}
-
-/**
- * SQL that NOTIFYs one job change per row, for a statement's select list:
- * `SELECT …, ${notifySql("$9", "status")} FROM changed` where `$9` is the origin parameter
- * and `status` the column (or quoted literal) that names the new status.
- *
- * @example
- * notifySql("$2", "'running'"); // "pg_notify('async_jobs', concat_ws(' ', 'j', $2::text, 'running', id, tenant))"
- */
-export function notifySql(originParam: string, status: string, channel = DEFAULT_CHANNEL): string {
-  return `pg_notify('${channel}', concat_ws(' ', 'j', ${originParam}::text, ${status}, id, tenant))`;
 }
 
 export interface ChangeListenerOptions {

@@ -1,101 +1,30 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
-import type { JobStatus, Problem } from "async-jobs/types";
-import { type Change, type ChangeNotifier, createChangeNotifier } from "../../change-notifier.ts";
+import type { Problem } from "async-jobs/types";
+import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
-import { attemptsExhausted, toJobEvent } from "../job-representation.ts";
-import type {
-  CancelOutcome,
-  CreateJobCommand,
-  CreateJobOutcome,
-  DeliveryRecord,
-  HeartbeatResult,
-  JobStore,
-  Lease,
-  ListJobsQuery,
-  OutboxEvent,
-  StoredJob,
-} from "../job-store.ts";
-import { createGroupCommit } from "./group-commit.ts";
-import { DEFAULT_CHANNEL, encodeChange, listenForChanges } from "./listen-for-changes.ts";
-import { postgresMigrations } from "./postgres-migrations.ts";
+import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
+import { toJobEvent } from "../job-representation.ts";
+import { decodeJobRow, encodeEnd, type JobRow } from "../job-row.ts";
+import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
+import { decodeDeliveryRow, decodeEventRow, type DeliveryRow, type EventRow } from "../outbox-row.ts";
+import { type AttemptDecision, onAttemptFailed, onCancelRequested, onLeaseExpired, unprocessableJob } from "../job-transitions.ts";
+import { translateErrors } from "../store-errors.ts";
+import { createJobBatches } from "./job-batches.ts";
+import { postgresJobStatements } from "./job-statements.ts";
+import { DEFAULT_CHANNEL, listenForChanges } from "./listen-for-changes.ts";
+import { fromPostgresError, hasNul } from "./postgres-errors.ts";
+import { migratePostgresDatabase } from "./schema.ts";
+import { createTransactions, type Tx } from "./transaction.ts";
 
-export interface PostgresJobStoreOptions {
+export interface PostgresJobStoreOptions extends JobStoreOptions {
   /** `postgres://user@host:port/database` */
   url: string;
   /** Connections in this process's pool (the LISTEN connection is one more). @default 10 */
   poolSize?: number;
   /** The NOTIFY channel; every process of one deployment must use the same. @default "async_jobs" */
   channel?: string;
-  changes?: ChangeNotifier;
-  /** Delay of a webhook event's first delivery (the schedule's first entry). @default 0 */
-  webhookFirstDelayMs?: number;
-  /** Injected clock (all times are the application's, as in the SQLite store). @default Date.now */
-  now?: () => number;
-  log?: (message: string, error?: unknown) => void;
-}
-
-interface JobRow {
-  id: string;
-  tenant: string;
-  type: string;
-  status: JobStatus;
-  input: string;
-  metadata: string;
-  progress_percent: number | null;
-  progress_message: string | null;
-  attempt: number;
-  max_attempts: number;
-  result: string | null;
-  error: string | null;
-  cancel_requested: boolean;
-  webhook_url: string | null;
-  // BIGINT columns arrive as strings (pg keeps int8 exact by default).
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  version: number;
-  run_at: string;
-  lease_token: string | null;
-  lease_expires_at: string | null;
-}
-
-const COLUMNS = [
-  "id", "tenant", "type", "status", "input", "metadata", "progress_percent", "progress_message", "attempt",
-  "max_attempts", "result", "error", "cancel_requested", "webhook_url", "created_at", "updated_at", "started_at",
-  "completed_at", "version", "run_at", "lease_token", "lease_expires_at",
-];
-// Columns are named, never `*`: a prepared statement's result shape must survive a later migration.
-const cols = (alias?: string) => COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(", ");
-
-const num = (value: string | null) => (value === null ? null : Number(value));
-
-function fromRow(row: JobRow): StoredJob {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    type: row.type,
-    status: row.status,
-    input: JSON.parse(row.input),
-    metadata: JSON.parse(row.metadata),
-    progress: row.progress_percent === null ? null : { percent: row.progress_percent, message: row.progress_message },
-    attempt: row.attempt,
-    maxAttempts: row.max_attempts,
-    result: row.result === null ? null : JSON.parse(row.result),
-    error: row.error === null ? null : JSON.parse(row.error),
-    cancelRequested: row.cancel_requested,
-    webhookUrl: row.webhook_url,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    startedAt: num(row.started_at),
-    completedAt: num(row.completed_at),
-    version: row.version,
-    runAt: Number(row.run_at),
-    leaseToken: row.lease_token,
-    leaseExpiresAt: num(row.lease_expires_at),
-  };
 }
 
 /** The Postgres store; `listenerPid` names the LISTEN connection's backend (tests terminate it). */
@@ -103,22 +32,19 @@ export interface PostgresJobStore extends JobStore {
   listenerPid(): number | undefined;
 }
 
-/** A transaction's client plus the changes it will announce (NOTIFY before COMMIT, emit after). */
-interface Tx {
-  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-  announce(change: Change, tenant?: string): void;
-}
+type Ending = "succeeded" | "failed" | "canceled";
 
 /**
  * The scale-out store: PostgreSQL through a `pg` pool, so API and worker processes on many
  * machines share one queue. Claims take due jobs with `FOR UPDATE SKIP LOCKED` in the order of
  * the `jobs_claim` index; every transition checks state (and lease token) in its `WHERE`, so a
- * terminal job never changes and a lost lease cannot finish a job. Every change NOTIFYs in its
- * own transaction; a dedicated LISTEN connection turns other processes' notifications into
- * `changes` events, so a long poll here wakes when a worker elsewhere commits. Hot paths
- * (submit, claim, complete without webhook, progress) are single statements, and concurrent
- * submits and completes share them (group commit): a commit that NOTIFYs holds a global lock
- * through its WAL flush, so one commit per call would cap throughput at the disk's sync rate.
+ * terminal job never changes and a lost lease cannot finish a job. Leases run on the database's
+ * clock. Every change NOTIFYs in its own transaction; a dedicated LISTEN connection turns other
+ * processes' notifications into `changes` events, so a long poll here wakes when a worker
+ * elsewhere commits. Hot paths (submit, claim, complete without webhook, progress) are single
+ * statements, and concurrent submits and completes share them (group commit): a commit that
+ * NOTIFYs holds a global lock through its WAL flush, so one commit per call would cap
+ * throughput at the disk's sync rate.
  *
  * @example
  * const store = await openPostgresJobStore({ url: "postgres://app@db/jobs" });
@@ -128,270 +54,100 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
   const now = options.now ?? Date.now;
   const changes = options.changes ?? createChangeNotifier();
   const firstDelay = options.webhookFirstDelayMs ?? 0;
+  const maxRunning = options.maxRunningPerTenant ?? Infinity;
   const channel = options.channel ?? DEFAULT_CHANNEL;
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
   const log = options.log ?? (() => {});
   // Names this store instance in its notifications: it emits its own changes right after commit
   // and ignores their echo from LISTEN.
   const origin = randomBytes(4).toString("hex");
-  const notify = (status: string) => `pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', ${status}, id, tenant))`;
-  const notifyRow = (status: string) => `${notify(status)} AS notified`;
+  const sql = postgresJobStatements(
+    (status, alias = "") => `pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', ${status}, ${alias}id, ${alias}tenant))`,
+  );
 
-  // A client's connection may die (restart, terminate): the pool drops it; do not crash.
+  // A client's connection may die (restart, terminate): the pool drops it; do not crash (issue 20).
   const pool = guardPool(
     new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, application_name: "async-jobs", ...POOL_FAULT_OPTIONS }),
     log,
   );
-
-  async function transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    const announced: { change: Change; tenant: string }[] = [];
-    let broken = false;
-    try {
-      await client.query("BEGIN");
-      const value = await work({
-        query: (text, values) => client.query(text, values),
-        announce: (change, tenant = "") => announced.push({ change, tenant }),
-      });
-      if (announced.length > 0) {
-        // NOTIFY in the same transaction: delivered at commit, never for a rolled-back change.
-        await client.query(`SELECT pg_notify('${channel}', p) FROM unnest($1::text[]) AS p`, [
-          announced.map((a) => encodeChange(origin, a.change, a.tenant)),
-        ]);
-      }
-      await client.query("COMMIT");
-      for (const a of announced) changes.emit(a.change);
-      return value;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => (broken = true));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  function emitJob(id: string, status: string) {
-    changes.emit({ kind: "job", jobId: id, status });
-  }
-
-  async function migrate() {
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
-      // Several processes start at once: one migrates, the others wait and then find it done.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('async-jobs job store migrate'))");
-      await client.query(
-        "CREATE TABLE IF NOT EXISTS job_store_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
-      );
-      const { rows } = await client.query<{ version: number }>("SELECT version FROM job_store_migrations");
-      const done = new Set(rows.map((r) => r.version));
-      for (const [index, sql] of postgresMigrations.entries()) {
-        if (done.has(index + 1)) continue;
-        await client.query(sql);
-        await client.query("INSERT INTO job_store_migrations (version, applied_at) VALUES ($1, $2)", [index + 1, now()]);
-      }
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  // ---- statements -------------------------------------------------------------------------
-  // One statement is one transaction: the keys, the jobs and the NOTIFYs of a whole batch commit
-  // together (group commit). A live key (ON CONFLICT … WHERE expired fails) inserts no job; a
-  // concurrent first insert of the same key makes this wait for it, then insert nothing. Keys go
-  // in (tenant, key) order so two processes' batches lock them in the same order.
-  const CREATE_JOBS = `
-    WITH input AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[])
-      AS u(id, tenant, type, input, metadata, max_attempts, webhook_url, key, fingerprint, key_expires_at)
-    ), k AS (
-      INSERT INTO idempotency_keys AS k (tenant, key, fingerprint, job_id, expires_at)
-      SELECT tenant, key, fingerprint, id, key_expires_at FROM input WHERE key IS NOT NULL ORDER BY tenant, key
-      ON CONFLICT (tenant, key) DO UPDATE
-        SET fingerprint = excluded.fingerprint, job_id = excluded.job_id, expires_at = excluded.expires_at
-        WHERE k.expires_at <= $11
-      RETURNING job_id
-    )
-    INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-      created_at, updated_at, version, run_at)
-    SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, $11, $11, 1, $11
-    FROM input WHERE key IS NULL OR id IN (SELECT job_id FROM k)
-    ORDER BY id
-    RETURNING ${cols()}, ${notifyRow("'queued'")}`;
-  const FIND_KEYED_JOB = `
-    SELECT k.fingerprint, k.job_id AS key_job_id, ${cols("j")}
-    FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id
-    WHERE k.tenant = $1 AND k.key = $2 AND k.expires_at > $3`;
-  // MATERIALIZED: the locked id set is computed once; the inner scan walks jobs_claim in order.
-  const CLAIM = `
-    WITH next AS MATERIALIZED (
-      SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
-    )
-    UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, progress_percent = NULL, progress_message = NULL,
-      lease_token = gen_random_uuid()::text, lease_expires_at = $3, started_at = COALESCE(j.started_at, $1),
-      updated_at = $1, version = j.version + 1
-    FROM next WHERE j.id = next.id AND j.status = 'queued'
-    RETURNING ${cols("j")}, pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', 'running', j.id, j.tenant)) AS notified`;
-  const HEARTBEAT = `
-    UPDATE jobs j SET lease_expires_at = $1
-    FROM unnest($2::text[], $3::text[]) AS l(id, token)
-    WHERE j.id = l.id AND j.lease_token = l.token AND j.status = 'running'
-    RETURNING j.id, j.cancel_requested`;
-  // Percent never goes down within an attempt (spec §2); the guard is re-checked on the
-  // latest row version, so concurrent reports cannot break it.
-  const PROGRESS = `
-    WITH cur AS (SELECT progress_percent, progress_message FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running'),
-    u AS (
-      UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = $5, version = version + 1
-      WHERE id = $1 AND lease_token = $2 AND status = 'running'
-        AND (progress_percent IS NULL OR progress_percent < $3 OR (progress_percent = $3 AND progress_message IS DISTINCT FROM $4))
-      RETURNING ${notify("'running'")}
-    )
-    SELECT EXISTS (SELECT 1 FROM cur) AS held, (SELECT count(*) FROM u)::int AS updated,
-      (SELECT progress_percent FROM cur) AS percent, (SELECT progress_message FROM cur) AS message`;
-  // Jobs without a webhook end in one statement per batch; one with a webhook needs its outbox row
-  // built from the ended job, which the transaction path below does.
-  const FINISH_PLAIN = `
-    UPDATE jobs j SET status = u.status, result = u.result, error = u.error, completed_at = $6, updated_at = $6,
-      version = j.version + 1, lease_token = NULL, lease_expires_at = NULL
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, token, status, result, error)
-    WHERE j.id = u.id AND j.lease_token = u.token AND j.status = 'running' AND j.webhook_url IS NULL
-    RETURNING j.id, pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', j.status, j.id, j.tenant)) AS notified`;
-  const RELEASE = `
-    UPDATE jobs SET status = 'queued', run_at = $3, attempt = attempt - 1, progress_percent = NULL, progress_message = NULL,
-      lease_token = NULL, lease_expires_at = NULL, updated_at = $3, version = version + 1
-    WHERE id = $1 AND lease_token = $2 AND status = 'running'
-    RETURNING ${notify("'queued'")}`;
-  const CLAIM_EVENTS = `
-    WITH due AS MATERIALIZED (
-      SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE events e SET attempts = e.attempts + 1, next_attempt_at = $3 FROM due WHERE e.id = due.id
-    RETURNING e.id, e.tenant, e.job_id, e.type, e.url, e.payload, e.attempts`;
-  const RECORD_DELIVERY = `
-    WITH d AS (
-      INSERT INTO deliveries (event_id, attempt, status_code, error, at, next_attempt_at, state)
-      VALUES ($1, $2, $3, $4, $5, $6, $7)
-      ON CONFLICT (event_id, attempt) DO UPDATE SET status_code = excluded.status_code, error = excluded.error,
-        at = excluded.at, next_attempt_at = excluded.next_attempt_at, state = excluded.state
-    )
-    UPDATE events SET state = $7, next_attempt_at = $8 WHERE id = $1`;
-  const DELIVERIES = `
-    SELECT j.id AS job_id, d.event_id, d.attempt, d.status_code, d.error, d.at, d.next_attempt_at, d.state
-    FROM jobs j LEFT JOIN events e ON e.job_id = j.id LEFT JOIN deliveries d ON d.event_id = e.id
-    WHERE j.id = $1 AND j.tenant = $2
-    ORDER BY d.at, d.attempt`;
-
+  const transaction = createTransactions(pool, { channel, origin, changes });
+  const migrate = () => migratePostgresDatabase(pool, now());
   // Named statements are parsed and planned once per connection.
   const run = <R extends pg.QueryResultRow = any>(name: string, text: string, values: unknown[]) =>
     pool.query<R>({ name, text, values });
+  const emitJob = (id: string, status: string) => changes.emit({ kind: "job", jobId: id, status });
 
-  // ---- transitions inside a transaction ----------------------------------------------------
+  // ---- persisting decisions inside a transaction --------------------------------------------
   /** Ends a locked job and writes its outbox event in the same transaction. */
-  async function finishInTx(tx: Tx, id: string, status: "succeeded" | "failed" | "canceled", result: unknown, error: Problem | null) {
+  async function endInTx(tx: Tx, id: string, status: Ending, result: unknown, error: Problem | null) {
     const at = now();
-    const { rows } = await tx.query<JobRow>(
-      `UPDATE jobs SET status = $2, result = $3, error = $4, completed_at = $5, updated_at = $5, version = version + 1,
-         lease_token = NULL, lease_expires_at = NULL WHERE id = $1 RETURNING ${cols()}`,
-      [id, status, status === "succeeded" ? JSON.stringify(result ?? null) : null, error === null ? null : JSON.stringify(error), at],
-    );
-    const job = fromRow(rows[0]!);
+    const columns = encodeEnd(status, result, error);
+    const { rows } = await tx.query<JobRow>(sql.end, [id, status, columns.result, columns.error, at]);
+    const job = decodeJobRow(rows[0]!);
     if (job.webhookUrl !== null) {
       const event = toJobEvent(job);
-      await tx.query(
-        `INSERT INTO events (id, tenant, job_id, type, url, payload, state, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)`,
-        [newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, JSON.stringify(event), at + firstDelay, at],
-      );
+      const payload = JSON.stringify(event);
+      await tx.query(sql.insertEvent, [newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, payload, at + firstDelay, at]);
       tx.announce({ kind: "outbox" });
     }
     tx.announce({ kind: "job", jobId: id, status }, job.tenant);
     return job;
   }
 
-  async function requeueInTx(tx: Tx, row: JobRow, runAt: number) {
-    await tx.query(
-      `UPDATE jobs SET status = 'queued', run_at = $2, lease_token = NULL, lease_expires_at = NULL, updated_at = $3,
-         version = version + 1 WHERE id = $1`,
-      [row.id, runAt, now()],
-    );
-    tx.announce({ kind: "job", jobId: row.id, status: "queued" }, row.tenant);
+  async function applyInTx(tx: Tx, job: StoredJob, decision: AttemptDecision) {
+    if (decision.kind === "end") return void (await endInTx(tx, job.id, decision.status, null, decision.error));
+    await tx.query(sql.requeue, [job.id, decision.runAt, now()]);
+    tx.announce({ kind: "job", jobId: job.id, status: "queued" }, job.tenant);
   }
 
-  async function lockLeased(tx: Tx, lease: Lease): Promise<JobRow | undefined> {
-    const { rows } = await tx.query<JobRow>(
-      `SELECT ${cols()} FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running' FOR UPDATE`,
-      [lease.id, lease.leaseToken],
-    );
-    return rows[0];
+  async function lockLeased(tx: Tx, lease: Lease): Promise<StoredJob | undefined> {
+    const { rows } = await tx.query<JobRow>(sql.lockLeased, [lease.id, lease.leaseToken]);
+    return rows[0] ? decodeJobRow(rows[0]) : undefined;
   }
 
-  interface Finish {
-    lease: Lease;
-    status: "succeeded" | "failed" | "canceled";
-    result: unknown;
-    error: Problem | null;
+  /** A job recovery could not process: failed without reading its row, or left for the next sweep. */
+  async function failUnprocessable(tx: Tx, id: string, cause: unknown) {
+    log(`job ${id} could not be recovered from its lost lease; failing it`, cause);
+    const failed = await tx.isolated(() => tx.query<{ tenant: string }>(sql.failUnprocessable, [id, JSON.stringify(unprocessableJob(cause)), now()]));
+    if (!failed.ok) return log(`job ${id} could not be failed either; skipped`, failed.error);
+    const tenant = failed.value.rows[0]?.tenant;
+    if (tenant !== undefined) tx.announce({ kind: "job", jobId: id, status: "failed" }, tenant);
   }
-  const plainFinishes = createGroupCommit<Finish, boolean>({
-    conflictKey: (f) => f.lease.id,
-    async run(items) {
-      const { rows } = await run<{ id: string }>("finish_plain", FINISH_PLAIN, [
-        items.map((f) => f.lease.id),
-        items.map((f) => f.lease.leaseToken),
-        items.map((f) => f.status),
-        items.map((f) => (f.status === "succeeded" ? JSON.stringify(f.result ?? null) : null)),
-        items.map((f) => (f.error === null ? null : JSON.stringify(f.error))),
-        now(),
-      ]);
-      const ended = new Set(rows.map((r) => r.id));
-      for (const f of items) if (ended.has(f.lease.id)) emitJob(f.lease.id, f.status);
-      return items.map((f) => ended.has(f.lease.id));
-    },
-  });
 
-  async function finishLeased(lease: Lease, status: Finish["status"], result: unknown, error: Problem | null) {
-    if (await plainFinishes.submit({ lease, status, result, error })) return true;
+  const batches = createJobBatches({ run, sql, now, emitJob });
+
+  async function endLeased(lease: Lease, status: Ending, result: unknown, error: Problem | null) {
+    if (await batches.endPlain({ lease, status, result, error })) return true;
     // The lease is lost, or the job has a webhook and needs its outbox row.
     return transaction(async (tx) => {
       if (!(await lockLeased(tx, lease))) return false;
-      await finishInTx(tx, lease.id, status, result, error);
+      await endInTx(tx, lease.id, status, result, error);
       return true;
     });
   }
 
-  const jobInserts = createGroupCommit<CreateJobCommand, JobRow | undefined>({
-    conflictKey: (c) => (c.idempotency ? `${c.tenant}\u0000${c.idempotency.key}` : undefined),
-    async run(commands) {
-      const at = now();
-      const ids = commands.map(() => newId("job", at));
-      const { rows } = await run<JobRow>("create_jobs", CREATE_JOBS, [
-        ids,
-        commands.map((c) => c.tenant),
-        commands.map((c) => c.type),
-        commands.map((c) => JSON.stringify(c.input ?? null)),
-        commands.map((c) => JSON.stringify(c.metadata)),
-        commands.map((c) => c.maxAttempts),
-        commands.map((c) => c.webhookUrl),
-        commands.map((c) => c.idempotency?.key ?? null),
-        commands.map((c) => c.idempotency?.fingerprint ?? null),
-        commands.map((c) => (c.idempotency ? at + c.idempotency.ttlMs : null)),
+  /** The fair claim: oldest due jobs of tenants below their limit (claim-fairness.ts). */
+  function claimFairly(at: number, limit: number, leaseMs: number) {
+    return transaction(async (tx) => {
+      // Fair claims of every process take turns, so each counts the others' committed claims
+      // and the limit holds exactly (a claim is a few ms; only deployments with a limit pay it).
+      await tx.query(sql.fairClaimLock);
+      const counts = await tx.query<{ tenant: string; n: number }>(sql.runningPerTenant);
+      const running = new Map(counts.rows.map((r) => [r.tenant, r.n]));
+      const candidates = await tx.query<{ id: string; tenant: string }>(sql.claimCandidates, [
         at,
+        saturatedTenants(running, maxRunning),
+        candidateWindow(limit),
       ]);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const row of rows) emitJob(row.id, "queued");
-      return ids.map((id) => byId.get(id));
-    },
-  });
+      const picked = pickClaims(candidates.rows, running, limit, maxRunning);
+      if (picked.length === 0) return [];
+      const { rows } = await tx.query<JobRow>(sql.claimPicked, [at, picked, leaseMs]);
+      for (const row of rows) tx.announce({ kind: "job", jobId: row.id, status: "running" }, row.tenant);
+      return rows;
+    });
+  }
 
-  let lastKeyPurge = 0;
   let closed = false;
-
   await migrate();
   const listener = listenForChanges({
     url: options.url,
@@ -419,13 +175,13 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     listenerPid: () => listener.backendPid(),
     migrate,
 
-    async createJob(command: CreateJobCommand): Promise<CreateJobOutcome> {
+    async createJob(command) {
       const key = command.idempotency;
       for (let round = 0; round < 3; round++) {
-        const row = await jobInserts.submit(command);
-        if (row) return { kind: "created", job: fromRow(row) };
+        const row = await batches.insertJob(command);
+        if (row) return { kind: "created", job: decodeJobRow(row) };
         if (!key) throw new Error("createJob inserted nothing without an idempotency key");
-        const found = await run<JobRow & { fingerprint: string; key_job_id: string }>("find_keyed_job", FIND_KEYED_JOB, [
+        const found = await run<JobRow & { fingerprint: string; key_job_id: string }>("find_keyed_job", sql.findKeyedJob, [
           command.tenant,
           key.key,
           now(),
@@ -433,34 +189,26 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
         const existing = found.rows[0];
         if (!existing) continue; // the key expired in between: try to take it again
         if (existing.fingerprint !== key.fingerprint) return { kind: "key_reused" };
-        if (existing.id !== null) return { kind: "replayed", job: fromRow(existing) };
+        if (existing.id !== null) return { kind: "replayed", job: decodeJobRow(existing) };
         // The key outlived its job: free it and create the job anew.
-        await pool.query("DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND job_id = $3", [
-          command.tenant,
-          key.key,
-          existing.key_job_id,
-        ]);
+        await pool.query(sql.freeKey, [command.tenant, key.key, existing.key_job_id]);
       }
       throw new Error(`could not create a job for idempotency key ${key?.key}`);
     },
 
     async findIdempotencyKey(tenant, key) {
       if (hasNul(key)) return undefined;
-      const { rows } = await run<{ fingerprint: string; job_id: string }>(
-        "find_key",
-        "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND expires_at > $3",
-        [tenant, key, now()],
-      );
+      const { rows } = await run<{ fingerprint: string; job_id: string }>("find_key", sql.findKey, [tenant, key, now()]);
       return rows[0] ? { fingerprint: rows[0].fingerprint, jobId: rows[0].job_id } : undefined;
     },
 
     async getJob(tenant, id) {
       if (hasNul(id)) return undefined;
-      const { rows } = await run<JobRow>("get_job", `SELECT ${cols()} FROM jobs WHERE id = $1 AND tenant = $2`, [id, tenant]);
-      return rows[0] ? fromRow(rows[0]) : undefined;
+      const { rows } = await run<JobRow>("get_job", sql.getJob, [id, tenant]);
+      return rows[0] ? decodeJobRow(rows[0]) : undefined;
     },
 
-    async listJobs(query: ListJobsQuery) {
+    async listJobs(query) {
       if (hasNul(query.type ?? "") || hasNul(query.beforeId ?? "")) return [];
       // Keyset pagination on the time-sortable id: a page never repeats or skips a job (spec §2).
       const where = ["tenant = $1"];
@@ -479,51 +227,55 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       }
       values.push(query.limit);
       const { rows } = await pool.query<JobRow>(
-        `SELECT ${cols()} FROM jobs WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT $${values.length}`,
+        `SELECT * FROM jobs WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT $${values.length}`,
         values,
       );
-      return rows.map(fromRow);
+      return rows.map(decodeJobRow);
     },
 
     requestCancel(tenant, id) {
       if (hasNul(id)) return Promise.resolve({ kind: "not_found" });
-      return transaction<CancelOutcome>(async (tx) => {
-        const { rows } = await tx.query<JobRow>(`SELECT ${cols()} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`, [id, tenant]);
-        const row = rows[0];
-        if (!row) return { kind: "not_found" };
-        if (row.status === "queued") {
-          await tx.query("UPDATE jobs SET cancel_requested = true WHERE id = $1", [id]);
-          return { kind: "canceled", job: await finishInTx(tx, id, "canceled", null, null) };
+      return transaction(async (tx) => {
+        const { rows } = await tx.query<JobRow>(sql.lockJob, [id, tenant]);
+        if (!rows[0]) return { kind: "not_found" };
+        const job = decodeJobRow(rows[0]);
+        const decision = onCancelRequested(job);
+        switch (decision.kind) {
+          case "cancel_now":
+            await tx.query(sql.flagCancel, [id, now()]);
+            return { kind: "canceled", job: await endInTx(tx, id, "canceled", null, null) };
+          case "flag_running": {
+            const updated = await tx.query<JobRow>(sql.flagCancel, [id, now()]);
+            // A distinct status so the worker holding the job aborts it at once, in any process.
+            tx.announce({ kind: "job", jobId: id, status: "cancel_requested" }, tenant);
+            return { kind: "cancel_requested", job: decodeJobRow(updated.rows[0]!) };
+          }
+          case "already_flagged":
+            return { kind: "cancel_requested", job };
+          default:
+            return { kind: decision.kind, job };
         }
-        if (row.status === "running") {
-          if (row.cancel_requested) return { kind: "cancel_requested", job: fromRow(row) };
-          const updated = await tx.query<JobRow>(
-            `UPDATE jobs SET cancel_requested = true, updated_at = $2, version = version + 1 WHERE id = $1 RETURNING ${cols()}`,
-            [id, now()],
-          );
-          // A distinct status so the worker holding the job aborts it at once, in any process.
-          tx.announce({ kind: "job", jobId: id, status: "cancel_requested" }, tenant);
-          return { kind: "cancel_requested", job: fromRow(updated.rows[0]!) };
-        }
-        if (row.status === "canceled") return { kind: "already_canceled", job: fromRow(row) };
-        return { kind: "terminal", job: fromRow(row) };
       });
     },
 
     async claimJobs({ limit, leaseMs, now: at0 }) {
       if (limit <= 0) return [];
       const at = at0 ?? now();
-      const { rows } = await run<JobRow>("claim_jobs", CLAIM, [at, limit, at + leaseMs]);
-      const jobs = rows.map(fromRow).sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (const job of jobs) emitJob(job.id, "running");
-      return jobs;
+      let rows: JobRow[];
+      if (maxRunning === Infinity) {
+        rows = (await run<JobRow>("claim_jobs", sql.claim, [at, limit, leaseMs])).rows;
+        for (const row of rows) emitJob(row.id, "running");
+      } else {
+        rows = await claimFairly(at, limit, leaseMs);
+      }
+      return rows.map(decodeJobRow).sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
     async heartbeat(leases, leaseMs) {
-      const result = new Map<string, HeartbeatResult>();
+      const result = new Map<string, { state: "held" | "lost"; cancelRequested: boolean }>();
       if (leases.length === 0) return result;
-      const { rows } = await run<{ id: string; cancel_requested: boolean }>("heartbeat", HEARTBEAT, [
-        now() + leaseMs,
+      const { rows } = await run<{ id: string; cancel_requested: boolean }>("heartbeat", sql.heartbeat, [
+        leaseMs,
         leases.map((l) => l.id),
         leases.map((l) => l.leaseToken),
       ]);
@@ -539,7 +291,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       const value = Math.max(0, Math.min(100, percent));
       const { rows } = await run<{ held: boolean; updated: number; percent: number | null; message: string | null }>(
         "report_progress",
-        PROGRESS,
+        sql.progress,
         [lease.id, lease.leaseToken, value, message ?? null, now()],
       );
       const row = rows[0]!;
@@ -552,82 +304,64 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     completeJob(lease, result) {
-      return finishLeased(lease, "succeeded", result, null);
+      return endLeased(lease, "succeeded", result, null);
     },
 
     failJob(lease, error, retryAt) {
-      if (retryAt === undefined) return finishLeased(lease, "failed", null, error);
+      if (retryAt === undefined) return endLeased(lease, "failed", null, error);
       return transaction(async (tx) => {
-        const row = await lockLeased(tx, lease);
-        if (!row) return false;
-        if (row.attempt >= row.max_attempts) {
-          const why = `The last attempt failed: ${error.detail ?? error.code}.`;
-          await finishInTx(tx, lease.id, "failed", null, attemptsExhausted(row.max_attempts, why));
-        } else {
-          await requeueInTx(tx, row, retryAt);
-        }
+        const job = await lockLeased(tx, lease);
+        if (!job) return false;
+        await applyInTx(tx, job, onAttemptFailed(job, { error, retryAt }));
         return true;
       });
     },
 
     cancelRunningJob(lease) {
-      return finishLeased(lease, "canceled", null, null);
+      return endLeased(lease, "canceled", null, null);
     },
 
     async releaseJob(lease) {
       // The attempt did not really happen: give it back so max_attempts still counts real ones.
-      const { rowCount } = await run("release_job", RELEASE, [lease.id, lease.leaseToken, now()]);
+      const { rowCount } = await run("release_job", sql.release, [lease.id, lease.leaseToken, now()]);
       if (rowCount !== 1) return false;
       emitJob(lease.id, "queued");
       return true;
     },
 
-    async recoverExpiredLeases(at0) {
-      const at = at0 ?? now();
+    async recoverExpiredLeases(at) {
       // Every worker process calls this every few hundred ms: a cheap probe (on jobs_lease) first.
-      const probe = await run("expired_probe", "SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at < $1 LIMIT 1", [at]);
-      const count = probe.rowCount === 0 ? 0 : await transaction(async (tx) => {
-        // SKIP LOCKED: every worker process runs this; each expired job is handled by one of them.
-        const { rows } = await tx.query<JobRow>(
-          `SELECT ${cols()} FROM jobs WHERE status = 'running' AND lease_expires_at < $1
-           ORDER BY lease_expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
-          [at],
-        );
+      const probe = await run("expired_probe", sql.expiredProbe, [at ?? null]);
+      if (probe.rowCount === 0) return 0;
+      return transaction(async (tx) => {
+        const { rows } = await tx.query<JobRow>(sql.lockExpired, [at ?? null]);
         for (const row of rows) {
-          if (row.cancel_requested) await finishInTx(tx, row.id, "canceled", null, null);
-          else if (row.attempt >= row.max_attempts) {
-            await finishInTx(tx, row.id, "failed", null, attemptsExhausted(row.max_attempts, "The job's lease was lost."));
-          } else await requeueInTx(tx, row, now()); // `at` only decides what is expired; the job is due now
+          // Its own savepoint: a row that cannot be processed rolls back alone (issue 13, finding 1).
+          const recovered = await tx.isolated(async () => {
+            const job = decodeJobRow(row);
+            await applyInTx(tx, job, onLeaseExpired(job, now()));
+          });
+          if (!recovered.ok) await failUnprocessable(tx, row.id, recovered.error);
         }
         return rows.length;
       });
-      // Expired idempotency keys are dead weight; sweep a bounded batch now and then.
-      if (now() - lastKeyPurge > 60_000) {
-        lastKeyPurge = now();
-        await pool.query(
-          `DELETE FROM idempotency_keys WHERE (tenant, key) IN
-             (SELECT tenant, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT 1000)`,
-          [at],
-        );
-      }
-      return count;
+    },
+
+    async purgeExpired({ now: at, jobsEndedBefore, limit }) {
+      const jobs = await pool.query(sql.purgeJobs, [jobsEndedBefore, limit]);
+      const keys = await pool.query(sql.purgeKeys, [at, limit]);
+      return { jobs: jobs.rowCount ?? 0, keys: keys.rowCount ?? 0 };
     },
 
     async claimDueEvents({ limit, leaseMs, now: at0 }) {
       if (limit <= 0) return [];
       const at = at0 ?? now();
-      const { rows } = await run<{ id: string; tenant: string; job_id: string; type: string; url: string; payload: string; attempts: number }>(
-        "claim_events",
-        CLAIM_EVENTS,
-        [at, limit, at + leaseMs],
-      );
-      return rows
-        .map((r): OutboxEvent => ({ id: r.id, tenant: r.tenant, jobId: r.job_id, type: r.type, url: r.url, payload: r.payload, attempts: r.attempts }))
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { rows } = await run<EventRow>("claim_events", sql.claimEvents, [at, limit, at + leaseMs]);
+      return rows.map(decodeEventRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
-    async recordDelivery(record: DeliveryRecord) {
-      await run("record_delivery", RECORD_DELIVERY, [
+    async recordDelivery(record) {
+      await run("record_delivery", sql.recordDelivery, [
         record.eventId,
         record.attempt,
         record.statusCode,
@@ -641,28 +375,10 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async listDeliveries(tenant, jobId) {
       if (hasNul(jobId)) return undefined;
-      const { rows } = await run<{
-        job_id: string;
-        event_id: string | null;
-        attempt: number;
-        status_code: number | null;
-        error: string | null;
-        at: string;
-        next_attempt_at: string | null;
-        state: DeliveryRecord["state"];
-      }>("list_deliveries", DELIVERIES, [jobId, tenant]);
+      // One row per delivery, or one with null columns for a job without any (LEFT JOIN).
+      const { rows } = await run<DeliveryRow | { event_id: null }>("list_deliveries", sql.deliveries, [jobId, tenant]);
       if (rows.length === 0) return undefined;
-      return rows
-        .filter((r) => r.event_id !== null)
-        .map((r) => ({
-          eventId: r.event_id!,
-          attempt: r.attempt,
-          statusCode: r.status_code,
-          error: r.error,
-          at: Number(r.at),
-          nextAttemptAt: num(r.next_attempt_at),
-          state: r.state,
-        }));
+      return rows.filter((r): r is DeliveryRow => r.event_id !== null).map(decodeDeliveryRow);
     },
 
     async close() {
@@ -672,13 +388,5 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       await pool.end();
     },
   };
-  return store;
-}
-
-/**
- * Postgres TEXT cannot hold U+0000, so a query parameter with one fails the whole statement.
- * No stored id, type or key contains one, so such a lookup simply finds nothing (never a 5xx).
- */
-function hasNul(value: string): boolean {
-  return value.includes("\u0000");
+  return translateErrors(store, fromPostgresError);
 }

@@ -1,89 +1,21 @@
 import pg from "pg";
 import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
-import type { StoredPart } from "../../blobs/blob-store.ts";
-import type { NewUpload, UploadRecord, UploadState, UploadStore } from "../upload-store.ts";
-
-// Sizes reach 5 TiB and times are epoch ms: BIGINT, read back as strings by pg, turned into numbers here.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS uploads (
-  id TEXT PRIMARY KEY,
-  tenant TEXT NOT NULL,
-  status TEXT NOT NULL,
-  filename TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  size BIGINT NOT NULL,
-  sha256 TEXT,
-  part_size BIGINT NOT NULL,
-  part_count INTEGER NOT NULL,
-  origin TEXT NOT NULL,
-  version INTEGER NOT NULL DEFAULT 0,
-  created_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  completed_at BIGINT
-);
-CREATE INDEX IF NOT EXISTS uploads_status_expires ON uploads (status, expires_at);
-CREATE TABLE IF NOT EXISTS upload_parts (
-  upload_id TEXT NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
-  number INTEGER NOT NULL,
-  size BIGINT NOT NULL,
-  etag TEXT NOT NULL,
-  PRIMARY KEY (upload_id, number)
-);
-CREATE TABLE IF NOT EXISTS upload_signing_keys (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  key BYTEA NOT NULL
-);
-`;
-
-interface Row {
-  id: string;
-  tenant: string;
-  status: UploadState;
-  filename: string;
-  content_type: string;
-  size: string;
-  sha256: string | null;
-  part_size: string;
-  part_count: number;
-  origin: string;
-  version: number;
-  created_at: string;
-  expires_at: string;
-  completed_at: string | null;
-}
-
-const toRecord = (row: Row): UploadRecord => ({
-  id: row.id,
-  tenant: row.tenant,
-  status: row.status,
-  filename: row.filename,
-  contentType: row.content_type,
-  size: Number(row.size),
-  sha256: row.sha256,
-  partSize: Number(row.part_size),
-  partCount: row.part_count,
-  origin: row.origin,
-  version: row.version,
-  createdAt: Number(row.created_at),
-  expiresAt: Number(row.expires_at),
-  completedAt: row.completed_at === null ? null : Number(row.completed_at),
-});
-
-const toPart = (row: { number: number; size: string; etag: string }): StoredPart => ({
-  number: row.number,
-  size: Number(row.size),
-  etag: row.etag,
-});
+import { translateErrors } from "../store-errors.ts";
+import { decodePartRow, decodeUploadRow, type UploadRow } from "../upload-row.ts";
+import type { NewUpload, UploadStore } from "../upload-store.ts";
+import { fromPostgresError, hasNul } from "./postgres-errors.ts";
+import { migratePostgresDatabase } from "./schema.ts";
 
 /**
  * The {@link UploadStore} on PostgreSQL (pg). Give it a connection string (it owns a small
  * pool) or a pool to share with the job store.
  *
  * @example
- * const uploads = createPostgresUploadStore("postgres://app@db/jobs"); await uploads.migrate();
+ * const uploads = openPostgresUploadStore("postgres://app@db/jobs"); await uploads.migrate();
  */
-export function createPostgresUploadStore(database: string | pg.Pool): UploadStore {
+export function openPostgresUploadStore(database: string | pg.Pool, options: { now?: () => number } = {}): UploadStore {
   const owned = typeof database === "string";
+  const now = options.now ?? Date.now;
   // Guarded: without an 'error' listener one terminated idle connection crashed the process (issue 20).
   const pool = owned
     ? guardPool(new pg.Pool({ connectionString: database, max: 10, application_name: "async-jobs-uploads", ...POOL_FAULT_OPTIONS }))
@@ -104,14 +36,8 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
     }
   }
 
-  return {
-    async migrate() {
-      // Serialised across processes: concurrent CREATE TABLE IF NOT EXISTS can still collide.
-      await inTransaction(async (client) => {
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('async-jobs uploads migrate'))");
-        await client.query(SCHEMA);
-      });
-    },
+  const store: UploadStore = {
+    migrate: () => migratePostgresDatabase(pool, now()),
     async createUpload(u: NewUpload) {
       await pool.query(
         `INSERT INTO uploads (id, tenant, status, filename, content_type, size, sha256, part_size, part_count, origin,
@@ -122,13 +48,13 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
     },
     async getUpload(id) {
       // Postgres TEXT cannot hold U+0000; no upload id contains one (never a 5xx).
-      if (id.includes("\u0000")) return null;
-      const { rows } = await pool.query<Row>("SELECT * FROM uploads WHERE id = $1", [id]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      if (hasNul(id)) return null;
+      const { rows } = await pool.query<UploadRow>("SELECT * FROM uploads WHERE id = $1", [id]);
+      return rows[0] ? decodeUploadRow(rows[0]) : null;
     },
     async listParts(id) {
       const { rows } = await pool.query("SELECT number, size, etag FROM upload_parts WHERE upload_id = $1 ORDER BY number", [id]);
-      return rows.map(toPart);
+      return rows.map(decodePartRow);
     },
     async putPart(id, part, now) {
       return inTransaction(async (client) => {
@@ -147,7 +73,7 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
            ON CONFLICT (upload_id, number) DO UPDATE SET size = excluded.size, etag = excluded.etag`,
           [id, part.number, part.size, part.etag],
         );
-        return { replaced: previous.rows[0] ? toPart(previous.rows[0]) : null };
+        return { replaced: previous.rows[0] ? decodePartRow(previous.rows[0]) : null };
       });
     },
     async completeUpload(id, version, sha256, now) {
@@ -183,10 +109,11 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
         return true;
       });
     },
-    async purgeEnded(before) {
+    async purgeEnded({ endedBefore, completedBefore }) {
       const { rows } = await pool.query<{ id: string }>(
-        "DELETE FROM uploads WHERE status IN ('aborted', 'expired') AND expires_at < $1 RETURNING id",
-        [before],
+        `DELETE FROM uploads WHERE (status IN ('aborted', 'expired') AND expires_at < $1)
+           OR (status = 'completed' AND completed_at < $2) RETURNING id`,
+        [endedBefore, completedBefore],
       );
       return rows.map((row) => row.id);
     },
@@ -202,4 +129,5 @@ export function createPostgresUploadStore(database: string | pg.Pool): UploadSto
       if (owned) await pool.end();
     },
   };
+  return translateErrors(store, fromPostgresError);
 }

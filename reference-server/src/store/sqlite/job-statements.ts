@@ -1,0 +1,112 @@
+import type Database from "better-sqlite3";
+import { type EndColumns, jobColumns, type JobRow, type NewJobRow } from "../job-row.ts";
+import type { DeliveryRow, EventRow } from "../outbox-row.ts";
+
+const COLS = jobColumns();
+
+/**
+ * Every statement of the SQLite job store, prepared once per connection (parsing is a
+ * measurable share of a submit). Statements only: which one runs when is the store's business.
+ *
+ * @example
+ * const q = prepareJobStatements(db); q.getJob.get(id, tenant);
+ */
+export function prepareJobStatements(db: Database.Database) {
+  return {
+    getJob: db.prepare<[string, string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ? AND tenant = ?`),
+    getJobById: db.prepare<[string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ?`),
+    version: db.prepare<[string], { version: number }>("SELECT version FROM jobs WHERE id = ?"),
+    // RETURNING: the stored row comes back from the insert itself, no second lookup.
+    insertJob: db.prepare<[NewJobRow], JobRow>(
+      `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
+         created_at, updated_at, version, run_at)
+       VALUES (@id, @tenant, @type, 'queued', @input, @metadata, 0, @max_attempts, 0, @webhook_url, @now, @now, 1, @now)
+       RETURNING ${COLS}`,
+    ),
+    // The group commit's per-item savepoints.
+    savepoint: db.prepare("SAVEPOINT item"),
+    release: db.prepare("RELEASE item"),
+    rollbackTo: db.prepare("ROLLBACK TO item"),
+    findKey: db.prepare<[string, string, number], { fingerprint: string; job_id: string }>(
+      "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = ? AND key = ? AND expires_at > ?",
+    ),
+    upsertKey: db.prepare<[string, string, string, string, number]>(
+      `INSERT INTO idempotency_keys (tenant, key, fingerprint, job_id, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, key) DO UPDATE SET fingerprint = excluded.fingerprint, job_id = excluded.job_id, expires_at = excluded.expires_at`,
+    ),
+    claimable: db.prepare<[number, number], { id: string; tenant: string }>(
+      "SELECT id, tenant FROM jobs WHERE status = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
+    ),
+    // The fair claim's candidates: tenants at their limit (a JSON array) are left out.
+    claimableExcept: db.prepare<[number, string, number], { id: string; tenant: string }>(
+      `SELECT id, tenant FROM jobs WHERE status = 'queued' AND run_at <= ?
+         AND tenant NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at, id LIMIT ?`,
+    ),
+    runningPerTenant: db.prepare<[], { tenant: string; n: number }>(
+      "SELECT tenant, count(*) AS n FROM jobs WHERE status = 'running' GROUP BY tenant",
+    ),
+    claim: db.prepare<[string, number, number, number, string], JobRow>(
+      `UPDATE jobs SET status = 'running', attempt = attempt + 1, progress_percent = NULL, progress_message = NULL,
+         lease_token = ?, lease_expires_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?, version = version + 1
+       WHERE id = ? AND status = 'queued' RETURNING ${COLS}`,
+    ),
+    heartbeat: db.prepare<[number, string, string], { cancel_requested: number }>(
+      "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND status = 'running' RETURNING cancel_requested",
+    ),
+    leased: db.prepare<[string, string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ? AND lease_token = ? AND status = 'running'`),
+    setProgress: db.prepare<[number, string | null, number, string]>(
+      "UPDATE jobs SET progress_percent = ?, progress_message = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+    ),
+    end: db.prepare<[EndColumns & { at: number; id: string }], JobRow>(
+      `UPDATE jobs SET status = @status, result = @result, error = @error, completed_at = @at, updated_at = @at,
+         version = version + 1, lease_token = NULL, lease_expires_at = NULL WHERE id = @id RETURNING ${COLS}`,
+    ),
+    // `refund` gives the attempt back (a drained job did not really run).
+    requeue: db.prepare<[{ run_at: number; refund: number; at: number; id: string }]>(
+      `UPDATE jobs SET status = 'queued', run_at = @run_at, attempt = attempt - @refund,
+         progress_percent = CASE WHEN @refund THEN NULL ELSE progress_percent END,
+         progress_message = CASE WHEN @refund THEN NULL ELSE progress_message END,
+         lease_token = NULL, lease_expires_at = NULL, updated_at = @at, version = version + 1 WHERE id = @id`,
+    ),
+    flagCancel: db.prepare<[number, string]>("UPDATE jobs SET cancel_requested = 1, updated_at = ?, version = version + 1 WHERE id = ?"),
+    expiredLeases: db.prepare<[number], { id: string }>(
+      "SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT 500",
+    ),
+    insertEvent: db.prepare<[string, string, string, string, string, string, number, number]>(
+      `INSERT INTO events (id, tenant, job_id, type, url, payload, state, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    ),
+    dueEvents: db.prepare<[number, number], { id: string }>(
+      "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+    ),
+    claimEvent: db.prepare<[number, string], EventRow>(
+      "UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' RETURNING id, tenant, job_id, type, url, payload, attempts",
+    ),
+    insertDelivery: db.prepare<[string, number, number | null, string | null, number, number | null, string]>(
+      `INSERT OR REPLACE INTO deliveries (event_id, attempt, status_code, error, at, next_attempt_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateEvent: db.prepare<[string, number, string]>("UPDATE events SET state = ?, next_attempt_at = ? WHERE id = ?"),
+    deliveries: db.prepare<[string], DeliveryRow>(
+      "SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.job_id = ? ORDER BY d.at, d.attempt",
+    ),
+    // Retention: ended jobs past their lifetime, with their events and deliveries; spent keys.
+    endedBefore: db.prepare<[number, number], { id: string }>(
+      "SELECT id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ? ORDER BY completed_at LIMIT ?",
+    ),
+    deleteDeliveries: db.prepare<[string]>("DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE job_id = ?)"),
+    deleteEvents: db.prepare<[string]>("DELETE FROM events WHERE job_id = ?"),
+    deleteJob: db.prepare<[string]>("DELETE FROM jobs WHERE id = ?"),
+    deleteExpiredKeys: db.prepare<[number, number]>(
+      "DELETE FROM idempotency_keys WHERE (tenant, key) IN (SELECT tenant, key FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)",
+    ),
+    // A job whose row cannot be decoded still leaves `running` (lease recovery in isolation).
+    failUndecodable: db.prepare<[{ error: string; at: number; id: string }]>(
+      `UPDATE jobs SET status = 'failed', error = @error, completed_at = @at, updated_at = @at, version = version + 1,
+         lease_token = NULL, lease_expires_at = NULL WHERE id = @id AND status = 'running'`,
+    ),
+  };
+}
+
+/** The prepared statements of one SQLite job store. */
+export type JobStatements = ReturnType<typeof prepareJobStatements>;
