@@ -8,9 +8,9 @@
 // plus SCALE_BACKLOG queued (filled by SQL, not through HTTP); the big/small ratio of every
 // figure is the point (issue 20's acceptance: ≥ 0.8×). Postgres runs on a throwaway cluster
 // with fsync on, SQLite on a temp file.
-// Run: npx tsx bench/scale.ts     (SCALE_SECONDS=5 per window, SCALE_FINISHED=1000000,
+// Run: npx tsx --conditions=async-jobs-source bench/scale.ts   (SCALE_SECONDS=5 per window, SCALE_FINISHED=1000000,
 //      SCALE_BACKLOG=200000, SCALE_STORES=postgres,sqlite; small sizes prove it runs:
-//      SCALE_SECONDS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx bench/scale.ts)
+//      SCALE_SECONDS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";

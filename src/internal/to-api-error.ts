@@ -18,8 +18,8 @@ const EXCERPT_CHARS = 200;
  * @example
  * if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined))
  */
-export function toApiError(response: Response, body: unknown): ApiError {
-  const problem: Problem = isProblem(body) ? body : unexpectedResponse(response, body);
+export function toApiError(response: Response, body: unknown, requestUrl?: string): ApiError {
+  const problem: Problem = isProblem(body) ? body : unexpectedResponse(response, body, requestUrl);
   return new ApiError({
     status: response.status,
     problem,
@@ -28,8 +28,8 @@ export function toApiError(response: Response, body: unknown): ApiError {
   });
 }
 
-function unexpectedResponse(response: Response, body: unknown): Problem {
-  const origin = originOf(response.url);
+function unexpectedResponse(response: Response, body: unknown, requestUrl: string | undefined): Problem {
+  const origin = originOf(response.url || requestUrl || "");
   const text = typeof body === "string" ? body : body === undefined || body === null ? "" : JSON.stringify(body);
   // Markup and runs of whitespace say nothing; the words of a proxy's page do ("413 Request Entity Too Large").
   const words = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();

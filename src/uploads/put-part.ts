@@ -79,7 +79,7 @@ export async function putPart(init: {
           }
           return etag;
         }
-        const error = toApiError(response, await readProblem(response));
+        const error = toApiError(response, await readProblem(response), part.url);
         // A refused URL is renewed, not retried as is: the same URL would be refused again.
         if (response.status === 403 && (error.code === "url_expired" || error.code === "invalid_signature") && renewals < maxRenewals) {
           renewals += 1;
