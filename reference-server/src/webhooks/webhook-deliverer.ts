@@ -1,5 +1,6 @@
 import type { JobStore, OutboxEvent } from "../store/job-store.ts";
 import { signWebhook } from "./sign-webhook.ts";
+import { createInFlight } from "../in-flight.ts";
 import { defaultServerConfig } from "../config.ts";
 
 /** The reference retry schedule (spec §3): delays before attempt 1, 2, … */
@@ -48,10 +49,12 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
   let stopped = false;
   let ticking = false;
   let again = false;
+  const claims = createInFlight();
 
   async function tick() {
     if (ticking) return void (again = true);
     ticking = true;
+    const end = claims.begin();
     try {
       do {
         again = false;
@@ -72,6 +75,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
       log("outbox claim failed", error);
     } finally {
       ticking = false;
+      end();
     }
   }
 
@@ -123,6 +127,8 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
       stopped = true;
       unsubscribe();
       clearInterval(timer);
+      // A claim in flight still hands over its events: deliver them before the store closes.
+      await claims.settled();
       await Promise.all(inFlight);
     },
   };

@@ -3,7 +3,7 @@ import { createProblem } from "async-jobs/protocol";
 import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
-import { createInFlight } from "./in-flight.ts";
+import { createInFlight } from "../in-flight.ts";
 import { defaultServerConfig } from "../config.ts";
 
 export interface WorkerOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePublicUrl, parseTrustProxy } from "../../src/http/public-url.ts";
 import { isStoreUnavailable, StoreUnavailableError } from "../../src/store/store-unavailable.ts";
-import { createInFlight } from "../../src/worker/in-flight.ts";
+import { createInFlight } from "../../src/in-flight.ts";
 
 const withCode = (code: string, message = "x") => Object.assign(new Error(message), { code });
 

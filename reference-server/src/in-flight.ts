@@ -7,10 +7,10 @@ export interface InFlight {
 }
 
 /**
- * The worker's claims, heartbeats and lease recoveries still in flight. A drain that does not
- * wait for them loses the jobs of a claim that returns after the drain began (they start on a
- * store about to close and stay `running` until their lease expires: issue 20), and a late
- * heartbeat hits an ended pool.
+ * Store calls still in flight (the worker's claims, heartbeats and lease recoveries; the webhook
+ * deliverer's outbox claims). A drain that does not wait for them loses the jobs of a claim that
+ * returns after the drain began (they start on a store about to close and stay `running` until
+ * their lease expires: issue 20), and a late heartbeat or delivery record hits an ended pool.
  *
  * @example
  * const calls = createInFlight();
