@@ -252,7 +252,7 @@ async function submits(apis: Proc[]): Promise<number> {
 }
 
 /** Parks WAITS long polls over the API processes, then cancels their (queued) jobs from here. */
-async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number; p99: number }> {
+async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number; p99: number; failed: number }> {
   const store: JobStore = await openJobStore(bench.url);
   try {
     const ids: string[] = [];
@@ -266,10 +266,15 @@ async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number;
     }
     const committedAt = new Map<string, number>();
     const latencies: number[] = [];
+    let failed = 0;
     const waits = ids.map(async (id, i) => {
       const res = await fetch(`${apis[i % apis.length]!.ready}/v1/jobs/${id}`, {
         headers: { authorization: `Bearer ${TOKEN}`, prefer: "wait=20" },
+      }).catch((error: unknown) => {
+        failed++;
+        console.error(`  wait for ${id} failed: ${(error as Error).message} (${String((error as { cause?: unknown }).cause)})`);
       });
+      if (!res) return;
       await res.arrayBuffer();
       const at = performance.now();
       const from = committedAt.get(id);
@@ -285,7 +290,7 @@ async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number;
     await Promise.all(waits);
     latencies.sort((a, b) => a - b);
     const pick = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-    return { p50: pick(50), p99: pick(99) };
+    return { p50: pick(50), p99: pick(99), failed };
   } finally {
     await store.close();
   }
@@ -330,6 +335,7 @@ async function measure(bench: Bench, size: "small" | "big", dir: string): Promis
   const wake = await wakeLatencies(bench, apis);
   set(`wake p50 ms, ${WAITS} waits / 2 API`, wake.p50);
   set(`wake p99 ms, ${WAITS} waits / 2 API`, wake.p99);
+  if (wake.failed > 0) console.error(`  ${bench.kind} ${size}: ${wake.failed} of ${WAITS} waits got no answer`);
   await stopAll();
   set("bytes per job", await bench.bytesPerJob());
   return figures;
