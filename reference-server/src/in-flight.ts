@@ -2,8 +2,11 @@
 export interface InFlight {
   /** Marks one call as started; call the returned function when it has settled. */
   begin(): () => void;
-  /** Resolves once nothing is in flight (at once when nothing is). */
-  settled(): Promise<void>;
+  /**
+   * Resolves `true` once nothing is in flight (at once when nothing is), or `false` after
+   * `timeoutMs`: a call to a store that never answers (a partition) must not hold a drain forever.
+   */
+  settled(timeoutMs?: number): Promise<boolean>;
 }
 
 /**
@@ -33,8 +36,15 @@ export function createInFlight(): InFlight {
         for (const resolve of ready) resolve();
       };
     },
-    settled() {
-      return count === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    settled(timeoutMs = Infinity) {
+      if (count === 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const timer = Number.isFinite(timeoutMs) ? setTimeout(() => resolve(false), timeoutMs) : undefined;
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
     },
   };
 }

@@ -128,7 +128,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
       unsubscribe();
       clearInterval(timer);
       // A claim in flight still hands over its events: deliver them before the store closes.
-      await claims.settled();
+      await claims.settled(5_000);
       await Promise.all(inFlight);
     },
   };

@@ -40,6 +40,9 @@ interface Active {
 
 type AbortReason = "canceled" | "lease_lost" | "drain";
 
+/** How long a drain waits for a last heartbeat or recovery in flight before the store closes. */
+const SETTLE_AFTER_DRAIN_MS = 2_000;
+
 /**
  * Leases jobs and runs them (spec §2 "Execution"): heartbeats every third of the lease,
  * recovers other workers' lost leases, aborts a job's signal on cancel or lost lease, retries
@@ -217,18 +220,20 @@ export function startWorker(options: WorkerOptions): Worker {
       draining = true;
       unsubscribe();
       for (const timer of timers) clearInterval(timer);
-      // A claim in flight now still hands over its jobs: they are running jobs of this drain.
-      await calls.settled();
+      // A claim in flight now still hands over its jobs: they are running jobs of this drain
+      // (within the grace: a store that never answers must not hold the drain).
+      const graceEnds = Date.now() + graceMs;
+      await calls.settled(graceMs);
       const running = [...active.values()];
       const heartbeats = setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3)));
       let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, graceEnds - Date.now()))));
       await Promise.race([Promise.all(running.map((e) => e.done)), grace]);
       clearTimeout(timer);
       for (const entry of active.values()) entry.controller.abort("drain" satisfies AbortReason);
       await Promise.all(running.map((e) => e.done));
       clearInterval(heartbeats);
-      await calls.settled();
+      await calls.settled(SETTLE_AFTER_DRAIN_MS);
     },
   };
 }

@@ -61,4 +61,13 @@ describe("createInFlight", () => {
     await Promise.resolve();
     expect(settled).toBe(true);
   });
+
+  it("gives up after a timeout when a call never ends (a store that never answers)", async () => {
+    const calls = createInFlight();
+    calls.begin();
+    expect(await calls.settled(20)).toBe(false);
+    const end = calls.begin();
+    setTimeout(end, 5);
+    expect(await calls.settled(50)).toBe(false); // the first call is still in flight
+  });
 });
