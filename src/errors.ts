@@ -34,12 +34,15 @@ export class ApiError extends AsyncJobsError {
   readonly requestId: string | undefined;
   /** `Retry-After` in milliseconds, when the server sent one. */
   readonly retryAfterMs: number | undefined;
+  /** The server's `RateLimit`/`RateLimit-Policy` on this answer, when it sent them (spec §1). */
+  readonly rateLimit: RateLimitInfo | undefined;
 
   constructor(init: {
     status: number;
     problem: Problem;
     requestId?: string | undefined;
     retryAfterMs?: number | undefined;
+    rateLimit?: RateLimitInfo | undefined;
   }) {
     super(`${init.status} ${init.problem.code}: ${init.problem.detail || init.problem.title}`);
     this.status = init.status;
@@ -47,7 +50,28 @@ export class ApiError extends AsyncJobsError {
     this.problem = init.problem;
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.rateLimit = init.rateLimit;
   }
+}
+
+/**
+ * A server's rate limit as its `RateLimit` and `RateLimit-Policy` fields say it
+ * (draft-ietf-httpapi-ratelimit-headers). `Retry-After` still decides when to retry.
+ *
+ * @example
+ * if (isApiError(e, "rate_limited")) console.warn(`${e.rateLimit?.remaining} left, reset in ${e.rateLimit?.resetSeconds} s`)
+ */
+export interface RateLimitInfo {
+  /** The policy's name (`"submit"` on the reference server). */
+  policy: string;
+  /** Quota units left in the window (`r`). */
+  remaining: number;
+  /** Seconds until the window resets (`t`), when sent. */
+  resetSeconds?: number;
+  /** Units per window (`q` of `RateLimit-Policy`), when sent. */
+  quota?: number;
+  /** The window in seconds (`w` of `RateLimit-Policy`), when sent. */
+  windowSeconds?: number;
 }
 
 /**

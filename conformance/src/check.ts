@@ -17,7 +17,8 @@ export type Need =
   | "webhook-secret" // --webhook-secret, to verify signatures
   | "webhook-retry" // --webhook-retry-wait-s: how long one retry may take
   | "lease" // --lease-timeout-s, short enough to wait for
-  | "part-url-ttl"; // --part-url-ttl-s, short enough to wait for
+  | "part-url-ttl" // --part-url-ttl-s, short enough to wait for
+  | "rate-limit"; // --rate-limit N/Ws: the server's per-tenant submit rate, small enough to exceed
 
 /** Options a check can read, already resolved and scaled. */
 export interface CheckSettings {
@@ -28,6 +29,8 @@ export interface CheckSettings {
   readonly leaseTimeoutS: number | undefined;
   readonly partUrlTtlS: number | undefined;
   readonly webhookRetryWaitS: number | undefined;
+  /** The server's per-tenant submit rate (`--rate-limit N/Ws`). */
+  readonly rateLimit: { readonly limit: number; readonly windowS: number } | undefined;
   readonly timeoutScale: number;
   readonly jobTypes: readonly string[];
 }
@@ -75,6 +78,8 @@ export interface Check {
   readonly needs: readonly Need[];
   /** Time budget before scaling; default 15 s. */
   readonly timeoutMs?: number;
+  /** Runs alone, after every other check (it uses up a quota the others would hit). */
+  readonly exclusive?: boolean;
   run(ctx: CheckContext): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ Checks that a server speaks the async-jobs protocol (docs/spec.md §1-5).
   --lease-timeout-s N         the server's lease timeout (lost-lease checks)
   --part-url-ttl-s N          the server's part-URL lifetime (expiry checks)
   --webhook-retry-wait-s N    how long one webhook retry may take (retry checks)
+  --rate-limit N/Ws           the server's per-tenant submit rate, e.g. 5/1s (rate-limit check;
+                                the check uses it up, so it runs last, alone)
   --timeout-scale X           multiply every timeout and wait (default 1)
   --concurrency N             checks run at once (default 8)
   --reporter NAME             pretty (default), json, junit or html; repeatable,
@@ -82,6 +84,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         "lease-timeout-s": { type: "string" },
         "part-url-ttl-s": { type: "string" },
         "webhook-retry-wait-s": { type: "string" },
+        "rate-limit": { type: "string" },
         "timeout-scale": { type: "string" },
         concurrency: { type: "string" },
         reporter: { type: "string", multiple: true },
@@ -118,6 +121,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const scale = positive("timeout-scale", v["timeout-scale"]);
   if (scale === 0) throw new UsageError("--timeout-scale must be positive");
+  const rate = v["rate-limit"] === undefined ? undefined : /^\s*(\d+)\s*\/\s*(\d*)\s*s\s*$/.exec(v["rate-limit"]);
+  if (rate === null || (rate && (Number(rate[1]) < 1 || rate[2] === "0"))) throw new UsageError(`--rate-limit is N/Ws (e.g. 5/1s), got "${v["rate-limit"]}"`);
   return {
     help,
     list,
@@ -135,6 +140,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       leaseTimeoutS: positive("lease-timeout-s", v["lease-timeout-s"]),
       partUrlTtlS: positive("part-url-ttl-s", v["part-url-ttl-s"]),
       webhookRetryWaitS: positive("webhook-retry-wait-s", v["webhook-retry-wait-s"]),
+      rateLimit: rate ? { limit: Number(rate[1]), windowS: Number(rate[2] || 1) } : undefined,
       timeoutScale: scale,
       concurrency: positive("concurrency", v.concurrency),
     },

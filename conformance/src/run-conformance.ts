@@ -26,6 +26,8 @@ export interface ConformanceOptions extends Selection {
   partUrlTtlS?: number;
   /** How long one webhook retry may take in seconds (retry checks skipped without it). */
   webhookRetryWaitS?: number;
+  /** The server's per-tenant submit rate, `limit` per `windowS` seconds (rate-limit checks skipped without it). */
+  rateLimit?: { limit: number; windowS: number };
   /** Multiplies every timeout and wait. @default 1 */
   timeoutScale?: number;
   /** Checks run at once. @default 8 */
@@ -103,6 +105,7 @@ export class ConformanceSetupError extends Error {
 const MAX_LEASE_WAIT_S = 30;
 const MAX_URL_TTL_WAIT_S = 30;
 const MAX_RETRY_WAIT_S = 60;
+const MAX_RATE_LIMIT = 200;
 
 function sectionOf(id: string): string {
   return id.split(".")[0] ?? id;
@@ -154,6 +157,9 @@ function missingNeed(need: Need, settings: CheckSettings, receiver: WebhookRecei
     case "lease":
       if (settings.leaseTimeoutS === undefined) return "lease timeout unknown (pass --lease-timeout-s)";
       return settings.leaseTimeoutS > MAX_LEASE_WAIT_S ? `a lease timeout of ${settings.leaseTimeoutS} s is too long to wait for (limit ${MAX_LEASE_WAIT_S} s)` : undefined;
+    case "rate-limit":
+      if (settings.rateLimit === undefined) return "the server's rate limit unknown (pass --rate-limit N/Ws)";
+      return settings.rateLimit.limit > MAX_RATE_LIMIT ? `a rate limit of ${settings.rateLimit.limit} submits is too many to exceed (limit ${MAX_RATE_LIMIT})` : undefined;
     case "part-url-ttl":
       if (settings.partUrlTtlS === undefined) return "part-URL lifetime unknown (pass --part-url-ttl-s)";
       return settings.partUrlTtlS > MAX_URL_TTL_WAIT_S ? `a part-URL lifetime of ${settings.partUrlTtlS} s is too long to wait for (limit ${MAX_URL_TTL_WAIT_S} s)` : undefined;
@@ -187,6 +193,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     leaseTimeoutS: options.leaseTimeoutS,
     partUrlTtlS: options.partUrlTtlS,
     webhookRetryWaitS: options.webhookRetryWaitS,
+    rateLimit: options.rateLimit,
     timeoutScale: scale,
     jobTypes,
   };
@@ -254,18 +261,23 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     return { ...base, outcome, message, durationMs: Math.round(performance.now() - started), evidence };
   }
 
-  // Long checks start first so they overlap with the many short ones.
-  const queue = [...selected].sort((a, b) => (b.timeoutMs ?? 15_000) - (a.timeoutMs ?? 15_000));
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, queue.length)) }, async () => {
-    for (let check = queue.shift(); check; check = queue.shift()) {
-      options.onProgress?.({ type: "check-start", check });
-      const result = await runOne(check);
-      results.set(check.id, result);
-      options.onProgress?.({ type: "check-end", result });
-    }
-  });
-  try {
+  const runAll = async (checks: Check[], concurrency: number) => {
+    // Long checks start first so they overlap with the many short ones.
+    const queue = [...checks].sort((a, b) => (b.timeoutMs ?? 15_000) - (a.timeoutMs ?? 15_000));
+    const workers = Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
+      for (let check = queue.shift(); check; check = queue.shift()) {
+        options.onProgress?.({ type: "check-start", check });
+        const result = await runOne(check);
+        results.set(check.id, result);
+        options.onProgress?.({ type: "check-end", result });
+      }
+    });
     await Promise.all(workers);
+  };
+  try {
+    await runAll(selected.filter((c) => !c.exclusive), options.concurrency ?? 8);
+    // Exclusive checks last and one at a time: a quota they use up cannot fail another check.
+    await runAll(selected.filter((c) => c.exclusive), 1);
   } finally {
     runController.abort(new Error("run finished"));
     await receiver?.close();

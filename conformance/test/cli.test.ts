@@ -28,14 +28,15 @@ describe("CLI", () => {
       "--base-url", "http://x", "--token", "a", "--other-token", "b", "--webhook-secret", "whsec_x", "--webhook-listen", "0.0.0.0:9000",
       "--webhook-public-url", "http://host:9000", "--only", "auth.*", "--only", "list.*", "--skip", "list.filters", "--level", "must",
       "--lease-timeout-s", "1", "--part-url-ttl-s", "2", "--webhook-retry-wait-s", "3", "--timeout-scale", "1.5", "--concurrency", "4",
-      "--reporter", "pretty", "--reporter", "junit", "--out", "j.xml", "--reporter", "html", "--out", "r.html",
+      "--rate-limit", "5/2s", "--reporter", "pretty", "--reporter", "junit", "--out", "j.xml", "--reporter", "html", "--out", "r.html",
     ]);
-    expect(args.options).toMatchObject({ baseUrl: "http://x", token: "a", otherToken: "b", webhookSecret: "whsec_x", webhookListen: "0.0.0.0:9000", webhookPublicUrl: "http://host:9000", only: ["auth.*", "list.*"], skip: ["list.filters"], level: "must", leaseTimeoutS: 1, partUrlTtlS: 2, webhookRetryWaitS: 3, timeoutScale: 1.5, concurrency: 4 });
+    expect(args.options).toMatchObject({ baseUrl: "http://x", token: "a", otherToken: "b", webhookSecret: "whsec_x", webhookListen: "0.0.0.0:9000", webhookPublicUrl: "http://host:9000", only: ["auth.*", "list.*"], skip: ["list.filters"], level: "must", leaseTimeoutS: 1, partUrlTtlS: 2, webhookRetryWaitS: 3, timeoutScale: 1.5, concurrency: 4, rateLimit: { limit: 5, windowS: 2 } });
+    expect(parseCliArgs(["--base-url", "http://x", "--token", "a", "--rate-limit", "10/s"]).options.rateLimit).toEqual({ limit: 10, windowS: 1 });
     expect(args.reporters).toEqual([{ name: "pretty", out: undefined }, { name: "junit", out: "j.xml" }, { name: "html", out: "r.html" }]);
   });
 
   it("exit 2 on usage errors", async () => {
-    for (const argv of [[], ["--base-url", "http://x"], ["--base-url", "http://x", "--token", "t", "--level", "may"], ["--base-url", "http://x", "--token", "t", "--out", "f"], ["--base-url", "http://x", "--token", "t", "--reporter", "tap"], ["--base-url", "http://x", "--token", "t", "--reporter", "json", "--reporter", "junit"], ["--bogus"], ["--base-url", "http://x", "--token", "t", "--timeout-scale", "0"]]) {
+    for (const argv of [[], ["--base-url", "http://x"], ["--base-url", "http://x", "--token", "t", "--level", "may"], ["--base-url", "http://x", "--token", "t", "--out", "f"], ["--base-url", "http://x", "--token", "t", "--reporter", "tap"], ["--base-url", "http://x", "--token", "t", "--reporter", "json", "--reporter", "junit"], ["--bogus"], ["--base-url", "http://x", "--token", "t", "--timeout-scale", "0"], ["--base-url", "http://x", "--token", "t", "--rate-limit", "5"], ["--base-url", "http://x", "--token", "t", "--rate-limit", "0/1s"]]) {
       const { code, err } = await run(argv);
       expect(code, argv.join(" ")).toBe(2);
       expect(err).toContain("Usage:");

@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig, USAGE } from "./config.ts";
 import { openJobStore } from "./store/open-job-store.ts";
 import { startServer } from "./server.ts";
+import { createUploadsFeature } from "./uploads/index.ts";
+import { createTenantSecrets } from "./webhooks/tenant-secrets.ts";
 
 // The async-jobs-server command: serve | worker | migrate (see USAGE).
 async function main() {
@@ -28,6 +30,15 @@ async function main() {
     return;
   }
 
+  if (config.command === "webhook-secret") {
+    const uploads = createUploadsFeature({ store: config.store, blobs: config.blobDir });
+    await uploads.migrate();
+    const secretsFor = createTenantSecrets({ perTenant: config.tenantWebhookSecrets, shared: config.webhookSecrets, masterKey: uploads.signingKey });
+    process.stdout.write(`${(await secretsFor(config.secretTenant!)).join(",")}\n`);
+    await uploads.close();
+    return;
+  }
+
   const server = await startServer(config, log ?? ((message, error) => console.error(message, error ?? "")));
   if (config.command === "serve") {
     process.stdout.write(`listening on ${server.url}\n`);
@@ -35,7 +46,12 @@ async function main() {
   } else {
     process.stdout.write(`worker ${server.worker?.id} on ${config.store}\n`);
   }
-  if (config.generatedWebhookSecret) process.stdout.write(`webhook secret: ${config.webhookSecrets[0]}\n`);
+  // Each tenant's receivers verify with its own secret: the operator hands each its line.
+  for (const tenant of new Set(config.command === "serve" ? config.tokens.values() : [])) {
+    if (config.tenantWebhookSecrets.has(tenant) || !config.generatedWebhookSecret) continue;
+    const [secret] = await server.webhookSecretsFor(tenant);
+    process.stdout.write(`webhook secret of tenant "${tenant}": ${secret}\n`);
+  }
 
   // SIGTERM drains: stop leasing, let running jobs finish within the grace, give the rest back.
   let stopping = false;

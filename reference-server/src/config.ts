@@ -3,11 +3,13 @@ import { parseArgs } from "node:util";
 import { parsePublicUrl, parseTrustProxy } from "./http/public-url.ts";
 
 /** What the CLI runs. */
-export type Command = "serve" | "worker" | "migrate";
+export type Command = "serve" | "worker" | "migrate" | "webhook-secret";
 
 /** The server's whole configuration (defaults: {@link defaultServerConfig}); the only place that reads flags and environment variables. */
 export interface ServerConfig {
   command: Command;
+  /** The tenant whose webhook secret `webhook-secret` prints. */
+  secretTenant?: string;
   /** 0 picks a free port. */
   port: number;
   host: string;
@@ -19,11 +21,15 @@ export interface ServerConfig {
   tokens: Map<string, string>;
   /** True when no token was configured and a dev token was generated. */
   generatedToken: boolean;
-  /** Signing secrets for every tenant without its own, newest first. */
+  /**
+   * Signing secrets shared by every tenant without its own, newest first (`--webhook-secret
+   * whsec_…`; several tenants need `--shared-webhook-secret`). Empty: each tenant gets its own,
+   * derived from the deployment's key in the store.
+   */
   webhookSecrets: string[];
   /** Per-tenant signing secrets (`--webhook-secret tenant:whsec_…`). */
   tenantWebhookSecrets: Map<string, string[]>;
-  /** True when no secret was configured and one was generated. */
+  /** True when no shared secret was configured: tenants without their own get derived ones. */
   generatedWebhookSecret: boolean;
   /** Delays before each webhook attempt. */
   webhookScheduleMs: number[];
@@ -60,6 +66,16 @@ export interface ServerConfig {
   maxHeldWaits: number;
   /** Long polls held at once per tenant. */
   maxHeldWaitsPerTenant: number;
+  /** Submits per tenant per window (`--submit-rate N/Ws`); off by default. */
+  submitRate?: { limit: number; windowS: number };
+  /** Queued jobs per tenant before submits are `503`; off by default. */
+  maxQueuedPerTenant?: number;
+  /** Queued jobs of all tenants before submits are `503`; off by default. */
+  maxQueued?: number;
+  /** Job-types modules to load (`--job-types ./jobs.ts`, repeatable); each default-exports an array or record of job types. */
+  jobTypeModules: string[];
+  /** Register the `conformance.*` job types (`--no-conformance-types` leaves them out). */
+  conformanceTypes: boolean;
   /** The origin clients use (behind a proxy); signed URLs are built from it. @default the request's origin */
   publicUrl?: string | undefined;
   /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed. @default none */
@@ -142,9 +158,10 @@ export const SERVER_OPTIONS = [
   { flag: "store", kind: "string", key: "store", arg: "URL", help: "sqlite:<path> or postgres://…" },
   { flag: "blob-dir", kind: "string", key: "blobDir", arg: "DIR", help: "where upload parts and outputs are kept" },
   { flag: "tokens", kind: "custom", arg: "token:tenant,…", help: "bearer tokens; without, a dev token is generated and printed" },
-  { flag: "webhook-secret", kind: "custom", arg: "whsec_…[,…]", help: "signing secrets, newest first; tenant:whsec_… for one tenant" },
+  { flag: "webhook-secret", kind: "custom", arg: "[tenant:]whsec_…,…", help: "signing secrets, newest first; tenant:whsec_… for one tenant; without, each tenant's is derived from a key kept in the store" },
+  { flag: "shared-webhook-secret", kind: "boolean", help: "allow one secret shared by several tenants (each can then forge events to the others' receivers)" },
   { flag: "webhook-schedule-ms", kind: "custom", key: "webhookScheduleMs", arg: "0,50,…", help: "delays before each delivery attempt" },
-  { flag: "allow-private-webhooks", kind: "boolean", key: "allowPrivateWebhooks", help: "accept webhook URLs on private/loopback addresses (dev, tests)" },
+  { flag: "allow-private-webhooks", kind: "boolean", key: "allowPrivateWebhooks", help: "accept webhook URLs on private/loopback addresses (dev, tests; every delivering process, workers too)" },
   { flag: "part-url-ttl-s", kind: "integer", key: "partUrlTtlS", arg: "N", min: 1, help: "lifetime of signed part URLs" },
   { flag: "min-part-size", kind: "integer", key: "minPartSize", arg: "BYTES", min: 1, help: "smallest part but the last" },
   { flag: "lease-timeout-ms", kind: "integer", key: "leaseTimeoutMs", arg: "N", min: 50, help: "a job whose worker stops heartbeating is retried after this" },
@@ -162,6 +179,11 @@ export const SERVER_OPTIONS = [
   { flag: "max-running-per-tenant", kind: "integer", key: "maxRunningPerTenant", arg: "N", help: "most running jobs of one tenant, 0 = no limit" },
   { flag: "retention-sweep-ms", kind: "integer", key: "retentionSweepMs", arg: "N", help: "how often expired jobs, keys and uploads are deleted, 0 = never" },
   { flag: "upload-retention-ms", kind: "integer", key: "uploadRetentionMs", arg: "N", help: "completed uploads are deleted this long after completion" },
+  { flag: "submit-rate", kind: "custom", arg: "N/Ws", help: "submits per tenant per W seconds (10/1s), then 429; off by default" },
+  { flag: "max-queued-per-tenant", kind: "custom", arg: "N", help: "a tenant's queued jobs before submits get 503; off by default" },
+  { flag: "max-queued", kind: "custom", arg: "N", help: "all tenants' queued jobs before submits get 503; off by default" },
+  { flag: "job-types", kind: "custom", arg: "FILE", help: "a module whose default export is an array or record of job types (.ts, .js, .mjs); repeat to add several (env: comma-separated)" },
+  { flag: "no-conformance-types", kind: "boolean", help: "leave out the conformance.* job types (production)" },
   { flag: "public-url", kind: "custom", arg: "URL", help: "origin clients use behind a proxy; part and download URLs use it" },
   { flag: "trust-proxy", kind: "custom", arg: "ADDR[,CIDR…]", help: "believe X-Forwarded-* only from these proxy addresses" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
@@ -172,8 +194,10 @@ type Flag = (typeof SERVER_OPTIONS)[number]["flag"];
 
 const PARSE_OPTIONS = {
   ...Object.fromEntries(SERVER_OPTIONS.map((o) => [o.flag, { type: o.kind === "boolean" ? "boolean" : "string" }])),
+  // Repeatable: each flag adds a module.
+  "job-types": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
-} as Record<Flag | "help", { type: "string" | "boolean"; short?: string }>;
+} as Record<Flag | "help", { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
 /**
  * A default as `USAGE` and docs/server.md print it.
@@ -193,11 +217,14 @@ function usageLine(option: ServerOption): string {
 }
 
 /** Usage text of the CLI. */
-export const USAGE = `Usage: async-jobs-server <serve|worker|migrate> [options]
+export const USAGE = `Usage: async-jobs-server <serve|worker|migrate|webhook-secret TENANT> [options]
 
   serve     the API and an in-process worker
   worker    a worker only (several processes share one store)
   migrate   create or upgrade the store's schema, then exit
+  webhook-secret TENANT
+            print the tenant's webhook signing secret (as these options and the store
+            give it), to hand to that tenant
 
 Options (each also an env var: --blob-dir → ASYNC_JOBS_BLOB_DIR):
 ${(SERVER_OPTIONS as readonly ServerOption[]).map(usageLine).join("\n")}
@@ -237,12 +264,15 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const { values, positionals } = parsed;
   const command = (positionals[0] ?? "serve") as Command;
-  if (!["serve", "worker", "migrate"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
-  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"`);
+  if (!["serve", "worker", "migrate", "webhook-secret"].includes(command)) throw new ConfigError(`unknown command "${command}"`);
+  const arity = command === "webhook-secret" ? 2 : 1;
+  if (command === "webhook-secret" && positionals.length < arity) throw new ConfigError(`${command} needs a tenant`);
+  if (positionals.length > arity) throw new ConfigError(`unexpected argument "${positionals[arity]}"`);
 
   const get = (name: Flag): string | undefined => {
     const value = values[name];
     if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.join(",");
     return env[`ASYNC_JOBS_${name.toUpperCase().replace(/-/g, "_")}`];
   };
   const flag = (name: Flag): boolean => {
@@ -272,7 +302,16 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     else tenantWebhookSecrets.set(tenant, [...(tenantWebhookSecrets.get(tenant) ?? []), secret]);
   }
   const generatedWebhookSecret = webhookSecrets.length === 0;
-  if (generatedWebhookSecret) webhookSecrets.push(generateWebhookSecret());
+  // A tenant that verifies its events with a shared secret can sign events for every other tenant.
+  const sharing = new Set([...tokens.values()].filter((tenant) => !tenantWebhookSecrets.has(tenant)));
+  // A worker without --tokens signs for tenants it does not know: as many as there are.
+  const unknownTenants = command === "worker" && generatedToken;
+  if (!generatedWebhookSecret && (sharing.size > 1 || unknownTenants) && !flag("shared-webhook-secret")) {
+    throw new ConfigError(
+      `--webhook-secret whsec_… would sign the events of ${unknownTenants ? "every" : sharing.size} tenant${unknownTenants ? "" : "s"} with one secret; give each its own ` +
+        `(tenant:whsec_…), leave it out to derive one per tenant, or pass --shared-webhook-secret`,
+    );
+  }
 
   const schedule = get("webhook-schedule-ms");
   const webhookScheduleMs = schedule
@@ -290,9 +329,16 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const option = SERVER_OPTIONS.find((o) => o.flag === name) as ServerOption;
     return integer(name, get(name), defaultServerConfig[option.key!] as number, option.min ?? 0);
   };
+  const rate = get("submit-rate");
+  const rateMatch = rate === undefined ? null : /^\s*(\d+)\s*\/\s*(\d*)\s*s\s*$/.exec(rate);
+  if (rate !== undefined && (!rateMatch || Number(rateMatch[1]) < 1 || rateMatch[2] === "0")) {
+    throw new ConfigError(`--submit-rate is N/Ws (e.g. 10/1s or 600/60s), got "${rate}"`);
+  }
+  const optionalInteger = (name: Flag) => (get(name) === undefined ? undefined : integer(name, get(name), 0, 1));
 
   return {
     command,
+    secretTenant: positionals[1],
     help: values.help === true,
     port: int("port"),
     host: get("host") ?? defaultServerConfig.host,
@@ -324,6 +370,11 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     partMinBytesPerS: int("part-min-bytes-per-s"),
     maxHeldWaits: int("max-held-waits"),
     maxHeldWaitsPerTenant: int("max-held-waits-per-tenant"),
+    submitRate: rateMatch ? { limit: Number(rateMatch[1]), windowS: Number(rateMatch[2] || 1) } : undefined,
+    maxQueuedPerTenant: optionalInteger("max-queued-per-tenant"),
+    maxQueued: optionalInteger("max-queued"),
+    jobTypeModules: (get("job-types") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    conformanceTypes: !flag("no-conformance-types"),
     publicUrl: optional(get("public-url"), parsePublicUrl),
     trustProxy: optional(get("trust-proxy"), parseTrustProxy),
   };

@@ -21,20 +21,37 @@ function encode(value: bigint, length: number): string {
 let encodedMs = -1;
 let encodedTime = "";
 
+const RANDOM_BITS = 80n;
+const STEP_BITS = 64n;
+
+/** `bits` fresh random bits. */
+function randomBits(bits: bigint): bigint {
+  const bytes = Number((bits + 7n) / 8n);
+  return BigInt.asUintN(Number(bits), BigInt(`0x${randomBytes(bytes).toString("hex")}`));
+}
+
 /**
  * A time-sortable id with a type prefix (spec §1): a ULID, monotonic within a process, so
  * ids sort by creation time and list cursors can key on them.
+ *
+ * Within one millisecond each id adds a fresh random step of up to 2^64 to the previous one:
+ * creation order is kept, but knowing one id does not tell its neighbour (a `+1` step would).
  *
  * @example
  * newId("job"); // "job_01JD3Z9A7C1E2F3G4H5J6K7M8N"
  */
 export function newId(prefix: string, now = Date.now()): string {
   if (now <= lastMs) {
-    lastRandom += 1n; // same millisecond: keep the order of creation
     now = lastMs;
+    lastRandom += 1n + randomBits(STEP_BITS);
+    if (lastRandom >> RANDOM_BITS !== 0n) {
+      // The millisecond's 80 bits are used up (~2^15 ids): borrow the next millisecond.
+      now = lastMs = lastMs + 1;
+      lastRandom = randomBits(RANDOM_BITS - 1n);
+    }
   } else {
     lastMs = now;
-    lastRandom = BigInt(`0x${randomBytes(10).toString("hex")}`) >> 1n; // room to increment
+    lastRandom = randomBits(RANDOM_BITS - 1n); // top bit clear: room for the steps
   }
   if (now !== encodedMs) {
     encodedMs = now;

@@ -1,18 +1,12 @@
 import type { FastifyInstance } from "fastify";
-import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
-import { closeHttp } from "./http/close-http.ts";
-import { createApp } from "./http/create-app.ts";
-import { createHeldWaits } from "./http/held-waits.ts";
-import { createJobHandlers } from "./http/job-handlers.ts";
-import { createReadinessHandler } from "./http/readiness.ts";
-import { conformanceEcho, createJobTypeRegistry, type JobTypeRegistry } from "./job-types/index.ts";
-import { createUploadsFeature } from "./uploads/index.ts";
+import { closeServerParts, createProtocolApp, openServerParts, startBackground } from "./create-jobs-server.ts";
+import type { JobTypeRegistry } from "./job-types/index.ts";
+import { loadJobTypeModules } from "./job-types/load-job-types.ts";
 import type { JobStore } from "./store/job-store.ts";
-import { openJobStore } from "./store/open-job-store.ts";
-import { startRetentionSweep } from "./store/retention-sweep.ts";
-import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
-import { startWorker, type Worker } from "./worker/worker.ts";
+import type { SecretsFor } from "./webhooks/tenant-secrets.ts";
+import type { WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
+import type { Worker } from "./worker/worker.ts";
 
 /** The running parts of one process. */
 export interface RunningServer {
@@ -23,6 +17,8 @@ export interface RunningServer {
   registry: JobTypeRegistry;
   worker?: Worker;
   deliverer?: WebhookDeliverer;
+  /** A tenant's webhook signing secrets, newest first (what its receivers verify with). */
+  webhookSecretsFor: SecretsFor;
   /** Stops taking requests and jobs, drains the worker, closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -42,75 +38,18 @@ export async function startServer(
   /** Test seams: host resolution of the webhook URL guard. */
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
-  const changes = createChangeNotifier();
-  const store = await openJobStore(config.store, {
-    changes,
-    webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
-    maxRunningPerTenant: config.maxRunningPerTenant || Infinity,
-    log,
-  });
+  const parts = await openServerParts(config, await loadJobTypeModules(config.jobTypeModules), log);
+  const { store, registry } = parts;
   let url = "";
-  const uploads = createUploadsFeature({
-    store: config.store,
-    blobs: config.blobDir,
-    minPartSize: config.minPartSize,
-    partUrlTtlS: config.partUrlTtlS,
-    partMinBytesPerS: config.partMinBytesPerS,
-    requestTimeoutMs: config.requestTimeoutMs,
-    retainCompletedMs: config.uploadRetentionMs,
-    publicUrl: config.publicUrl,
-  });
-  await uploads.migrate();
-  // The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes.
-  const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
-  const registry = createJobTypeRegistry([conformanceEcho, ...uploads.jobTypes]);
-
   let app: FastifyInstance | undefined;
   if (config.command === "serve") {
-    app = await createApp({
-      handlers: {
-        ...createJobHandlers({
-          store,
-          registry,
-          allowPrivateWebhooks: config.allowPrivateWebhooks,
-          resolveHost: seams.resolveHost,
-          heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
-        }),
-        getReadiness: createReadinessHandler(store),
-      },
-      plugins: [uploads.plugin],
-      tokens: config.tokens,
-      bodyLimit: config.bodyLimit,
-      logger: config.log,
-      maxJsonDepth: config.maxJsonDepth,
-      headersTimeoutMs: config.headersTimeoutMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      connectionTimeoutMs: config.connectionTimeoutMs,
-      trustProxy: config.trustProxy,
-    });
+    app = await createProtocolApp(parts, seams);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   }
-
-  const worker =
-    config.command === "worker" || config.worker
-      ? startWorker({
-          store,
-          registry,
-          concurrency: config.workerConcurrency,
-          leaseTimeoutMs: config.leaseTimeoutMs,
-          retryBaseMs: config.retryBaseMs,
-          log,
-        })
-      : undefined;
-  const deliverer = startWebhookDeliverer({
-    store,
-    secretsFor: (tenant) => config.tenantWebhookSecrets.get(tenant) ?? config.webhookSecrets,
-    scheduleMs: config.webhookScheduleMs,
-    log,
-  });
+  const background = startBackground(parts, config.command === "worker" || config.worker, seams);
 
   let closing: Promise<void> | undefined;
   return {
@@ -118,16 +57,12 @@ export async function startServer(
     app,
     store,
     registry,
-    worker,
-    deliverer,
+    worker: background.worker,
+    deliverer: background.deliverer,
+    webhookSecretsFor: parts.webhookSecretsFor,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
-        // The API and the worker drain side by side; the store closes only after both (issue 20).
-        await Promise.all([app && closeHttp(app, graceMs), worker?.stop(graceMs)]);
-        await deliverer.stop();
-        await retention.stop();
-        await uploads.close();
-        await store.close();
+        await closeServerParts(parts, background, graceMs, app);
       })();
       return closing;
     },

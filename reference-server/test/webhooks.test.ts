@@ -40,8 +40,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const NEW_SECRET = generateWebhookSecret();
 beforeAll(async () => {
   receiver = await startReceiver();
-  // Rotation: acme has two secrets (new first); globex falls back to the shared one.
-  t = await startTestServer(["--webhook-secret", `${SECRET},acme:${NEW_SECRET},acme:${SECRET}`]);
+  // Rotation: acme has two secrets (new first); globex gets its own, derived one.
+  t = await startTestServer(["--webhook-secret", `acme:${NEW_SECRET},acme:${SECRET}`]);
 });
 afterAll(async () => {
   await t.close();

@@ -449,8 +449,10 @@ export interface components {
     schemas: {
         /**
          * @description Stable machine-readable problem codes (spec §7). A failed job's `error.code` may also
-         *     be a job-specific code (e.g. `conformance.echo`'s `fail.code`), so clients treat unknown
-         *     codes as opaque strings.
+         *     be a job error code that no HTTP answer carries (`timeout`: an attempt ran past its job
+         *     type's time limit, retried; `invalid_result`: the result broke the type's result schema,
+         *     not retried) or a job-specific code (e.g. `conformance.echo`'s `fail.code`), so clients
+         *     treat unknown codes as opaque strings.
          * @enum {string}
          */
         ProblemCode: "unauthorized" | "not_found" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "invalid_request" | "unknown_job_type" | "invalid_input" | "invalid_webhook_url" | "idempotency_key_reused" | "idempotency_key_in_use" | "job_already_terminal" | "rate_limited" | "overloaded" | "url_expired" | "invalid_signature" | "size_mismatch" | "upload_incomplete" | "invalid_part" | "checksum_mismatch" | "upload_not_pending" | "attempts_exhausted" | "job_failed" | "internal";
@@ -894,22 +896,32 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `rate_limited`: the tenant's rate limit; retry after `Retry-After` seconds. */
+        /**
+         * @description `rate_limited`: the tenant is past its rate limit (on the reference server, submits per
+         *     window); retry after `Retry-After` seconds. `RateLimit` says which policy and when it resets.
+         */
         RateLimited: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `overloaded`: the server sheds load; retry after `Retry-After` seconds. */
+        /**
+         * @description `overloaded`: the server sheds load (on the reference server, also a submit past a cap
+         *     on queued jobs, per tenant or in all); retry after `Retry-After` seconds.
+         */
         Overloaded: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
@@ -1041,6 +1053,20 @@ export interface components {
          * @example 1
          */
         RetryAfter: number;
+        /**
+         * @description The server's quota policies (draft-ietf-httpapi-ratelimit-headers, a Structured Fields
+         *     List): each item names a policy, `q` its quota, `w` its window in seconds. A server with
+         *     a rate limit configured sends it on every answer; informative.
+         * @example "submit";q=10;w=1
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description The tenant's state in a quota policy (draft-ietf-httpapi-ratelimit-headers): `r` units
+         *     left, `t` seconds until the window resets. On a `429` the reset names the same moment
+         *     as `Retry-After`; `Retry-After` takes precedence.
+         * @example "submit";r=7;t=1
+         */
+        RateLimit: string;
         /**
          * @description The suggested poll interval in seconds, sent while the job is not terminal.
          * @example 1
@@ -1182,6 +1208,8 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     "Preference-Applied": components["headers"]["PreferenceApplied"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1196,6 +1224,8 @@ export interface operations {
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Preference-Applied": components["headers"]["PreferenceApplied"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {

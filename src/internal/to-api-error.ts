@@ -1,5 +1,6 @@
 import { ApiError, type SdkProblemCode } from "../errors.ts";
 import type { Problem } from "../types.ts";
+import { parseRateLimit } from "./rate-limit-headers.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
 /** The SDK's own code for an error answer that is not problem+json (a proxy's page, an empty 502). */
@@ -25,6 +26,7 @@ export function toApiError(response: Response, body: unknown, requestUrl?: strin
     problem,
     requestId: response.headers.get("x-request-id") ?? undefined,
     retryAfterMs: parseRetryAfter(response.headers),
+    rateLimit: parseRateLimit(response.headers),
   });
 }
 

@@ -2,7 +2,8 @@ import { formatRetryAfter } from "../protocol/retry-after.ts";
 import type { JobEvent } from "../types.ts";
 import { createJobSimulator, type JobSimulator } from "./job-simulator.ts";
 import type { MockFault } from "./mock-fault.ts";
-import { builtInMockJobTypes, type MockJobContext, type MockJobType } from "./mock-job-type.ts";
+import { type MockJobTypesOption, toMockJobTypes } from "./job-type-runner.ts";
+import type { MockJobContext, MockJobType } from "./mock-job-type.ts";
 import { createUploadSimulator, type UploadSimulator } from "./upload-simulator.ts";
 import { createVirtualScheduler, type MockTimeMode, type VirtualScheduler } from "./virtual-scheduler.ts";
 
@@ -16,8 +17,11 @@ export interface JobsMockOptions {
   time?: MockTimeMode;
   /** Virtual time at creation. @default the wall clock */
   startTime?: Date | number;
-  /** The job types served. @default builtInMockJobTypes */
-  jobTypes?: Record<string, MockJobType>;
+  /**
+   * The job types served: mock job types by name, or server job types (`defineJobType`), whose
+   * real `run` the mock calls, beside the built-in ones. @default builtInMockJobTypes
+   */
+  jobTypes?: MockJobTypesOption;
   /** `max_attempts` when a submit gives none. @default 3 */
   maxAttempts?: number;
   /** Virtual delay from submit to an attempt's start. @default 0 */
@@ -125,7 +129,7 @@ export function createMockState(options: JobsMockOptions): MockState {
     scheduler,
     jobs,
     uploads,
-    jobTypes: options.jobTypes ?? builtInMockJobTypes,
+    jobTypes: toMockJobTypes(options.jobTypes),
     retryAfter: formatRetryAfter(options.retryAfterSeconds ?? 1),
     maxWaitSeconds: options.maxWaitSeconds ?? 20,
     bodyLimit: options.bodyLimit ?? MiB,

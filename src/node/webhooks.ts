@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import type { JobEvent } from "../types.ts";
 import {
+  DEFAULT_WEBHOOK_BODY_LIMIT,
   verifyWebhook,
   type VerifyWebhookOptions,
   type WebhookSecrets,
@@ -17,8 +18,9 @@ import {
  */
 export interface ReadRawBodyOptions {
   /**
-   * Largest body accepted, in bytes (the reference server's own limit is 1 MiB).
-   * @default 1048576
+   * Largest body accepted, in bytes: by default the largest event the reference server sends at
+   * its default body limit (an event carries input and result: 2 MiB + 64 KiB).
+   * @default DEFAULT_WEBHOOK_BODY_LIMIT
    */
   limit?: number;
 }
@@ -48,7 +50,7 @@ export async function readRawBody(
   req: IncomingMessage & { body?: unknown },
   options: ReadRawBodyOptions = {},
 ): Promise<Uint8Array> {
-  const limit = options.limit ?? 1024 * 1024;
+  const limit = options.limit ?? DEFAULT_WEBHOOK_BODY_LIMIT;
   const parsed = req.body;
   if (parsed instanceof Uint8Array) return parsed;
   if (typeof parsed === "string") return new TextEncoder().encode(parsed);

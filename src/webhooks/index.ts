@@ -20,6 +20,7 @@ export {
   type WebhookRequest,
 } from "./verify-webhook-signature.ts";
 export { verifyWebhook } from "./verify-webhook.ts";
+export { DEFAULT_WEBHOOK_BODY_LIMIT } from "./webhook-body-limit.ts";
 export {
   webhookHandler,
   type WebhookContext,

@@ -4,6 +4,7 @@ import type { WebhookDedupe } from "./dedupe.ts";
 import type { WebhookSecrets } from "./secret.ts";
 import type { VerifyWebhookOptions } from "./verify-webhook-signature.ts";
 import { verifyWebhook } from "./verify-webhook.ts";
+import { DEFAULT_WEBHOOK_BODY_LIMIT, readBodyWithin } from "./webhook-body-limit.ts";
 
 /**
  * Options of `webhookHandler`: the verification options plus an optional dedupe.
@@ -14,6 +15,11 @@ import { verifyWebhook } from "./verify-webhook.ts";
 export interface WebhookHandlerOptions extends VerifyWebhookOptions {
   /** Acknowledge an already handled `webhook-id` without calling `onEvent` again. */
   dedupe?: WebhookDedupe;
+  /**
+   * Largest body read, in bytes; a longer one is answered `413` unread.
+   * @default DEFAULT_WEBHOOK_BODY_LIMIT (2 MiB + 64 KiB: the reference server's largest event)
+   */
+  limit?: number;
 }
 
 /**
@@ -31,7 +37,8 @@ export interface WebhookContext {
 /**
  * A Fetch API handler (`(request) => Promise<Response>`) for Next.js route handlers, Hono,
  * Workers, Deno and Bun. It verifies the request, calls `onEvent` and answers `204`; a request
- * that fails verification gets `400` problem+json whose `code` is the reason. An invalid
+ * that fails verification gets `400` problem+json whose `code` is the reason, one over
+ * `limit` gets `413` (read no further). An invalid
  * secret (our configuration, not the request) and errors from `onEvent` are thrown, so the
  * platform answers `5xx` and the sender retries.
  *
@@ -49,22 +56,14 @@ export function webhookHandler(
     if (request.method !== "POST") {
       return new Response(null, { status: 405, headers: { allow: "POST" } });
     }
+    const body = await readBodyWithin(request, options.limit ?? DEFAULT_WEBHOOK_BODY_LIMIT);
+    if (!body) return problem(413, "Payload too large", "The webhook body is over the receiver's limit.", "payload_too_large");
     let event: JobEvent;
     try {
-      const body = new Uint8Array(await request.arrayBuffer());
       event = await verifyWebhook({ body, headers: request.headers }, secret, options);
     } catch (error) {
       if (!isWebhookVerificationError(error) || error.reason === "invalid_secret") throw error;
-      return Response.json(
-        {
-          type: "about:blank",
-          title: "Webhook verification failed",
-          status: 400,
-          detail: error.message,
-          code: error.reason,
-        },
-        { status: 400, headers: { "content-type": "application/problem+json" } },
-      );
+      return problem(400, "Webhook verification failed", error.message, error.reason);
     }
     const id = request.headers.get("webhook-id")!;
     const { dedupe } = options;
@@ -78,3 +77,6 @@ export function webhookHandler(
     return new Response(null, { status: 204 });
   };
 }
+
+const problem = (status: number, title: string, detail: string, code: string) =>
+  Response.json({ type: "about:blank", title, status, detail, code }, { status, headers: { "content-type": "application/problem+json" } });

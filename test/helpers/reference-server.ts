@@ -64,8 +64,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     join(dir, "blobs"),
     "--tokens",
     tenants.map((t) => `tok_${t}:${t}`).join(","),
+    // The same secret configured for each tenant: no --shared-webhook-secret needed.
     "--webhook-secret",
-    webhookSecret,
+    tenants.map((t) => `${t}:${webhookSecret}`).join(","),
     "--min-part-size",
     "1",
     ...(options.args ?? []),

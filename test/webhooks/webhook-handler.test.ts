@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import {
   createTestWebhook,
   createWebhookDedupe,
+  DEFAULT_WEBHOOK_BODY_LIMIT,
   webhookHandler,
   type JobEvent,
 } from "async-jobs/webhooks";
@@ -77,5 +78,35 @@ describe("webhookHandler (Fetch API Request → Response)", () => {
     await expect(handler(await make())).rejects.toThrow("db down");
     expect((await handler(await make())).status).toBe(204);
     expect(onEvent).toHaveBeenCalledTimes(2);
+  });
+
+  it("answers 413 problem+json past its body limit, declared or streamed, without reading on or calling onEvent", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { limit: 64, now: NOW });
+    const signed = await createTestWebhook(events["job.succeeded"], SECRET, { timestamp: NOW });
+    const declared = await handler(signed);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ status: 413, code: "payload_too_large" });
+    // A chunked body with no Content-Length: read until the limit, then cancelled.
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(32));
+      },
+    });
+    const streamed = await handler(new Request("http://x/", { method: "POST", body: endless, headers: signed.headers, duplex: "half" } as RequestInit));
+    expect(streamed.status).toBe(413);
+    expect(pulled).toBeLessThan(10);
+    expect(onEvent).not.toHaveBeenCalled();
+  });
+
+  it("by default accepts an event as large as the reference server sends (2 MiB + 64 KiB), and no larger", async () => {
+    expect(DEFAULT_WEBHOOK_BODY_LIMIT).toBe(2 * 1024 * 1024 + 64 * 1024);
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { now: NOW });
+    const big = (size: number) => ({ ...events["job.succeeded"], data: { ...events["job.succeeded"].data, result: { value: "x".repeat(size) } } }) as JobEvent;
+    expect((await handler(await createTestWebhook(big(2 * 1024 * 1024), SECRET, { timestamp: NOW }))).status).toBe(204);
+    expect((await handler(await createTestWebhook(big(DEFAULT_WEBHOOK_BODY_LIMIT), SECRET, { timestamp: NOW }))).status).toBe(413);
   });
 });

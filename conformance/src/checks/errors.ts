@@ -80,6 +80,27 @@ export const errorChecks: Check[] = [
     },
   },
   {
+    id: "errors.json-depth",
+    clause: "§1 Errors",
+    level: "MUST",
+    title: "A JSON body nested 1,000 deep is refused as 400 invalid_request (or 413), never stored, never 5xx",
+    needs: [],
+    async run(ctx) {
+      // 1,000 nested arrays in input.value: a few KiB, far below any body limit.
+      const deep = `${"[".repeat(1000)}${"]".repeat(1000)}`;
+      const raw = `{"type":"conformance.echo","input":{"value":${deep}}}`;
+      const res = await ctx.http.request("POST", "/v1/jobs", { rawBody: raw, headers: { "content-type": "application/json" } });
+      if (res.status === 202 || res.status === 200) {
+        const id = (res.body as { id?: string } | undefined)?.id;
+        if (id) await ctx.http.request("POST", `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      }
+      if (res.status === 413) return void expectProblem(res, 413, "payload_too_large", "POST /v1/jobs nested 1,000 deep");
+      expectProblem(res, 400, "invalid_request", "POST /v1/jobs nested 1,000 deep");
+      const list = await ctx.http.request("GET", "/v1/jobs?limit=1");
+      expectStatus(list, 200, "GET /v1/jobs after the deep body");
+    },
+  },
+  {
     id: "errors.invalid-request",
     clause: "§1 Errors",
     level: "MUST",

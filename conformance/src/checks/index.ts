@@ -7,6 +7,7 @@ import { idempotencyChecks } from "./idempotency.ts";
 import { submitChecks } from "./jobs-submit.ts";
 import { jobTypeChecks } from "./job-types.ts";
 import { lifecycleChecks } from "./lifecycle.ts";
+import { limitChecks } from "./limits.ts";
 import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
@@ -22,6 +23,7 @@ import { webhookChecks } from "./webhooks.ts";
 export const catalog: readonly Check[] = [
   ...authChecks,
   ...errorChecks,
+  ...limitChecks,
   ...submitChecks,
   ...idempotencyChecks,
   ...statusChecks,

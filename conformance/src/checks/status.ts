@@ -53,6 +53,27 @@ export const statusChecks: Check[] = [
     },
   },
   {
+    id: "status.vary-prefer",
+    clause: "§2 Status",
+    level: "MUST",
+    title: "GET a job answers Vary: Prefer (its content depends on Prefer: wait, RFC 7240 §2), 304 included",
+    needs: ["echo"],
+    async run(ctx) {
+      const { job } = await submitEcho(ctx, { duration_ms: 0 });
+      const done = await waitTerminal(ctx, job.id);
+      const varies = (res: { headers: Headers }) =>
+        (res.headers.get("vary") ?? "").split(",").some((v) => ["prefer", "*"].includes(v.trim().toLowerCase()));
+      expect(varies(done.res), `a 200 must carry Vary: Prefer, got ${JSON.stringify(done.res.headers.get("vary"))}`, done.res.exchange);
+      const waited = await getJob(ctx, job.id, { prefer: "wait=1" });
+      expectStatus(waited, 200, "GET with Prefer: wait");
+      expect(varies(waited), `a 200 to Prefer: wait must carry Vary: Prefer, got ${JSON.stringify(waited.headers.get("vary"))}`, waited.exchange);
+      const etag = done.etag ?? '""';
+      const unchanged = await getJob(ctx, job.id, { "if-none-match": etag });
+      expectStatus(unchanged, 304, "GET with If-None-Match of the current ETag");
+      expect(varies(unchanged), `a 304 must carry Vary: Prefer too, got ${JSON.stringify(unchanged.headers.get("vary"))}`, unchanged.exchange);
+    },
+  },
+  {
     id: "status.etag-tracks-representation",
     clause: "§2 Status",
     level: "MUST",

@@ -35,6 +35,25 @@ function urlExpired(res: HttpResponse, ctx: CheckContext): boolean {
  */
 export const uploadChecks: Check[] = [
   {
+    id: "uploads.part-any-content-type",
+    clause: "§4 Uploads",
+    level: "MUST",
+    title: "A part PUT with a valid signature is stored whatever its Content-Type (a file's own type, or none)",
+    needs: [],
+    async run(ctx) {
+      // curl -T sends none; a browser's fetch(url, { body: file }) sends the file's own type.
+      for (const [n, type] of [[1, "image/png"], [2, "text/plain;charset=UTF-8"], [3, undefined]] as const) {
+        const bytes = testBytes(64, 40 + n);
+        const { upload } = await createUpload(ctx, bytes);
+        const part = await freshPart(ctx, upload.id, 1);
+        expect(typeof part.url === "string", "part 1 has no signed url");
+        const res = await ctx.http.request("PUT", part.url, { token: null, rawBody: bytes, headers: type ? { "content-type": type } : {} });
+        expectStatus(res, 200, `PUT a part with ${type ? `Content-Type: ${type}` : "no Content-Type"}`);
+        expect(res.headers.get("etag") !== null, "a stored part's answer carries its ETag", res.exchange);
+      }
+    },
+  },
+  {
     id: "uploads.create",
     clause: "§4 Uploads",
     level: "MUST",

@@ -60,7 +60,7 @@ export const mutants: readonly Mutant[] = [
     id: "other-tenant-403",
     bug: "another tenant's job is 403 instead of 404",
     killers: ["tenant.job-not-found", "tenant.cancel-not-found", "tenant.deliveries-not-found"],
-    api: { response: (req, res) => { if (res.status === 404 && pathOf(req).startsWith("/v1/jobs/") && req.headers.authorization?.includes("tok_b_")) problem(res, 403, "forbidden"); } },
+    api: { response: (req, res) => { if (res.status === 404 && pathOf(req).startsWith("/v1/jobs/") && req.headers.authorization?.includes("tok_tenant-b")) problem(res, 403, "forbidden"); } },
   },
   {
     id: "status-regresses",
@@ -176,9 +176,9 @@ export const mutants: readonly Mutant[] = [
     killers: ["tenant.list-isolated"],
     api: {
       response: (req, res, state) => {
-        if (isSubmit(req) && res.status === 202 && req.headers.authorization?.includes("tok_a_")) state.set("last-a", readJson(res));
+        if (isSubmit(req) && res.status === 202 && req.headers.authorization?.includes("tok_tenant-a")) state.set("last-a", readJson(res));
         const leak = state.get("last-a");
-        if (isList(req) && res.status === 200 && req.headers.authorization?.includes("tok_b_") && leak) {
+        if (isList(req) && res.status === 200 && req.headers.authorization?.includes("tok_tenant-b") && leak) {
           const page = readJson(res);
           writeJson(res, { ...page, data: [leak, ...page.data] });
         }

@@ -21,7 +21,7 @@ export interface ReferenceServer {
  * const server = await startReferenceServer();
  * const report = await runConformance(server.options);
  */
-export async function startReferenceServer(opts: { store?: string } = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(opts: { store?: string; args?: string[] } = {}): Promise<ReferenceServer> {
   const server = await startProcess({
     tenants: ["tenant-a", "tenant-b"],
     store: opts.store,
@@ -33,6 +33,7 @@ export async function startReferenceServer(opts: { store?: string } = {}): Promi
       "--part-url-ttl-s", "2",
       "--min-part-size", "1024",
       "--retry-base-ms", "100",
+      ...(opts.args ?? []),
     ],
   });
   const { url: baseUrl, webhookSecret } = server;

@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 
 const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Prefer, If-None-Match, X-Request-Id";
-const EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Preference-Applied, Idempotent-Replayed";
+const EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Preference-Applied, Idempotent-Replayed, RateLimit, RateLimit-Policy";
 
 /**
  * CORS on every answer: any origin may call (bearer tokens, no cookies), and browsers may read

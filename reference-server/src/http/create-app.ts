@@ -15,6 +15,7 @@ import { type OperationHandlers, type OperationId, routeHandlerOf } from "./oper
 import { ProblemError } from "./problems.ts";
 import { answerClientError, answerFrameworkError } from "./raw-problems.ts";
 import { defaultServerConfig } from "../config.ts";
+import { requestLogger } from "./request-log.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -84,7 +85,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const maxJsonDepth = deps.maxJsonDepth ?? defaultServerConfig.maxJsonDepth;
   const headersTimeout = deps.headersTimeoutMs ?? defaultServerConfig.headersTimeoutMs;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: requestLogger(deps.logger ?? false),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit,
     requestIdHeader: "x-request-id",

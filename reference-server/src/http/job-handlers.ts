@@ -161,7 +161,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       type: body.type,
       input: body.input,
       metadata: body.metadata ?? {},
-      maxAttempts: body.max_attempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
+      maxAttempts: body.max_attempts ?? registry.get(body.type)?.maxAttempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
       webhookUrl: body.webhook?.url ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
     });

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { EchoInput, EchoResult } from "async-jobs/types";
-import { JobFailure, type JobTypeDefinition } from "./job-type-definition.ts";
+import * as z from "zod";
+import { defineJobType } from "./define-job-type.ts";
+import { JobFailure } from "./job-type-definition.ts";
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -16,32 +17,19 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * @example
  * createJobTypeRegistry([conformanceEcho]);
  */
-export const conformanceEcho: JobTypeDefinition<EchoInput, EchoResult> = {
+export const conformanceEcho = defineJobType({
   type: "conformance.echo",
   description:
     "Echoes `value` after `duration_ms`, with `progress_steps` progress updates; can fail, fail retryably or abandon attempts (for conformance tests).",
-  inputSchema: {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    type: "object",
-    properties: {
-      value: {},
-      duration_ms: { type: "integer", minimum: 0, maximum: 600000 },
-      progress_steps: { type: "integer", minimum: 0, maximum: 100 },
-      fail: {
-        type: "object",
-        required: ["code", "message"],
-        properties: { code: { type: "string", minLength: 1 }, message: { type: "string" } },
-      },
-      fail_attempts: { type: "integer", minimum: 0 },
-      abandon_attempts: { type: "integer", minimum: 0, maximum: 100 },
-    },
-    additionalProperties: false,
-  },
-  resultSchema: {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    type: "object",
-    properties: { value: {} },
-  },
+  input: z.strictObject({
+    value: z.unknown().optional(),
+    duration_ms: z.number().int().min(0).max(600000).optional(),
+    progress_steps: z.number().int().min(0).max(100).optional(),
+    fail: z.object({ code: z.string().min(1), message: z.string() }).optional(),
+    fail_attempts: z.number().int().min(0).optional(),
+    abandon_attempts: z.number().int().min(0).max(100).optional(),
+  }),
+  result: z.object({ value: z.unknown().optional() }),
   async run(ctx) {
     const { input, attempt, signal } = ctx;
     if (attempt <= (input.abandon_attempts ?? 0)) {
@@ -65,4 +53,4 @@ export const conformanceEcho: JobTypeDefinition<EchoInput, EchoResult> = {
     if (input.fail) throw new JobFailure({ code: input.fail.code, detail: input.fail.message });
     return "value" in input ? { value: input.value } : {};
   },
-};
+});

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import type { ChecksumInput, ChecksumResult, ProblemFieldError } from "async-jobs/types";
+import type { ChecksumResult, ProblemFieldError } from "async-jobs/types";
+import * as z from "zod";
 import type { UploadService } from "../uploads/upload-service.ts";
-import { JobFailure, type JobTypeDefinition } from "./job-type-definition.ts";
+import { defineJobType } from "./define-job-type.ts";
+import { JobFailure } from "./job-type-definition.ts";
 
 /** Reports progress; awaited, so a slow store slows the stream instead of piling up writes. */
 export type ReportBytes = (percent: number, message: string) => Promise<void>;
@@ -74,29 +76,18 @@ export const uploadGone = (uploadId: string) =>
  * @example
  * createJobTypeRegistry([conformanceEcho, createFileChecksumJobType(uploads)]);
  */
-export function createFileChecksumJobType(uploads: UploadService): JobTypeDefinition<ChecksumInput, ChecksumResult> {
-  return {
+export function createFileChecksumJobType(uploads: UploadService) {
+  return defineJobType({
     type: "file.checksum",
     description: "SHA-256 and size of a completed upload, streamed with progress by bytes.",
-    inputSchema: {
-      $schema: "https://json-schema.org/draft/2020-12/schema",
-      type: "object",
-      required: ["upload_id"],
-      properties: {
-        upload_id: { type: "string", minLength: 1 },
-        algorithm: { type: "string", enum: ["sha256"], default: "sha256" },
-      },
-      additionalProperties: false,
-    },
-    resultSchema: {
-      $schema: "https://json-schema.org/draft/2020-12/schema",
-      type: "object",
-      required: ["sha256", "size"],
-      properties: {
-        sha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
-        size: { type: "integer", minimum: 0 },
-      },
-    },
+    input: z.strictObject({
+      upload_id: z.string().min(1),
+      algorithm: z.enum(["sha256"]).default("sha256"),
+    }),
+    result: z.object({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      size: z.number().int().min(0),
+    }),
     validate: (input, ctx) => checkUploadInput(uploads, ctx.tenant, input.upload_id),
     async run(ctx) {
       const upload = await uploads.openCompleted(ctx.tenant, ctx.input.upload_id);
@@ -106,5 +97,5 @@ export function createFileChecksumJobType(uploads: UploadService): JobTypeDefini
         report: (percent, message) => ctx.reportProgress(percent, message),
       });
     },
-  };
+  });
 }

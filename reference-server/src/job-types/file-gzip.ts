@@ -1,9 +1,9 @@
 import { pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
-import type { GzipInput, GzipResult } from "async-jobs/types";
+import * as z from "zod";
 import type { UploadService } from "../uploads/upload-service.ts";
 import { checkUploadInput, createByteProgress, type ReportBytes, uploadGone } from "./file-checksum.ts";
-import type { JobTypeDefinition } from "./job-type-definition.ts";
+import { defineJobType } from "./define-job-type.ts";
 
 /**
  * Gzips a stream on the fly: the result is an async iterable of compressed chunks, fed as they
@@ -42,31 +42,16 @@ export function gzipWithProgress(
  * @example
  * createJobTypeRegistry([conformanceEcho, createFileGzipJobType(uploads)]);
  */
-export function createFileGzipJobType(uploads: UploadService): JobTypeDefinition<GzipInput, GzipResult> {
-  return {
+export function createFileGzipJobType(uploads: UploadService) {
+  return defineJobType({
     type: "file.gzip",
     description: "Gzips a completed upload; the result carries a presigned, Range-capable download URL of the output.",
-    inputSchema: {
-      $schema: "https://json-schema.org/draft/2020-12/schema",
-      type: "object",
-      required: ["upload_id"],
-      properties: { upload_id: { type: "string", minLength: 1 } },
-      additionalProperties: false,
-    },
-    resultSchema: {
-      $schema: "https://json-schema.org/draft/2020-12/schema",
-      type: "object",
-      required: ["size", "gzip_size", "download"],
-      properties: {
-        size: { type: "integer", minimum: 0 },
-        gzip_size: { type: "integer", minimum: 0 },
-        download: {
-          type: "object",
-          required: ["url", "expires_at"],
-          properties: { url: { type: "string", format: "uri" }, expires_at: { type: "string", format: "date-time" } },
-        },
-      },
-    },
+    input: z.strictObject({ upload_id: z.string().min(1) }),
+    result: z.object({
+      size: z.number().int().min(0),
+      gzip_size: z.number().int().min(0),
+      download: z.object({ url: z.url(), expires_at: z.iso.datetime({ offset: true }) }),
+    }),
     validate: (input, ctx) => checkUploadInput(uploads, ctx.tenant, input.upload_id),
     async run(ctx) {
       const upload = await uploads.openCompleted(ctx.tenant, ctx.input.upload_id);
@@ -79,5 +64,5 @@ export function createFileGzipJobType(uploads: UploadService): JobTypeDefinition
       const { size: gzipSize, download } = await uploads.createDownload(upload.record.origin, compressed);
       return { size: upload.record.size, gzip_size: gzipSize, download };
     },
-  };
+  });
 }

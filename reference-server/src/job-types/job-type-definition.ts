@@ -1,6 +1,23 @@
 import { createProblem } from "async-jobs/protocol";
 import type { Problem, ProblemFieldError } from "async-jobs/types";
 
+/** A completed upload as a job reads it. */
+export interface JobUpload {
+  readonly id: string;
+  readonly filename: string;
+  readonly contentType: string;
+  /** Bytes. */
+  readonly size: number;
+  /** The bytes, streamed in order (memory stays flat). */
+  read(): AsyncIterable<Uint8Array>;
+}
+
+/** The uploads a job may read: completed ones of its own tenant (spec §4). */
+export interface JobUploads {
+  /** The completed upload of the job's tenant, or undefined (unknown, pending, other tenant). */
+  open(uploadId: string): Promise<JobUpload | undefined>;
+}
+
 /** What a job's `run` gets: its input, an abort signal and ways to report back. */
 export interface JobRunContext<Input = unknown> {
   /** The job's id (`job_…`). */
@@ -14,6 +31,8 @@ export interface JobRunContext<Input = unknown> {
   readonly maxAttempts: number;
   /** Aborted when the job is canceled, its lease is lost or the worker drains. `signal.reason` says which. */
   readonly signal: AbortSignal;
+  /** The tenant's completed uploads, e.g. the file an import job parses. */
+  readonly uploads: JobUploads;
   /**
    * Reports progress; `percent` is clamped to 0..100 and never goes down within an attempt
    * (spec §2), so a lower value is ignored.
@@ -55,7 +74,18 @@ export interface JobTypeDefinition<Input = any, Result = unknown> {
    * Returns field errors (paths from the body root, `/input/…`) to refuse with `422 invalid_input`.
    */
   validate?(input: Input, ctx: JobValidateContext): Promise<ProblemFieldError[] | undefined | void>;
+  /**
+   * Replaces the server's JSON Schema check of `inputSchema` (defineJobType checks with zod).
+   * Field errors with paths from the body root (`/input/…`); empty when valid.
+   */
+  checkInput?(input: unknown): ProblemFieldError[];
   run(ctx: JobRunContext<Input>): Promise<Result>;
+  /** Attempts unless the submit sets `max_attempts`. @default the server's default */
+  readonly maxAttempts?: number | undefined;
+  /** Per attempt: past it the signal aborts and the attempt fails retryably with code `timeout`. */
+  readonly timeoutMs?: number | undefined;
+  /** At most this many jobs of this type run at once in one worker process. */
+  readonly concurrency?: number | undefined;
 }
 
 /**
@@ -78,6 +108,14 @@ export class JobFailure extends Error {
     this.title = options.title ?? "Job failed";
   }
   readonly title: string;
+
+  /**
+   * Is this a JobFailure, also one from another copy of this package (a job-types module may
+   * resolve its own)?
+   */
+  static is(error: unknown): error is JobFailure {
+    return error instanceof JobFailure || (error instanceof Error && error.name === "JobFailure" && typeof (error as JobFailure).toProblem === "function");
+  }
 
   /** The job's `error` (a Problem) for this failure. */
   toProblem(): Problem {

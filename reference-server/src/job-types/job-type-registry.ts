@@ -6,6 +6,8 @@ import type { JobTypeDefinition } from "./job-type-definition.ts";
 /** The server's job types, with their compiled input validators. */
 export interface JobTypeRegistry {
   get(type: string): JobTypeDefinition | undefined;
+  /** Every definition, in registration order. */
+  definitions(): JobTypeDefinition[];
   /** `GET /v1/job-types` body entries. */
   list(): JobType[];
   /** Schema errors of `input` for `type`, paths from the body root (`/input/…`); empty when valid. */
@@ -36,13 +38,16 @@ function escapePointer(token: string): string {
 export function createJobTypeRegistry(definitions: readonly JobTypeDefinition[]): JobTypeRegistry {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-  const byType = new Map<string, { definition: JobTypeDefinition; validate: ValidateFunction }>();
+  const byType = new Map<string, { definition: JobTypeDefinition; validate: ValidateFunction | undefined }>();
   for (const definition of definitions) {
     if (byType.has(definition.type)) throw new Error(`duplicate job type ${definition.type}`);
-    byType.set(definition.type, { definition, validate: ajv.compile(definition.inputSchema) });
+    // A type with its own check (zod) needs no ajv validator.
+    const validate = definition.checkInput ? undefined : ajv.compile(definition.inputSchema);
+    byType.set(definition.type, { definition, validate });
   }
   return {
     get: (type) => byType.get(type)?.definition,
+    definitions: () => [...byType.values()].map(({ definition }) => definition),
     list: () =>
       [...byType.values()].map(({ definition }) => ({
         type: definition.type,
@@ -54,6 +59,7 @@ export function createJobTypeRegistry(definitions: readonly JobTypeDefinition[])
     checkInput(type, input) {
       const entry = byType.get(type);
       if (!entry) return [{ path: "/type", message: `unknown job type ${type}` }];
+      if (!entry.validate) return entry.definition.checkInput!(input);
       return entry.validate(input) ? [] : toFieldErrors(entry.validate.errors, "/input");
     },
   };

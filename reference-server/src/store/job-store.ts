@@ -144,6 +144,8 @@ export interface JobStore {
   getJob(tenant: string, id: string): Promise<StoredJob | undefined>;
   /** Newest first. */
   listJobs(query: ListJobsQuery): Promise<StoredJob[]>;
+  /** Queued jobs of `tenant` (of all tenants when `null`), counted up to `atMost` (a cap's check need not count further). */
+  countQueued(tenant: string | null, atMost: number): Promise<number>;
   /** Queued → canceled (with its event); running → cancel_requested; canceled stays; others are terminal. */
   requestCancel(tenant: string, id: string): Promise<CancelOutcome>;
 
@@ -176,8 +178,13 @@ export interface JobStore {
    */
   purgeExpired(options: { now: number; jobsEndedBefore: number; limit: number }): Promise<PurgeResult>;
 
-  /** Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`). */
-  claimDueEvents(options: { limit: number; leaseMs: number; now?: number }): Promise<OutboxEvent[]>;
+  /**
+   * Claims due outbox events for delivery (hidden from other deliverers for `leaseMs`), none of
+   * `skipTenants` (tenants whose delivery slots are full: their backlog must not fill the claim).
+   */
+  claimDueEvents(options: { limit: number; leaseMs: number; now?: number; skipTenants?: readonly string[] }): Promise<OutboxEvent[]>;
+  /** Gives a claimed event back unattempted: due again at `until`, its attempt not counted. */
+  deferEvent(eventId: string, until: number): Promise<void>;
   /** Records one delivery attempt and the event's next state. */
   recordDelivery(record: DeliveryRecord): Promise<void>;
   /** `undefined` when the job does not exist for this tenant. Oldest first. */

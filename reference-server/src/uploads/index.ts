@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { OperationsPlugin } from "../http/create-app.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
@@ -30,6 +31,8 @@ export interface UploadsFeatureDeps
   tenantOf?: (request: FastifyRequest) => string;
   /** Base URL for signed URLs (behind a proxy); by default the origin each client used. */
   publicUrl?: string;
+  /** Path the protocol is mounted under (a fastify plugin's prefix), for signed URLs. @default "" */
+  basePath?: string;
 }
 
 /** The uploads feature as the core wires it: handlers, job types and housekeeping. */
@@ -47,6 +50,8 @@ export interface UploadsFeature {
   cleanupExpired(): Promise<{ expired: number; purged: number; outputs: number }>;
   /** The HTTP-agnostic service (tests, CLI). */
   service: UploadService;
+  /** The deployment's random key kept in the upload store (the part-URL key), the same in every process. */
+  signingKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -65,16 +70,17 @@ function openUploadStore(store: string | UploadStore): UploadStore {
  * // createApp({ handlers, plugins: [uploads.plugin] }); registry: [conformanceEcho, ...uploads.jobTypes]
  */
 export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
-  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, ...serviceOptions } = deps;
+  const { store: storeOption, blobs: blobsOption, tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath, ...serviceOptions } = deps;
   const store = openUploadStore(storeOption);
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
   return {
-    plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs }),
+    plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath }),
     jobTypes: [createFileChecksumJobType(service), createFileGzipJobType(service)],
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),
     service,
+    signingKey: () => store.signingKey(() => randomBytes(32)),
     async close() {
       await blobs.close();
       await store.close();

@@ -42,6 +42,8 @@ export interface UploadHandlersOptions {
   partMinBytesPerS?: number;
   /** The rate guard's grace, and how long a refused body's rest is waited for. @default defaultServerConfig.requestTimeoutMs */
   requestTimeoutMs?: number;
+  /** Path the protocol is mounted under (a fastify plugin's prefix), appended to the client's origin. @default "" */
+  basePath?: string | undefined;
 }
 
 /**
@@ -83,7 +85,7 @@ export function createUploadHandlers(uploads: UploadService, options: UploadHand
   const tenantOf = options.tenantOf ?? ((request: FastifyRequest) => request.tenant);
   const minBytesPerS = options.partMinBytesPerS ?? defaultServerConfig.partMinBytesPerS;
   const requestTimeoutMs = options.requestTimeoutMs ?? defaultServerConfig.requestTimeoutMs;
-  const originOf = (request: FastifyRequest) => options.publicUrl?.replace(/\/+$/, "") ?? `${request.protocol}://${request.host}`;
+  const originOf = (request: FastifyRequest) => options.publicUrl?.replace(/\/+$/, "") ?? `${request.protocol}://${request.host}${options.basePath ?? ""}`;
 
   /** The part's bytes, guarded against trickles; the stream is not destroyed when we stop early. */
   function partBody(request: OperationRequest<"uploadPart">): AsyncIterable<Uint8Array> {

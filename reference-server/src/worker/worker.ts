@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createProblem } from "async-jobs/protocol";
-import { JobFailure, type JobTypeRegistry } from "../job-types/index.ts";
+import type { Problem } from "async-jobs/types";
+import { JobFailure, type JobTypeRegistry, type JobUploads } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { createInFlight } from "../in-flight.ts";
+import { createTypeSlots } from "./type-slots.ts";
 import { defaultServerConfig } from "../config.ts";
 
 export interface WorkerOptions {
@@ -20,6 +22,8 @@ export interface WorkerOptions {
   /** @default 300000 */
   retryMaxMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /** A tenant's uploads as a job reads them. @default none (every open answers undefined) */
+  uploadsFor?: (tenant: string) => JobUploads;
 }
 
 /** A running worker; `stop` drains it. */
@@ -38,7 +42,7 @@ interface Active {
   leaseTimer?: NodeJS.Timeout;
 }
 
-type AbortReason = "canceled" | "lease_lost" | "drain";
+type AbortReason = "canceled" | "lease_lost" | "drain" | "timeout";
 
 /** How long a drain waits for a last heartbeat or recovery in flight before the store closes. */
 const SETTLE_AFTER_DRAIN_MS = 2_000;
@@ -59,6 +63,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseTimeoutMs ?? defaultServerConfig.leaseTimeoutMs;
   const log = options.log ?? (() => {});
   const active = new Map<string, Active>();
+  const slots = createTypeSlots();
   let draining = false;
   let ticking = false;
   let again = false;
@@ -116,15 +121,23 @@ export function startWorker(options: WorkerOptions): Worker {
     holdLeaseUntil(entry, asked);
     entry.done = (async () => {
       const definition = registry.get(job.type);
+      let release: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
       try {
         if (!definition) throw new JobFailure({ code: "unknown_job_type", detail: `This worker cannot run ${job.type}.`, status: 422 });
-        const result = await definition.run({
+        // A job over its type's concurrency waits here, leased (and so cancelable), for a slot.
+        release = await slots.acquire(job.type, definition.concurrency, controller.signal);
+        if (definition.timeoutMs !== undefined) {
+          timer = setTimeout(() => controller.abort("timeout" satisfies AbortReason), definition.timeoutMs);
+        }
+        const running = definition.run({
           jobId: job.id,
           tenant: job.tenant,
           input: job.input,
           attempt: job.attempt,
           maxAttempts: job.maxAttempts,
           signal: controller.signal,
+          uploads: options.uploadsFor?.(job.tenant) ?? { open: async () => undefined },
           reportProgress: async (percent, message) => {
             if (abandoned || controller.signal.aborted) return;
             await store.reportProgress(lease, percent, message ?? null);
@@ -136,6 +149,8 @@ export function startWorker(options: WorkerOptions): Worker {
             void tick();
           },
         });
+        // A timed-out attempt is settled at once, even when its `run` ignores the signal.
+        const result = await (definition.timeoutMs === undefined ? running : Promise.race([running, aborted(controller.signal, "timeout")]));
         if (abandoned) return;
         // Finishing first wins over a cancel request; a lost lease makes this a no-op.
         await store.completeJob(lease, result ?? null);
@@ -144,6 +159,8 @@ export function startWorker(options: WorkerOptions): Worker {
         await settleFailure(lease, job, controller.signal, error);
       } finally {
         clearTimeout(entry.leaseTimer);
+        clearTimeout(timer);
+        release?.();
         if (active.get(job.id) === entry) active.delete(job.id);
         if (!draining) void tick();
       }
@@ -155,7 +172,17 @@ export function startWorker(options: WorkerOptions): Worker {
     if (reason === "canceled") return void (await store.cancelRunningJob(lease));
     if (reason === "lease_lost") return;
     if (reason === "drain") return void (await store.releaseJob(lease));
-    if (error instanceof JobFailure) {
+    if (reason === "timeout") {
+      const problem: Problem = {
+        type: "https://async-jobs.dev/problems/timeout",
+        title: "Attempt timed out",
+        status: 500,
+        detail: `Attempt ${job.attempt} ran past the job type's timeout.`,
+        code: "timeout",
+      };
+      return void (await store.failJob(lease, problem, Date.now() + retryDelay(job.attempt)));
+    }
+    if (JobFailure.is(error)) {
       const retryAt = error.retryable ? Date.now() + retryDelay(job.attempt) : undefined;
       return void (await store.failJob(lease, error.toProblem(), retryAt));
     }
@@ -237,3 +264,13 @@ export function startWorker(options: WorkerOptions): Worker {
     },
   };
 }
+
+/** Rejects once `signal` aborts with `reason` (never otherwise). */
+function aborted(signal: AbortSignal, reason: AbortReason): Promise<never> {
+  return new Promise((_, reject) => {
+    const onAbort = () => signal.reason === reason && reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+

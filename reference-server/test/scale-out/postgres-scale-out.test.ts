@@ -120,8 +120,9 @@ beforeAll(async () => {
 
   // All four start at once on an empty database: migrations on start must serialise themselves.
   const api = (extra: string[]) => startCli(["serve", "--port", "0", "--no-worker", "--allow-private-webhooks", ...common(), ...extra], /listening on (\S+)/);
-  // Concurrency 1: each worker holds at most one job, so two long jobs occupy both.
-  const worker = () => startCli(["worker", ...common(), "--worker-concurrency", "1"], /worker \S+ on/);
+  // Concurrency 1: each worker holds at most one job, so two long jobs occupy both. Workers
+  // deliver webhooks too, so they are also told the loopback receiver is allowed.
+  const worker = () => startCli(["worker", "--allow-private-webhooks", ...common(), "--worker-concurrency", "1"], /worker \S+ on/);
   const started = Date.now();
   const [a, b, w1, w2] = await Promise.all([api([]), api([]), worker(), worker()]);
   // Four tsx processes starting at once on 2 shared cores: slow under load, so say how slow.

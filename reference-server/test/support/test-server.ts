@@ -49,7 +49,7 @@ export async function startTestServer(
   const config = {
     ...loadConfig([
       "serve", "--port", "0", "--store", `sqlite:${join(dir, "jobs.db")}`, "--blob-dir", join(dir, "blobs"),
-      "--tokens", `${TOKEN}:acme,${OTHER_TOKEN}:globex`, "--webhook-secret", SECRET, "--allow-private-webhooks",
+      "--tokens", `${TOKEN}:acme,${OTHER_TOKEN}:globex`, "--webhook-secret", `acme:${SECRET}`, "--allow-private-webhooks",
       "--lease-timeout-ms", "600", "--retry-base-ms", "20", "--webhook-schedule-ms", "0,50,100", ...args,
     ]),
     ...overrides,

@@ -14,6 +14,7 @@ Commands:
   cancel ID                       cancel a job
   list [--status S,S] [--type T] [--limit N]
   upload FILE [--concurrency N] [--part-size BYTES] [--content-type T] [--checksum] [--resume ID]
+  types [-o FILE]                 TypeScript types of the server's job types (from its /openapi.yaml)
   verify-webhook --secret whsec_... [--secret ...] [--tolerance S] < request
                                   stdin: a raw HTTP request, or JSON {"headers":{...},"body":"..."}
 
@@ -36,6 +37,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import("./job-commands.ts")).listCommand,
   upload: async () => (await import("./upload-command.ts")).uploadCommand,
   "verify-webhook": async () => (await import("./verify-webhook-command.ts")).verifyWebhookCommand,
+  types: async () => (await import("./types-command.ts")).typesCommand,
 };
 
 const options = {
@@ -60,6 +62,7 @@ const options = {
   resume: { type: "string" },
   secret: { type: "string", multiple: true },
   tolerance: { type: "string" },
+  output: { type: "string", short: "o" },
 } as const;
 
 /**

@@ -124,11 +124,13 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
         lease_token = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'running' RETURNING tenant`,
     claimEvents: `
       WITH due AS MATERIALIZED (
-        SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2
+        SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 AND NOT (tenant = ANY($4::text[]))
+        ORDER BY next_attempt_at, id LIMIT $2
         FOR UPDATE SKIP LOCKED
       )
       UPDATE events e SET attempts = e.attempts + 1, next_attempt_at = $3 FROM due WHERE e.id = due.id
       RETURNING e.id, e.tenant, e.job_id, e.type, e.url, e.payload, e.attempts`,
+    deferEvent: "UPDATE events SET attempts = attempts - 1, next_attempt_at = $2 WHERE id = $1 AND state = 'pending' AND attempts > 0",
     recordDelivery: `
       WITH d AS (
         INSERT INTO deliveries (event_id, attempt, status_code, error, at, next_attempt_at, state)

@@ -202,6 +202,14 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       return rows[0] ? { fingerprint: rows[0].fingerprint, jobId: rows[0].job_id } : undefined;
     },
 
+    async countQueued(tenant, atMost) {
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND ($1::text IS NULL OR tenant = $1) LIMIT $2) q",
+        [tenant, atMost],
+      );
+      return Number(rows[0]!.n);
+    },
+
     async getJob(tenant, id) {
       if (hasNul(id)) return undefined;
       const { rows } = await run<JobRow>("get_job", sql.getJob, [id, tenant]);
@@ -353,11 +361,15 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       return { jobs: jobs.rowCount ?? 0, keys: keys.rowCount ?? 0 };
     },
 
-    async claimDueEvents({ limit, leaseMs, now: at0 }) {
+    async claimDueEvents({ limit, leaseMs, now: at0, skipTenants = [] }) {
       if (limit <= 0) return [];
       const at = at0 ?? now();
-      const { rows } = await run<EventRow>("claim_events", sql.claimEvents, [at, limit, at + leaseMs]);
+      const { rows } = await run<EventRow>("claim_events", sql.claimEvents, [at, limit, at + leaseMs, [...skipTenants]]);
       return rows.map(decodeEventRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async deferEvent(eventId, until) {
+      await run("defer_event", sql.deferEvent, [eventId, until]);
     },
 
     async recordDelivery(record) {

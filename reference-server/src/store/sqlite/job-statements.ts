@@ -76,8 +76,17 @@ export function prepareJobStatements(db: Database.Database) {
       `INSERT INTO events (id, tenant, job_id, type, url, payload, state, attempts, next_attempt_at, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     ),
-    dueEvents: db.prepare<[number, number], { id: string }>(
-      "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+    // Tenants whose delivery slots are full are skipped, so their backlog never fills a claim.
+    dueEvents: db.prepare<[number, string, number], { id: string }>(
+      "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? AND tenant NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?",
+    ),
+    // Counted only up to the cap being checked (spec §1.10: 503 past a queued-jobs cap).
+    countQueued: db.prepare<[number], { n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' LIMIT ?)"),
+    countQueuedOfTenant: db.prepare<[string, number], { n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND tenant = ? LIMIT ?)",
+    ),
+    deferEvent: db.prepare<[number, string]>(
+      "UPDATE events SET attempts = attempts - 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' AND attempts > 0",
     ),
     claimEvent: db.prepare<[number, string], EventRow>(
       "UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' RETURNING id, tenant, job_id, type, url, payload, attempts",

@@ -5,7 +5,7 @@ import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
 import { toJobEvent } from "../job-representation.ts";
 import { decodeJobRow, encodeEnd, encodeNewJob } from "../job-row.ts";
-import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
+import type { JobStore, JobStoreOptions, Lease, OutboxEvent, StoredJob } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow } from "../outbox-row.ts";
 import { type AttemptDecision, onAttemptFailed, onCancelRequested, onLeaseExpired, unprocessableJob } from "../job-transitions.ts";
 import { translateErrors } from "../store-errors.ts";
@@ -147,6 +147,10 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     async findIdempotencyKey(tenant, key) {
       const row = q.findKey.get(tenant, key, now());
       return row ? { fingerprint: row.fingerprint, jobId: row.job_id } : undefined;
+    },
+
+    async countQueued(tenant, atMost) {
+      return (tenant === null ? q.countQueued.get(atMost) : q.countQueuedOfTenant.get(tenant, atMost))!.n;
     },
 
     async getJob(tenant, id) {
@@ -299,15 +303,21 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       });
     },
 
-    claimDueEvents({ limit, leaseMs, now: at0 }) {
+    claimDueEvents({ limit, leaseMs, now: at0, skipTenants = [] }) {
       return write(() => {
         const at = at0 ?? now();
-        const events = [];
-        for (const { id } of q.dueEvents.all(at, limit)) {
+        const events: OutboxEvent[] = [];
+        for (const { id } of q.dueEvents.all(at, JSON.stringify(skipTenants), limit)) {
           const row = q.claimEvent.get(at + leaseMs, id);
           if (row) events.push(decodeEventRow(row));
         }
         return events;
+      });
+    },
+
+    deferEvent(eventId, until) {
+      return write(() => {
+        q.deferEvent.run(until, eventId);
       });
     },
 
