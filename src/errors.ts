@@ -1,6 +1,9 @@
 import type { Job, Problem, ProblemCode } from "./types.ts";
 import { problemType } from "./protocol/problem-registry.ts";
 
+/** Codes the SDK itself gives an `ApiError`: `unexpected_response` for an answer that is not problem+json. */
+export type SdkProblemCode = "unexpected_response";
+
 /**
  * Base of every error the SDK throws. Branch on `code` (the contract's stable problem code)
  * or use the `isX` guards, which also work across realms (they check `name`, not only
@@ -23,8 +26,8 @@ export class ApiError extends AsyncJobsError {
   override name = "ApiError";
   /** HTTP status of the response. */
   readonly status: number;
-  /** Stable problem code (spec §7); `"internal"` when the body was not a problem. */
-  readonly code: ProblemCode | (string & {});
+  /** Stable problem code (spec §7); `"unexpected_response"` when the body was not a problem (a proxy's page). */
+  readonly code: ProblemCode | SdkProblemCode | (string & {});
   /** The problem+json body as the server sent it. */
   readonly problem: Problem;
   /** The response's `X-Request-Id`, to quote in a support ticket. */
@@ -192,7 +195,7 @@ export function isAsyncJobsError(e: unknown): e is AsyncJobsError {
  * @example
  * if (isApiError(e, "idempotency_key_reused")) pickNewKey()
  */
-export function isApiError<C extends ProblemCode>(
+export function isApiError<C extends ProblemCode | SdkProblemCode>(
   e: unknown,
   code?: C,
 ): e is ApiError & { code: C } {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { parseS3Location } from "./blobs/s3-location.ts";
+import { parsePublicUrl, parseTrustProxy } from "./http/public-url.ts";
 
 /** What the CLI runs. */
 export type Command = "serve" | "worker" | "migrate" | "webhook-secret";
@@ -80,6 +81,10 @@ export interface ServerConfig {
   jobTypeModules: string[];
   /** Register the `conformance.*` job types (`--no-conformance-types` leaves them out). */
   conformanceTypes: boolean;
+  /** The origin clients use (behind a proxy); signed URLs are built from it. @default the request's origin */
+  publicUrl?: string | undefined;
+  /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed. @default none */
+  trustProxy?: string | undefined;
 }
 
 /**
@@ -186,6 +191,8 @@ export const SERVER_OPTIONS = [
   { flag: "max-queued", kind: "custom", arg: "N", help: "all tenants' queued jobs before submits get 503; off by default" },
   { flag: "job-types", kind: "custom", arg: "FILE", help: "a module whose default export is an array or record of job types (.ts, .js, .mjs); repeat to add several (env: comma-separated)" },
   { flag: "no-conformance-types", kind: "boolean", help: "leave out the conformance.* job types (production)" },
+  { flag: "public-url", kind: "custom", arg: "URL", help: "origin clients use behind a proxy; part and download URLs use it" },
+  { flag: "trust-proxy", kind: "custom", arg: "ADDR[,CIDR…]", help: "believe X-Forwarded-* only from these proxy addresses" },
   { flag: "no-worker", kind: "boolean", help: "serve the API without the in-process worker" },
   { flag: "metrics", kind: "boolean", key: "metrics", help: "Prometheus metrics at GET /metrics (no token: keep it private)" },
   { flag: "log", kind: "boolean", key: "log", help: "request logs on stderr" },
@@ -390,5 +397,16 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     maxQueued: optionalInteger("max-queued"),
     jobTypeModules: (get("job-types") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     conformanceTypes: !flag("no-conformance-types"),
+    publicUrl: optional(get("public-url"), parsePublicUrl),
+    trustProxy: optional(get("trust-proxy"), parseTrustProxy),
   };
+}
+
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
+  if (value === undefined || value === "") return undefined;
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }

@@ -4,7 +4,9 @@ import { createChangeNotifier } from "./change-notifier.ts";
 import { loadConfig, type ServerConfig } from "./config.ts";
 import { createApp, OPENAPI_PATH } from "./http/create-app.ts";
 import { createHeldWaits } from "./http/held-waits.ts";
+import { closeHttp } from "./http/close-http.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
+import { createReadinessHandler } from "./http/readiness.ts";
 import { registerRateLimits } from "./http/rate-limit.ts";
 import { openBlobStore } from "./blobs/open-blob-store.ts";
 import { instrumentJobStore } from "./metrics/instrument-job-store.ts";
@@ -110,6 +112,7 @@ export async function openServerParts(
     requestTimeoutMs: config.requestTimeoutMs,
     retainCompletedMs: config.uploadRetentionMs,
     basePath,
+    publicUrl: config.publicUrl,
   });
   await uploads.migrate();
   const retention = startRetentionSweep({ store, uploads, everyMs: config.retentionSweepMs, log });
@@ -171,6 +174,7 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
         resolveHost: seams.resolveHost,
         heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
       }),
+      getReadiness: createReadinessHandler(store),
     },
     plugins: [uploads.plugin],
     tokens: config.tokens,
@@ -180,15 +184,24 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     connectionTimeoutMs: config.connectionTimeoutMs,
+    trustProxy: config.trustProxy,
   });
   registerRateLimits(app, { store, submitRate: config.submitRate, maxQueuedPerTenant: config.maxQueuedPerTenant, maxQueued: config.maxQueued });
   if (parts.metrics) registerMetricsRoute(app, parts.metrics);
   return app;
 }
 
-/** Closes what {@link openServerParts} and {@link startBackground} started, draining the worker. */
-export async function closeServerParts(parts: ServerParts, background: { worker?: Worker; deliverer: WebhookDeliverer }, graceMs: number) {
-  await background.worker?.stop(graceMs);
+/**
+ * Closes what {@link openServerParts} and {@link startBackground} started (and the `app`):
+ * the API and the worker drain side by side, the store closes only after both (issue 20).
+ */
+export async function closeServerParts(
+  parts: ServerParts,
+  background: { worker?: Worker; deliverer: WebhookDeliverer },
+  graceMs: number,
+  app?: FastifyInstance,
+) {
+  await Promise.all([app && closeHttp(app, graceMs), background.worker?.stop(graceMs)]);
   await background.deliverer.stop();
   await parts.retention.stop();
   await parts.uploads.close();
@@ -243,8 +256,7 @@ export async function createJobsServer(options: JobsServerOptions = {}): Promise
     },
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
-        await app.close();
-        await closeServerParts(parts, background, graceMs);
+        await closeServerParts(parts, background, graceMs, app);
       })();
       return closing;
     },

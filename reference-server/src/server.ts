@@ -62,8 +62,7 @@ export async function startServer(
     webhookSecretsFor: parts.webhookSecretsFor,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
-        await app?.close();
-        await closeServerParts(parts, background, graceMs);
+        await closeServerParts(parts, background, graceMs, app);
       })();
       return closing;
     },

@@ -339,6 +339,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness check
+         * @description Whether this process can serve requests now: its store answers within 2 s. `503` (`overloaded`, with `Retry-After`) while the database is unreachable or the disk is full, and while the process drains; a load balancer takes the process out of rotation until it answers `200` again. Liveness is `/healthz`. No authentication.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.yaml": {
         parameters: {
             query?: never;
@@ -768,6 +788,11 @@ export interface components {
         CompleteUploadRequest: {
             parts: components["schemas"]["CompletedPart"][];
             sha256?: string;
+        };
+        /** @description Readiness of the API process (its store answers). */
+        Readiness: {
+            /** @constant */
+            status: "ready";
         };
         /** @description Health of the API process. */
         Health: {
@@ -1805,6 +1830,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            503: components["responses"]["Overloaded"];
+            "4XX": components["responses"]["HttpLayerRefusal"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
+                 * @example req_7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             503: components["responses"]["Overloaded"];

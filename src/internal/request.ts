@@ -83,13 +83,16 @@ export async function request<D>(
   const headers: Record<string, string> = { ...options.headers };
   const token = await transport.options.getToken?.();
   if (token) headers.authorization = `Bearer ${token}`;
-  const init: CallInit = { fetch: fetchFor(transport, options), headers };
+  // The URL asked, for an error answer's origin: an injected fetch's Response may not carry one.
+  let asked: string | undefined;
+  const send = fetchFor(transport, options);
+  const init: CallInit = { fetch: (req) => ((asked = req.url), send(req)), headers };
   if (options.signal) init.signal = options.signal;
   const { data, error, response } = await op(transport.api, init);
   transport.onResponse?.(response);
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
-  throw toApiError(response, error, transport.options.retry.clock.now());
+  throw toApiError(response, error, transport.options.retry.clock.now(), asked);
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {

@@ -40,9 +40,10 @@ function problemCodes(): string[] {
 }
 
 describe("openapi.yaml encodes docs/spec.md", () => {
-  it("§1: every path starts with /v1 except /healthz, /openapi.yaml", () => {
+  // /readyz: the readiness check of docs/spec-fragments/h-ops.md (§5), unversioned like /healthz.
+  it("§1: every path starts with /v1 except /healthz, /readyz, /openapi.yaml", () => {
     for (const [path] of operations) {
-      if (path === "/healthz" || path === "/openapi.yaml") continue;
+      if (path === "/healthz" || path === "/readyz" || path === "/openapi.yaml") continue;
       expect(path.startsWith("/v1/")).toBe(true);
     }
   });
@@ -51,7 +52,7 @@ describe("openapi.yaml encodes docs/spec.md", () => {
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     const open = operations.filter(([, , o]) => o.security?.length === 0).map(([p, m]) => `${m} ${p}`);
     expect(open.sort()).toEqual(
-      ["get /healthz", "get /openapi.yaml", "get /v1/downloads/{id}", "put /v1/uploads/{id}/parts/{number}"].sort(),
+      ["get /healthz", "get /readyz", "get /openapi.yaml", "get /v1/downloads/{id}", "put /v1/uploads/{id}/parts/{number}"].sort(),
     );
     for (const [path, method, o] of operations) {
       if (o.security?.length === 0) continue;

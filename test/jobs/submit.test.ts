@@ -68,10 +68,14 @@ describe("submit", () => {
     expect(error).toMatchObject({ status: 422, requestId: "req_1", problem: { errors: [{ path: "/input/duration_ms" }] } });
   });
 
-  it("turns a non-problem error body into ApiError code internal with the status", async () => {
-    server.use(http.post(`${base}/v1/jobs`, () => new HttpResponse("<html>bad gateway</html>", { status: 500 })));
+  it("turns a non-problem error body into ApiError code unexpected_response with status, origin and an excerpt", async () => {
+    const page = `<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center>${"<!-- padding -->".repeat(100)}</body></html>`;
+    server.use(http.post(`${base}/v1/jobs`, () => new HttpResponse(page, { status: 413, headers: { "content-type": "text/html" } })));
     const error = await client.jobs.submit({ type: "conformance.echo", input: {} }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: "ApiError", status: 500, code: "internal", problem: { detail: "<html>bad gateway</html>" } });
+    expect(error).toMatchObject({ name: "ApiError", status: 413, code: "unexpected_response" });
+    const detail = (error as { problem: { detail: string } }).problem.detail;
+    expect(detail).toBe(`HTTP 413 from ${new URL(base).origin} is not a problem+json answer: 413 Request Entity Too Large 413 Request Entity Too Large nginx`);
+    expect((error as Error).message).not.toContain("<");
   });
 });
 

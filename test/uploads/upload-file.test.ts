@@ -333,11 +333,11 @@ describe("per-part resilience", () => {
     });
   }
 
-  it("a non-problem error body still becomes an ApiError (code internal) with its status", async () => {
+  it("a non-problem error body still becomes an ApiError (code unexpected_response) with its status", async () => {
     useFake();
     fake.setFault(() => new HttpResponse("<html>denied</html>", { status: 401 }));
     const error = await uploadFile(client(), bytes(10), { partSize: 10 }).catch((e: unknown) => e);
-    expect(isApiError(error, "internal")).toBe(true);
+    expect(isApiError(error, "unexpected_response")).toBe(true);
     expect((error as { status: number }).status).toBe(401);
   });
 

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { newId } from "../new-id.ts";
 import { createBodyDeadline } from "./body-deadline.ts";
 import { StoreBusyError } from "../store/store-errors.ts";
+import { isStoreUnavailable, STORE_RETRY_AFTER_S } from "../store/store-unavailable.ts";
 import { applyCors, preflight } from "./cors.ts";
 import { exceedsJsonDepth } from "./json-depth.ts";
 import { type OperationHandlers, type OperationId, routeHandlerOf } from "./operation-handler.ts";
@@ -51,6 +52,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** fastify's logger option. @default false */
   logger?: boolean;
+  /** Proxy addresses/CIDRs whose `X-Forwarded-*` is believed (fastify's trustProxy). @default none */
+  trustProxy?: string | undefined;
   /** Deepest JSON nesting of a body (spec §1). @default defaultServerConfig.maxJsonDepth */
   maxJsonDepth?: number;
   /** @default defaultServerConfig.headersTimeoutMs */
@@ -83,6 +86,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const headersTimeout = deps.headersTimeoutMs ?? defaultServerConfig.headersTimeoutMs;
   const app = Fastify({
     logger: requestLogger(deps.logger ?? false),
+    trustProxy: deps.trustProxy ?? false,
     bodyLimit,
     requestIdHeader: "x-request-id",
     genReqId: () => newId("req"),
@@ -349,6 +353,12 @@ export function toProblemError(error: unknown): ProblemError {
     }
     if (typeof e.code === "string" && FASTIFY_CODES[e.code]) {
       return new ProblemError(FASTIFY_CODES[e.code]!, e.message ?? "");
+    }
+    // The database restarts or the disk is full: retryable, never a 500 (issue 20).
+    if (isStoreUnavailable(error)) {
+      return new ProblemError("overloaded", "The store is unavailable for now; retry shortly.", {
+        headers: { "Retry-After": String(STORE_RETRY_AFTER_S) },
+      });
     }
     if (error instanceof StoreBusyError) {
       return new ProblemError("overloaded", "The store is busy; retry shortly.", { headers: { "Retry-After": "1" } });

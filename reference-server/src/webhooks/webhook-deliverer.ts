@@ -2,6 +2,7 @@ import type { JobStore, OutboxEvent } from "../store/job-store.ts";
 import { createHostBackoff, type HostBackoff, nextAttemptAt, retryAfterMs } from "./delivery-schedule.ts";
 import { DeliveryError, postWebhook, type WebhookAnswer } from "./post-webhook.ts";
 import { signWebhook } from "./sign-webhook.ts";
+import { createInFlight } from "../in-flight.ts";
 import { defaultServerConfig } from "../config.ts";
 import type { ResolveHost } from "./webhook-url-guard.ts";
 
@@ -71,10 +72,12 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
   let stopped = false;
   let ticking = false;
   let again = false;
+  const claims = createInFlight();
 
   async function tick() {
     if (ticking) return void (again = true);
     ticking = true;
+    const end = claims.begin();
     try {
       do {
         again = false;
@@ -111,6 +114,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
       log("outbox claim failed", error);
     } finally {
       ticking = false;
+      end();
     }
   }
 
@@ -169,6 +173,8 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
       stopped = true;
       unsubscribe();
       clearInterval(timer);
+      // A claim in flight still hands over its events: deliver them before the store closes.
+      await claims.settled(5_000);
       await Promise.all(inFlight);
     },
   };

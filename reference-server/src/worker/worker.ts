@@ -4,6 +4,7 @@ import type { Problem } from "async-jobs/types";
 import { JobFailure, type JobTypeRegistry, type JobUploads } from "../job-types/index.ts";
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
+import { createInFlight } from "../in-flight.ts";
 import { createTypeSlots } from "./type-slots.ts";
 import { defaultServerConfig } from "../config.ts";
 
@@ -43,6 +44,9 @@ interface Active {
 
 type AbortReason = "canceled" | "lease_lost" | "drain" | "timeout";
 
+/** How long a drain waits for a last heartbeat or recovery in flight before the store closes. */
+const SETTLE_AFTER_DRAIN_MS = 2_000;
+
 /**
  * Leases jobs and runs them (spec §2 "Execution"): heartbeats every third of the lease,
  * recovers other workers' lost leases, aborts a job's signal on cancel or lost lease, retries
@@ -63,6 +67,11 @@ export function startWorker(options: WorkerOptions): Worker {
   let draining = false;
   let ticking = false;
   let again = false;
+  // Claims, heartbeats and recoveries still running: stop() waits for them (issue 20).
+  const calls = createInFlight();
+  // While the store is unreachable the worker stops claiming and backs off (issue 20).
+  let claimFailures = 0;
+  let claimPausedUntil = 0;
 
   async function tick() {
     if (ticking) {
@@ -70,20 +79,25 @@ export function startWorker(options: WorkerOptions): Worker {
       return;
     }
     ticking = true;
+    const end = calls.begin();
     try {
       do {
         again = false;
         const free = concurrency - active.size;
-        if (draining || free <= 0) break;
+        if (draining || free <= 0 || Date.now() < claimPausedUntil) break;
         const asked = performance.now();
         const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
+        claimFailures = 0;
         for (const job of jobs) run(job, asked);
         if (jobs.length === free) again = true;
       } while (again && !draining);
     } catch (error) {
-      log("claim failed", error);
+      claimFailures++;
+      claimPausedUntil = Date.now() + retryDelayMs(claimFailures, { baseMs: 250, maxMs: 5_000 });
+      if (claimFailures === 1 || claimFailures % 10 === 0) log(`claim failed (${claimFailures} in a row; backing off)`, error);
     } finally {
       ticking = false;
+      end();
     }
   }
 
@@ -184,6 +198,7 @@ export function startWorker(options: WorkerOptions): Worker {
   async function heartbeat() {
     if (active.size === 0) return;
     const entries = [...active.values()];
+    const end = calls.begin();
     const asked = performance.now();
     try {
       const results = await store.heartbeat(entries.map((e) => e.lease), leaseMs);
@@ -195,14 +210,19 @@ export function startWorker(options: WorkerOptions): Worker {
       }
     } catch (error) {
       log("heartbeat failed", error);
+    } finally {
+      end();
     }
   }
 
   async function recover() {
+    const end = calls.begin();
     try {
       await store.recoverExpiredLeases();
     } catch (error) {
       log("lease recovery failed", error);
+    } finally {
+      end();
     }
   }
 
@@ -227,15 +247,20 @@ export function startWorker(options: WorkerOptions): Worker {
       draining = true;
       unsubscribe();
       for (const timer of timers) clearInterval(timer);
+      // A claim in flight now still hands over its jobs: they are running jobs of this drain
+      // (within the grace: a store that never answers must not hold the drain).
+      const graceEnds = Date.now() + graceMs;
+      await calls.settled(graceMs);
       const running = [...active.values()];
       const heartbeats = setInterval(() => void heartbeat(), Math.max(20, Math.floor(leaseMs / 3)));
       let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, graceEnds - Date.now()))));
       await Promise.race([Promise.all(running.map((e) => e.done)), grace]);
       clearTimeout(timer);
       for (const entry of active.values()) entry.controller.abort("drain" satisfies AbortReason);
       await Promise.all(running.map((e) => e.done));
       clearInterval(heartbeats);
+      await calls.settled(SETTLE_AFTER_DRAIN_MS);
     },
   };
 }

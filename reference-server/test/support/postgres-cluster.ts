@@ -15,6 +15,8 @@ export interface PostgresCluster {
   readonly port: number;
   /** Creates an empty database and returns its URL (one per test file keeps them apart). */
   createDatabase(name: string): Promise<string>;
+  /** `pg_ctl restart -m fast`: what a failover or a minor upgrade does to the clients. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       ]);
       await run(psqlCmd, psqlArgs);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async restart() {
+      const [cmd, args] = asPostgres(join(PG_BIN, "pg_ctl"), [
+        "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-m", "fast", "-w", "-t", "60", "restart",
+      ]);
+      await run(cmd, args);
     },
     async stop() {
       const [stopCmd, stopArgs] = asPostgres(join(PG_BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);

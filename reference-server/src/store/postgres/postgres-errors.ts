@@ -1,4 +1,5 @@
 import { StoreBusyError } from "../store-errors.ts";
+import { isStoreUnavailable, StoreUnavailableError } from "../store-unavailable.ts";
 
 // SQLSTATEs a retry shortly after may cure: lock_not_available, serialization_failure,
 // deadlock_detected, too_many_connections, cannot_connect_now (a starting server).
@@ -15,6 +16,7 @@ export function fromPostgresError(error: unknown): unknown {
   if (typeof code === "string" && BUSY.has(code)) {
     return new StoreBusyError("The database is busy; retry shortly.", { cause: error });
   }
+  if (isStoreUnavailable(error)) return new StoreUnavailableError("The database is unreachable; retry shortly.", { cause: error });
   return error;
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
 import type { Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
@@ -64,9 +65,11 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     (status, alias = "") => `pg_notify('${channel}', concat_ws(' ', 'j', '${origin}', ${status}, ${alias}id, ${alias}tenant))`,
   );
 
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, application_name: "async-jobs" });
-  // An idle client's connection may die (restart, terminate): the pool drops it; do not crash.
-  pool.on("error", (error) => log("idle Postgres connection failed", error));
+  // A client's connection may die (restart, terminate): the pool drops it; do not crash (issue 20).
+  const pool = guardPool(
+    new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, application_name: "async-jobs", ...POOL_FAULT_OPTIONS }),
+    log,
+  );
   const transaction = createTransactions(pool, { channel, origin, changes });
   const migrate = () => migratePostgresDatabase(pool, now());
   // Named statements are parsed and planned once per connection.

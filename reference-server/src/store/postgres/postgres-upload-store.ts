@@ -1,4 +1,5 @@
 import pg from "pg";
+import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
 import { translateErrors } from "../store-errors.ts";
 import { decodePartRow, decodeUploadRow, type UploadRow } from "../upload-row.ts";
 import type { NewUpload, UploadStore } from "../upload-store.ts";
@@ -15,7 +16,10 @@ import { migratePostgresDatabase } from "./schema.ts";
 export function openPostgresUploadStore(database: string | pg.Pool, options: { now?: () => number } = {}): UploadStore {
   const owned = typeof database === "string";
   const now = options.now ?? Date.now;
-  const pool = owned ? new pg.Pool({ connectionString: database, max: 10 }) : database;
+  // Guarded: without an 'error' listener one terminated idle connection crashed the process (issue 20).
+  const pool = owned
+    ? guardPool(new pg.Pool({ connectionString: database, max: 10, application_name: "async-jobs-uploads", ...POOL_FAULT_OPTIONS }))
+    : database;
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();

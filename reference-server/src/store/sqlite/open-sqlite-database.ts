@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { StoreBusyError } from "../store-errors.ts";
+import { isStoreUnavailable, StoreUnavailableError } from "../store-unavailable.ts";
 
 /**
  * Opens a SQLite file the way every store here needs it: WAL (readers never block the writer,
@@ -31,5 +32,6 @@ export function fromSqliteError(error: unknown): unknown {
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT") {
     return new StoreBusyError("The database is locked by another writer; retry shortly.", { cause: error });
   }
+  if (isStoreUnavailable(error)) return new StoreUnavailableError("The database file cannot be written (disk full?); retry later.", { cause: error });
   return error;
 }

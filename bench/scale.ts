@@ -1,0 +1,412 @@
+// Scale figures of the reference server (issue 20, Deliver 4), from one run, printed as ratios:
+//   1. end-to-end: submits/s through HTTP and jobs/s completed with 1, 2 and 4 worker processes
+//      and 1 and 2 API processes on one store, with CPU per process (2 cores show the per-core cost);
+//   2. drain jobs/s of a pre-filled queue by one worker process, Postgres vs SQLite;
+//   3. long-poll wake p50/p99 with 1,000 held waits spread over 2 API processes (the change is
+//      committed by this process, as a worker elsewhere would);
+// each on a store holding 1,000 finished jobs and on one holding SCALE_FINISHED finished jobs
+// plus SCALE_BACKLOG queued (filled by SQL, not through HTTP); the big/small ratio of every
+// figure is the point (issue 20's acceptance: ≥ 0.8×). Postgres runs on a throwaway cluster
+// with fsync on, SQLite on a temp file.
+// Run: npx tsx --conditions=async-jobs-source bench/scale.ts   (SCALE_SECONDS=5 per window, SCALE_FINISHED=1000000,
+//      SCALE_BACKLOG=200000, SCALE_STORES=postgres,sqlite; small sizes prove it runs:
+//      SCALE_SECONDS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { JobStore } from "../reference-server/src/store/job-store.ts";
+import { openJobStore } from "../reference-server/src/store/open-job-store.ts";
+import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+
+type Autocannon = (options: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; duration: number }>;
+// autocannon ships no types; this is the slice used here.
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const SECONDS = Number(process.env.SCALE_SECONDS ?? 5);
+const FINISHED = Number(process.env.SCALE_FINISHED ?? 1_000_000);
+const BACKLOG = Number(process.env.SCALE_BACKLOG ?? 200_000);
+const STORES = (process.env.SCALE_STORES ?? "postgres,sqlite").split(",");
+const WAITS = Number(process.env.SCALE_WAITS ?? 1_000);
+const TOKEN = "scale-token";
+const TENANT = "bench";
+const TICK_HZ = 100; // /proc/<pid>/stat counts CPU in clock ticks of 1/100 s on Linux
+
+interface Proc {
+  child: ChildProcess;
+  ready: string;
+  label: string;
+}
+const procs = new Set<Proc>();
+
+function startCli(label: string, args: string[], ready: RegExp): Promise<Proc> {
+  const child = spawn(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) {
+        const proc = { child, ready: match[1] ?? match[0], label };
+        procs.add(proc);
+        resolve(proc);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`${label} exited with ${code}: ${out}`)));
+  });
+}
+
+async function stopAll() {
+  await Promise.all(
+    [...procs].map(
+      (proc) =>
+        new Promise<void>((resolve) => {
+          procs.delete(proc);
+          if (proc.child.exitCode !== null) return resolve();
+          proc.child.once("exit", () => resolve());
+          process.kill(-proc.child.pid!, "SIGKILL");
+        }),
+    ),
+  );
+}
+
+/** CPU seconds (user + system) a process used so far; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICK_HZ;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- the store under test --------------------------------------------------------------------
+
+interface Bench {
+  kind: "postgres" | "sqlite";
+  url: string;
+  count(status: string): Promise<number>;
+  /** Inserts finished and queued no-op jobs with one SQL statement each. */
+  fill(finished: number, queued: number, offset: number): Promise<void>;
+  /** Deletes the filled jobs still queued (the small store's drain queue, before the end-to-end phase). */
+  dropFilledQueue(): Promise<void>;
+  bytesPerJob(): Promise<number>;
+  /** CPU seconds of the database server's processes (0 for SQLite: it runs inside the callers). */
+  dbCpu(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const now = () => Date.now();
+
+async function postgresBench(url: string): Promise<Bench> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const insert = (status: string, prefix: string, n: number, offset: number) =>
+    client.query(
+      `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, result, created_at, updated_at, started_at, completed_at, run_at)
+       SELECT '${prefix}' || lpad((g + $2::int)::text, 24, '0'), $3, 'conformance.echo', $4::text, '{"value":1}', '{}',
+              CASE WHEN $4::text = 'queued' THEN 0 ELSE 1 END, 3, CASE WHEN $4::text = 'queued' THEN NULL ELSE '{"value":1}' END,
+              $5::bigint, $5::bigint, CASE WHEN $4::text = 'queued' THEN NULL ELSE $5::bigint END, CASE WHEN $4::text = 'queued' THEN NULL ELSE $5::bigint END, $5::bigint
+       FROM generate_series(1, $1::int) AS g`,
+      [n, offset, TENANT, status, now() - 60_000],
+    );
+  return {
+    kind: "postgres",
+    url,
+    async count(status) {
+      return (await client.query("SELECT count(*)::int AS n FROM jobs WHERE status = $1", [status])).rows[0].n;
+    },
+    async fill(finished, queued, offset) {
+      if (finished > 0) await insert("succeeded", "job_00", finished, offset);
+      if (queued > 0) await insert("queued", "job_01", queued, offset);
+      await client.query("VACUUM ANALYZE jobs");
+    },
+    async dropFilledQueue() {
+      await client.query("DELETE FROM jobs WHERE status = 'queued' AND id LIKE 'job\\_01%'");
+    },
+    async bytesPerJob() {
+      const { rows } = await client.query("SELECT pg_total_relation_size('jobs')::float8 / greatest(count(*), 1) AS b FROM jobs");
+      return rows[0].b;
+    },
+    async dbCpu() {
+      const { rows } = await client.query("SELECT pid FROM pg_stat_activity");
+      return rows.reduce((sum: number, r: { pid: number }) => sum + cpuSeconds(r.pid), 0);
+    },
+    close: () => client.end(),
+  };
+}
+
+function sqliteBench(path: string): Bench {
+  const open = () => new Database(path);
+  return {
+    kind: "sqlite",
+    url: `sqlite:${path}`,
+    async count(status) {
+      const db = open();
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM jobs WHERE status = ?").get(status) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    },
+    async fill(finished, queued, offset) {
+      const db = open();
+      try {
+        const insert = (status: string, prefix: string, n: number) =>
+          db
+            .prepare(
+              `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, result, created_at, updated_at, started_at, completed_at, run_at)
+               WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?)
+               SELECT ? || printf('%024d', n + ?), ?, 'conformance.echo', ?, '{"value":1}', '{}',
+                      iif(? = 'queued', 0, 1), 3, iif(? = 'queued', NULL, '{"value":1}'),
+                      ?, ?, iif(? = 'queued', NULL, ?), iif(? = 'queued', NULL, ?), ?
+               FROM g`,
+            )
+            .run(n, prefix, offset, TENANT, status, status, status, now() - 60_000, now() - 60_000, status, now() - 60_000, status, now() - 60_000, now() - 60_000);
+        if (finished > 0) insert("succeeded", "job_00", finished);
+        if (queued > 0) insert("queued", "job_01", queued);
+        db.exec("ANALYZE");
+      } finally {
+        db.close();
+      }
+    },
+    async dropFilledQueue() {
+      const db = open();
+      try {
+        db.prepare("DELETE FROM jobs WHERE status = 'queued' AND id LIKE 'job\\_01%' ESCAPE '\\'").run();
+      } finally {
+        db.close();
+      }
+    },
+    async bytesPerJob() {
+      const db = open();
+      try {
+        const n = (db.prepare("SELECT count(*) AS n FROM jobs").get() as { n: number }).n;
+        db.pragma("wal_checkpoint(TRUNCATE)");
+        return statSync(path).size / Math.max(n, 1);
+      } finally {
+        db.close();
+      }
+    },
+    dbCpu: async () => 0,
+    close: async () => {},
+  };
+}
+
+// ---- phases -------------------------------------------------------------------------------------
+
+const common = (bench: Bench, dir: string) => ["--store", bench.url, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:${TENANT}`];
+
+const startWorkers = (bench: Bench, dir: string, n: number) =>
+  Promise.all(Array.from({ length: n }, (_, i) => startCli(`worker ${i + 1}`, ["worker", "--worker-concurrency", "32", ...common(bench, dir)], /worker (\S+) on/)));
+const startApis = (bench: Bench, dir: string, n: number) =>
+  Promise.all(Array.from({ length: n }, (_, i) => startCli(`api ${i + 1}`, ["serve", "--port", "0", "--no-worker", "--max-held-waits", String(WAITS), "--max-held-waits-per-tenant", String(WAITS), ...common(bench, dir)], /listening on (\S+)/)));
+
+/** Runs `load` for SECONDS; returns completions/s and CPU % (of one core) per process and for the database. */
+async function window(bench: Bench, running: Proc[], load: () => Promise<unknown>) {
+  const cpu0 = running.map((p) => cpuSeconds(p.child.pid!));
+  const db0 = await bench.dbCpu();
+  const done0 = await bench.count("succeeded");
+  const started = performance.now();
+  const loaded = await load();
+  const seconds = (performance.now() - started) / 1000;
+  const done = (await bench.count("succeeded")) - done0;
+  const cpu = running.map((p, i) => `${p.label} ${Math.round((100 * (cpuSeconds(p.child.pid!) - cpu0[i]!)) / seconds)}%`);
+  if (bench.kind === "postgres") cpu.push(`postgres ${Math.round((100 * ((await bench.dbCpu()) - db0)) / seconds)}%`);
+  return { jobsPerS: done / seconds, cpu: cpu.join(", "), loaded };
+}
+
+async function submits(apis: Proc[]): Promise<number> {
+  const body = JSON.stringify({ type: "conformance.echo", input: { value: 1 } });
+  const results = await Promise.all(
+    apis.map((api) =>
+      autocannon({
+        url: `${api.ready}/v1/jobs`,
+        connections: 16 / apis.length,
+        duration: SECONDS,
+        requests: [
+          {
+            method: "POST",
+            headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+            body,
+            setupRequest: (request: { headers: Record<string, string> }) => ({
+              ...request,
+              headers: { ...request.headers, "idempotency-key": `"${randomUUID()}"` },
+            }),
+          },
+        ],
+      }),
+    ),
+  );
+  return results.reduce((sum, r) => sum + (r.requests.total - r.non2xx) / SECONDS, 0);
+}
+
+/** Parks WAITS long polls over the API processes, then cancels their (queued) jobs from here. */
+async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number; p99: number; failed: number }> {
+  const store: JobStore = await openJobStore(bench.url);
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < WAITS; i += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(100, WAITS - i) }, () =>
+          store.createJob({ tenant: TENANT, type: "conformance.echo", input: { value: 1 }, metadata: {}, maxAttempts: 3, webhookUrl: null }),
+        ),
+      );
+      for (const outcome of batch) if (outcome.kind === "created") ids.push(outcome.job.id);
+    }
+    const committedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let failed = 0;
+    const waits = ids.map(async (id, i) => {
+      const res = await fetch(`${apis[i % apis.length]!.ready}/v1/jobs/${id}`, {
+        headers: { authorization: `Bearer ${TOKEN}`, prefer: "wait=20" },
+      }).catch((error: unknown) => {
+        failed++;
+        console.error(`  wait for ${id} failed: ${(error as Error).message} (${String((error as { cause?: unknown }).cause)})`);
+      });
+      if (!res) return;
+      await res.arrayBuffer();
+      const at = performance.now();
+      const from = committedAt.get(id);
+      if (from !== undefined) latencies.push(at - from);
+    });
+    await new Promise((r) => setTimeout(r, 1_500)); // every wait parked
+    await Promise.all(
+      ids.map(async (id) => {
+        committedAt.set(id, performance.now());
+        await store.requestCancel(TENANT, id);
+      }),
+    );
+    await Promise.all(waits);
+    latencies.sort((a, b) => a - b);
+    const pick = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    return { p50: pick(50), p99: pick(99), failed };
+  } finally {
+    await store.close();
+  }
+}
+
+type Figures = Map<string, { value: number; note: string }>;
+
+async function measure(bench: Bench, size: "small" | "big", dir: string): Promise<Figures> {
+  const figures: Figures = new Map();
+  const set = (name: string, value: number, note = "") => figures.set(name, { value, note });
+  // Schema first (the store migrates on open), then rows by SQL.
+  await (await openJobStore(bench.url)).close();
+  const filled = performance.now();
+  if (size === "small") await bench.fill(1_000, 0, 0);
+  else await bench.fill(FINISHED, BACKLOG, 0);
+  console.error(`  ${bench.kind} ${size}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+
+  // Drain of a pre-filled queue: the small store gets a queue just for this phase.
+  const drainQueue = Math.min(BACKLOG, 40_000);
+  if (size === "small") await bench.fill(0, drainQueue, 10_000_000);
+  const startedAt = performance.now();
+  const [drainer] = await startWorkers(bench, dir, 1);
+  set("startup ms (worker)", performance.now() - startedAt);
+  const drain = await window(bench, [drainer!], () => new Promise((r) => setTimeout(r, SECONDS * 1000)));
+  set("drain jobs/s, 1 worker", drain.jobsPerS, drain.cpu);
+  await stopAll();
+  // The small store's end-to-end figures start from an empty queue; the big one keeps its backlog.
+  if (size === "small") await bench.dropFilledQueue();
+
+  for (const apis of [1, 2]) {
+    for (const workers of [1, 2, 4]) {
+      const api = await startApis(bench, dir, apis);
+      const work = await startWorkers(bench, dir, workers);
+      const e2e = await window(bench, [...api, ...work], () => submits(api));
+      set(`submits/s, ${apis} API × ${workers} workers`, e2e.loaded as number, e2e.cpu);
+      set(`jobs/s, ${apis} API × ${workers} workers`, e2e.jobsPerS);
+      await stopAll();
+    }
+  }
+
+  const apis = await startApis(bench, dir, 2);
+  const wake = await wakeLatencies(bench, apis);
+  set(`wake p50 ms, ${WAITS} waits / 2 API`, wake.p50);
+  set(`wake p99 ms, ${WAITS} waits / 2 API`, wake.p99);
+  if (wake.failed > 0) console.error(`  ${bench.kind} ${size}: ${wake.failed} of ${WAITS} waits got no answer`);
+  await stopAll();
+  set("bytes per job", await bench.bytesPerJob());
+  return figures;
+}
+
+async function main() {
+  console.error(`scale bench: ${SECONDS} s windows, big store = ${FINISHED} finished + ${BACKLOG} queued; load ${loadavg()[0]!.toFixed(2)}`);
+  const cluster = STORES.includes("postgres") ? await startPostgresCluster() : undefined;
+  const dirs: string[] = [];
+  const results = new Map<string, { small: Figures; big: Figures }>();
+  try {
+    for (const kind of STORES) {
+      const sizes = {} as { small: Figures; big: Figures };
+      for (const size of ["small", "big"] as const) {
+        const dir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
+        dirs.push(dir);
+        const bench =
+          kind === "postgres" ? await postgresBench(await cluster!.createDatabase(`scale_${size}`)) : sqliteBench(join(dir, "jobs.db"));
+        try {
+          sizes[size] = await measure(bench, size, dir);
+        } finally {
+          await stopAll();
+          await bench.close();
+        }
+      }
+      results.set(kind, sizes);
+    }
+  } finally {
+    await stopAll();
+    await cluster?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+
+  const fmt = (n: number) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(1)) : "n/a");
+  for (const [kind, { small, big }] of results) {
+    console.log(`\n## ${kind}: 1,000 finished vs ${FINISHED.toLocaleString("en")} finished + ${BACKLOG.toLocaleString("en")} queued`);
+    console.log("| figure | small | big | big/small | CPU per process (big) |\n|---|---:|---:|---:|---|");
+    for (const [name, s] of small) {
+      const b = big.get(name)!;
+      // Latencies and sizes are better lower: their ratio is inverted so ≥ 0.8 reads "holds" for all.
+      const lowerIsBetter = /ms|bytes/.test(name);
+      const ratio = lowerIsBetter ? s.value / b.value : b.value / s.value;
+      console.log(`| ${name} | ${fmt(s.value)} | ${fmt(b.value)} | ${ratio.toFixed(2)}${lowerIsBetter ? " (inv.)" : ""} | ${b.note} |`);
+    }
+  }
+  const pgFigures = results.get("postgres");
+  const sqliteFigures = results.get("sqlite");
+  if (pgFigures && sqliteFigures) {
+    console.log("\n## Postgres / SQLite");
+    for (const name of ["drain jobs/s, 1 worker", "submits/s, 1 API × 1 workers", "jobs/s, 1 API × 1 workers"]) {
+      for (const size of ["small", "big"] as const) {
+        console.log(`- ${name} (${size}): ${(pgFigures[size].get(name)!.value / sqliteFigures[size].get(name)!.value).toFixed(2)}`);
+      }
+    }
+  }
+  const base = (kind: string, name: string) => results.get(kind)?.small.get(name)?.value ?? NaN;
+  for (const kind of results.keys()) {
+    console.log(`\n## ${kind}: scaling relative to 1 API × 1 worker (small store)`);
+    for (const apis of [1, 2]) {
+      for (const workers of [1, 2, 4]) {
+        const s = base(kind, `submits/s, ${apis} API × ${workers} workers`) / base(kind, "submits/s, 1 API × 1 workers");
+        const j = base(kind, `jobs/s, ${apis} API × ${workers} workers`) / base(kind, "jobs/s, 1 API × 1 workers");
+        console.log(`- ${apis} API × ${workers} workers: submits ${s.toFixed(2)}×, jobs ${j.toFixed(2)}×`);
+      }
+    }
+  }
+}
+
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+main().catch(async (error) => {
+  console.error(error);
+  await stopAll();
+  process.exit(1);
+});
