@@ -23,7 +23,7 @@ entries["node/cli/main"] = "./src/node/cli/main.ts";
 // preserveModules). With shared chunks, unrelated modules landed in one chunk whose top-level
 // code (the webhook payload schema) an app's bundler cannot drop, so `verifyWebhookSignature`
 // alone was 2,075 B from dist against 1,444 B from source; one file per module lets
-// `"sideEffects": false` drop whole modules again (decision 0008).
+// `"sideEffects": false` drop whole modules again (decision 0009).
 const modules: Record<string, string> = {};
 for (const file of readdirSync("src", { recursive: true, encoding: "utf8" })) {
   if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
