@@ -110,7 +110,7 @@ export function prepareJobStatements(db: Database.Database) {
       "SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.job_id = ? ORDER BY d.at, d.attempt",
     ),
     // Metrics: queue depth and oldest queued job by type (the jobs_claim index covers status = 'queued').
-    queueStats: db.prepare<[], { type: string; queued: number; oldest: number }>(
+    queueStats: stmt<[], { type: string; queued: number; oldest: number }>(
       "SELECT type, COUNT(*) AS queued, MIN(created_at) AS oldest FROM jobs WHERE status = 'queued' GROUP BY type",
     ),
     // Retention: ended jobs past their lifetime, with their events and deliveries; spent keys.
