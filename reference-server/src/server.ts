@@ -41,6 +41,8 @@ export async function startServer(
   seams: { resolveHost?: (host: string) => Promise<string[]> } = {},
 ): Promise<RunningServer> {
   const changes = createChangeNotifier();
+  // Aborted first on close, so open job streams end instead of holding the shutdown.
+  const stopping = new AbortController();
   const store = await openJobStore(config.store, {
     changes,
     webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
@@ -71,6 +73,8 @@ export async function startServer(
         allowPrivateWebhooks: config.allowPrivateWebhooks,
         resolveHost: seams.resolveHost,
         heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        heldStreams: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        closing: stopping.signal,
       }),
       plugins: [uploads.plugin],
       tokens: config.tokens,
@@ -115,6 +119,7 @@ export async function startServer(
     deliverer,
     close(graceMs = config.drainGraceMs) {
       closing ??= (async () => {
+        stopping.abort();
         await app?.close();
         await worker?.stop(graceMs);
         await deliverer.stop();
