@@ -87,7 +87,7 @@ describe("watchJob against the reference server", () => {
     // Changes during the reconnect delay (the server's `retry:`) arrive coalesced: in order, none twice.
     const percents = distinctPercents(seen);
     expect(percents.slice(0, 1)).toEqual([20]);
-    expect(percents).toEqual([...new Set(percents)].sort((a, b) => a - b));
+    expect(percents).toEqual([...new Set(percents)].sort((a, b) => a! - b!));
     expect(percents.at(-1)).toBe(100);
     expect(seen.at(-1)!.status).toBe("succeeded");
   });
