@@ -10,6 +10,7 @@ import { lifecycleChecks } from "./lifecycle.ts";
 import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
+import { streamChecks } from "./stream.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -26,6 +27,7 @@ export const catalog: readonly Check[] = [
   ...idempotencyChecks,
   ...statusChecks,
   ...longPollChecks,
+  ...streamChecks,
   ...lifecycleChecks,
   ...cancelChecks,
   ...listChecks,
