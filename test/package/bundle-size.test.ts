@@ -14,14 +14,17 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
 
 /** Budget in bytes (min+gzip) per export; node entries run on Node and are measured for Node. */
 const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; external?: string[] }> = {
-  ".": { bytes: 12_000, platform: "neutral" },
+  // 12,000 until client.jobs.watch (#15): the job stream reader (event-stream parser, Last-Event-ID
+  // reconnects, long-poll fallback) is ~1.1 KB (12,790 B then; 11,687 B before).
+  ".": { bytes: 13_000, platform: "neutral" },
   "./jobs": { bytes: 8_000, platform: "neutral" },
   "./uploads": { bytes: 10_000, platform: "neutral" },
   "./webhooks": { bytes: 4_000, platform: "neutral" },
   // 10,000 until the mock took every rule from the protocol core (#18): the full problem registry
   // and the complete Prefer, Idempotency-Key, Range and part-plan grammars cost ~0.5 KB more than
   // the shortcuts they replaced (10,472 B then).
-  "./msw": { bytes: 10_600, platform: "neutral", external: ["msw"] },
+  // 10,600 until the mock streamed jobs (#15): the pulled event stream is ~0.55 KB (11,031 B then).
+  "./msw": { bytes: 11_200, platform: "neutral", external: ["msw"] },
   "./types": { bytes: 50, platform: "neutral" },
   "./protocol": { bytes: 3_000, platform: "neutral" },
   "./webhooks/node": { bytes: 6_000, platform: "node" },
