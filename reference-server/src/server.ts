@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
 import type { ServerConfig } from "./config.ts";
@@ -43,6 +44,7 @@ export async function startServer(
   const changes = createChangeNotifier();
   // Aborted first on close, so open job streams end instead of holding the shutdown.
   const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal); // one listener per open job stream
   const store = await openJobStore(config.store, {
     changes,
     webhookFirstDelayMs: config.webhookScheduleMs[0] ?? 0,
