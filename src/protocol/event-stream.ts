@@ -17,7 +17,7 @@ export function acceptsEventStream(accept: string | null | undefined): boolean {
   });
 }
 
-/** One server-sent event (WHATWG HTML §9.2). */
+/** One server-sent event (WHATWG HTML, "Server-sent events"). */
 export interface ServerSentEvent {
   /** The `event:` field; `message` when absent. */
   event: string;
@@ -60,7 +60,7 @@ export function firstStreamStep(current: { etag: string; terminal: boolean; last
 }
 
 /**
- * An incremental event-stream parser (WHATWG HTML §9.2.6): feed it text as it arrives (chunks may
+ * An incremental event-stream parser (WHATWG HTML, "Parsing an event stream"): feed it text as it arrives (chunks may
  * split lines anywhere) and it calls `onEvent` per dispatched event. Events without data are not
  * dispatched, as in `EventSource`, but their `retry:` is reported through `onRetry`.
  *

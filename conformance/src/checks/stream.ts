@@ -3,7 +3,7 @@ import { type Check, type CheckContext, expect, skip } from "../check.ts";
 import type { HttpResponse } from "../http-recorder.ts";
 import { getJob, submitEcho } from "../job-helpers.ts";
 
-// The suite's own reading of the event-stream format (WHATWG HTML §9.2), apart from the SDK's
+// The suite's own reading of the event-stream format (WHATWG HTML, "Server-sent events"), apart from the SDK's
 // parser on purpose: it must catch a bug there too.
 
 interface StreamEvent {
@@ -47,7 +47,7 @@ async function readStream(ctx: CheckContext, id: string, headers: Record<string,
 }
 
 /**
- * spec §2 Watching a job (SHOULD: only servers that stream are checked; the others answer JSON).
+ * spec §2 Status, watching a job (SHOULD: only servers that stream are checked; the others answer JSON).
  *
  * @example
  * await runConformance({ baseUrl, token, checks: streamChecks });
@@ -55,7 +55,7 @@ async function readStream(ctx: CheckContext, id: string, headers: Record<string,
 export const streamChecks: Check[] = [
   {
     id: "stream.events",
-    clause: "§2 Watching a job",
+    clause: "§2 Status (stream, a MAY)",
     level: "SHOULD",
     title: "A job stream sends the job at once, one event per change with its ETag as id, and ends after the terminal event",
     needs: ["echo"],
@@ -81,7 +81,7 @@ export const streamChecks: Check[] = [
   },
   {
     id: "stream.resume",
-    clause: "§2 Watching a job",
+    clause: "§2 Status (stream, a MAY)",
     level: "SHOULD",
     title: "Last-Event-ID resumes: the current terminal ETag ends the stream at once, an older one gets the terminal event",
     needs: ["echo"],
@@ -101,7 +101,7 @@ export const streamChecks: Check[] = [
   },
   {
     id: "stream.tenant-isolation",
-    clause: "§2 Watching a job",
+    clause: "§2 Status (stream, a MAY)",
     level: "SHOULD",
     title: "The stream of another tenant's job is 404, as the JSON read is",
     needs: ["echo", "other-token"],

@@ -11,7 +11,7 @@ import { openJobStore } from "../../src/store/open-job-store.ts";
 import type { JobStore } from "../../src/store/job-store.ts";
 
 // Heartbeats and the shutdown of a job stream, with a short heartbeat gap and a short idle
-// timeout: a quiet stream outlives the server's idle connection timeout (spec §2.4.2).
+// timeout: a quiet stream outlives the server's idle connection timeout (spec §2.4).
 
 let dir: string;
 let store: JobStore;
