@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type AsyncJobsClient } from "async-jobs";
-import { awaitJob, createBaseClient, watchJob } from "async-jobs/jobs";
+import { awaitJob, createBaseClient, isTimeoutError, watchJob } from "async-jobs/jobs";
 import { startReferenceServer, type ReferenceServer } from "../helpers/reference-server.ts";
 
 // watchJob and awaitJob over the job stream of the real reference server (spec §2).
@@ -114,6 +114,17 @@ describe("watchJob against the reference server", () => {
     // The first read was the stream probe and a long poll at once: no extra request.
     expect(observed.sent.length - before).toBeLessThanOrEqual(2);
     expect(observed.sent[before]!.get("prefer")).toBe("wait=20");
+  });
+
+  it("awaitJob's deadline ends a wait over the stream with TimeoutError and the last job seen", { timeout: 30_000 }, async () => {
+    const client = createClient({ baseUrl: server.url, token: server.tokens.a! });
+    const id = await submitEcho(client, { value: 10, duration_ms: 60_000 });
+    const started = Date.now();
+    const error = await awaitJob(client, id, { deadlineMs: 500 }).catch((e: unknown) => e);
+    expect(isTimeoutError(error)).toBe(true);
+    expect((error as { lastJob?: { id: string } }).lastJob?.id).toBe(id);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await client.jobs.cancel(id);
   });
 
   it("an abort ends the watch at once with the signal's reason", { timeout: 30_000 }, async () => {
