@@ -50,8 +50,10 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
   let changed = false;
   let closed = false;
   // Subscribe before reading, so a change committed in between still wakes us.
+  let wokeAt = 0;
   const unsubscribe = store.changes.onJob(found.id, () => {
     changed = true;
+    wokeAt = ++order;
     wake();
   });
   const onClose = () => {
@@ -67,7 +69,7 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
     let job = (await store.getJob(found.tenant, found.id)) ?? found;
     let sent = -1; // the version last sent
     const send = (j: StoredJob) => {
-      raw.write(formatServerSentEvent({ event: "job", id: jobETag(j.version), data: JSON.stringify(toJob(j)) }));
+      raw.write(jobEvent(j));
       sent = j.version;
     };
     const step = firstStreamStep({ etag: jobETag(job.version), terminal: isTerminal(job.status), lastEventId });
@@ -90,7 +92,7 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
         }
       }
       changed = false;
-      const fresh = await store.getJob(found.tenant, found.id);
+      const fresh = await readAfter(store, found.tenant, found.id, wokeAt);
       if (!fresh) return; // swept by retention: nothing more will come
       // Never older than what was sent: a read racing two commits may see either.
       if (fresh.version > sent) {
@@ -107,6 +109,38 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
     options.closing?.removeEventListener("abort", onClose);
     if (!raw.destroyed) raw.end();
   }
+}
+
+// Every stream of a job wakes on the same change: one read and one serialisation serve them all
+// (a thousand streams on one job would otherwise be a thousand reads per change).
+let order = 0;
+const sharedReads = new WeakMap<JobStore, Map<string, { startedAt: number; job: Promise<StoredJob | undefined> }>>();
+const eventTexts = new WeakMap<StoredJob, string>();
+
+/** The job as read by a read started after `since` (a wake's place in `order`): one that sees the change that woke us. */
+function readAfter(store: JobStore, tenant: string, id: string, since: number): Promise<StoredJob | undefined> {
+  let reads = sharedReads.get(store);
+  if (!reads) sharedReads.set(store, (reads = new Map()));
+  const key = `${tenant}\0${id}`;
+  const current = reads.get(key);
+  if (current && current.startedAt > since) return current.job;
+  const entry = { startedAt: ++order, job: store.getJob(tenant, id) };
+  reads.set(key, entry);
+  const forget = () => {
+    if (reads.get(key) === entry) reads.delete(key);
+  };
+  entry.job.then(forget, forget);
+  return entry.job;
+}
+
+/** The `event: job` text of a stored job, made once per read. */
+function jobEvent(job: StoredJob): string {
+  let text = eventTexts.get(job);
+  if (text === undefined) {
+    text = formatServerSentEvent({ event: "job", id: jobETag(job.version), data: JSON.stringify(toJob(job)) });
+    eventTexts.set(job, text);
+  }
+  return text;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
