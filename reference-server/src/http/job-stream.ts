@@ -107,7 +107,8 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
     unsubscribe();
     raw.off("close", onClose);
     options.closing?.removeEventListener("abort", onClose);
-    if (!raw.destroyed) raw.end();
+    // Ended a turn later: the other streams woken by the same change write their event first.
+    setImmediate(() => raw.destroyed || raw.end());
   }
 }
 
