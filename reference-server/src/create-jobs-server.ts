@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
@@ -52,6 +53,8 @@ export interface ServerParts {
   webhookSecretsFor: SecretsFor;
   /** The one periodic housekeeping of this process: jobs, keys and uploads past their lifetimes. */
   retention: { stop(): Promise<void> };
+  /** Aborted first on close, so open job streams end instead of holding the shutdown. */
+  stopping: AbortController;
   /** `--metrics`: what `GET /metrics` serves. */
   metrics?: ServerMetrics;
   log: (message: string, error?: unknown) => void;
@@ -124,7 +127,9 @@ export async function openServerParts(
     shared: config.webhookSecrets,
     masterKey: () => uploads.signingKey(),
   });
-  return { config, store, uploads, registry, webhookSecretsFor, retention, log, ...(metrics ? { metrics } : {}) };
+  const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal); // one listener per open job stream
+  return { config, store, uploads, registry, webhookSecretsFor, retention, stopping, log, ...(metrics ? { metrics } : {}) };
 }
 
 /** The background work of a process: the worker (unless turned off) and the webhook deliverer. */
@@ -173,6 +178,9 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
         allowPrivateWebhooks: config.allowPrivateWebhooks,
         resolveHost: seams.resolveHost,
         heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        // Open event streams are capped like held long polls, on their own counter.
+        heldStreams: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        closing: parts.stopping.signal,
       }),
       getReadiness: createReadinessHandler(store),
     },
@@ -201,6 +209,7 @@ export async function closeServerParts(
   graceMs: number,
   app?: FastifyInstance,
 ) {
+  parts.stopping.abort();
   await Promise.all([app && closeHttp(app, graceMs), background.worker?.stop(graceMs)]);
   await background.deliverer.stop();
   await parts.retention.stop();

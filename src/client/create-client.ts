@@ -8,6 +8,7 @@ import { listJobTypes } from "../jobs/list-job-types.ts";
 import { listJobs, type ListJobsOptions } from "../jobs/list-jobs.ts";
 import { submitAndWait, type SubmitAndWaitOptions } from "../jobs/submit-and-wait.ts";
 import { submit, type Submission, type SubmitOptions } from "../jobs/submit.ts";
+import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { createBaseClient, type BaseClient } from "./create-base-client.ts";
@@ -15,7 +16,7 @@ import { createBaseClient, type BaseClient } from "./create-base-client.ts";
 /**
  * `client.jobs`: each method is a thin call of the free function of the same job in
  * `async-jobs/jobs` (`submit`, `getJob`, `cancelJob`, `listJobs`, `listJobTypes`, `awaitJob`,
- * `submitAndWait`).
+ * `submitAndWait`, `watchJob`).
  *
  * @example
  * const job = await client.jobs.submitAndWait({ type: "conformance.echo", input: { value: 1 } })
@@ -28,6 +29,8 @@ export interface JobsApi<T extends JobTypeMap> {
   types(options?: { signal?: AbortSignal }): ApiPromise<JobType[]>;
   wait<K extends JobTypeName<T> = JobTypeName<T>>(id: string, options?: AwaitJobOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
   submitAndWait<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitAndWaitOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
+  /** The job's states as they change, ending with the terminal one (`for await … of`). */
+  watch(id: string, options?: WatchJobOptions): AsyncGenerator<TypedJob<T>, void, undefined>;
 }
 
 /**
@@ -99,6 +102,7 @@ export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
     types: (opts) => call((c) => listJobTypes(c, opts)),
     wait: (id, opts) => call((c) => awaitJob(c, id, opts)),
     submitAndWait: (job, opts) => call((c) => submitAndWait(c, job, opts)),
+    watch: (id, opts) => watchJob(base, id, opts),
   };
   const uploads: UploadsApi = {
     upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),

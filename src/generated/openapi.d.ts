@@ -66,7 +66,17 @@ export interface paths {
          *     differs from `If-None-Match` (or, without `If-None-Match`, until the job is terminal), at
          *     most N seconds (capped, stated in `Preference-Applied`), then answers `200` or `304`.
          *     A server holding as many waits as it allows (per tenant or in all) answers at once,
-         *     without `Preference-Applied`. Answers, `304` included, carry `Vary: Prefer`.
+         *     without `Preference-Applied`. Answers, `304` included, carry `Vary: Prefer, Accept`.
+         *
+         *     Stream: with `Accept: text/event-stream` (a client that also reads JSON sends
+         *     `text/event-stream, application/json`) a server that streams answers `200
+         *     text/event-stream`: `retry:` with the suggested reconnect delay, then the job as
+         *     `event: job` with `id:` its ETag and `data:` the Job JSON, one such event per change
+         *     (coalesced, never older than the last sent), a comment heartbeat at least every 15 s, and
+         *     the end of the stream after the event carrying a terminal status. `Last-Event-ID` resumes:
+         *     while it is the current ETag nothing is sent until the next change (or, the job being
+         *     terminal, the stream ends at once). A server that does not stream, or holds as many streams
+         *     as it allows, answers the JSON: the answer's `Content-Type` is the discovery.
          */
         get: operations["getJob"];
         put?: never;
@@ -1000,6 +1010,11 @@ export interface components {
          */
         IfNoneMatch: string;
         /**
+         * @description With `Accept: text/event-stream`: the `id` (ETag) of the last job event received; the stream resumes after it.
+         * @example "3"
+         */
+        LastEventId: string;
+        /**
          * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
          * @example req_7f3a9c
          */
@@ -1271,6 +1286,11 @@ export interface operations {
                  */
                 Prefer?: components["parameters"]["PreferWait"];
                 /**
+                 * @description With `Accept: text/event-stream`: the `id` (ETag) of the last job event received; the stream resumes after it.
+                 * @example "3"
+                 */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
+                /**
                  * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
                  * @example req_7f3a9c
                  */
@@ -1299,6 +1319,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                    /**
+                     * @example retry: 1000
+                     *
+                     *     event: job
+                     *     id: "3"
+                     *     data: {"id":"job_01JD3Z9A7C1E2F3G4H5J6K7M8N","status":"running"}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Not modified since the ETag in `If-None-Match`. */

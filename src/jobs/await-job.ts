@@ -7,6 +7,7 @@ import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
 import { getJobState } from "./get-job.ts";
+import { jobStream } from "./watch-job.ts";
 import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 
 /** Plain polling, used when the server does not honour `Prefer: wait`. */
@@ -45,6 +46,12 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
    * @default false
    */
   cancelOnAbort?: boolean | undefined;
+  /**
+   * Read the job stream (`Accept: text/event-stream`, spec §2) first: one request per job where
+   * the server streams; a server answering JSON is long-polled (or polled) from there.
+   * @default true
+   */
+  stream?: boolean | undefined;
 }
 
 /** The defaults of `awaitJob`, in one place (STYLE §9). */
@@ -52,11 +59,13 @@ export const defaultAwaitJobOptions = {
   waitSeconds: 20,
   poll: { initialMs: 1_000, factor: 1.5, maxMs: 30_000 },
   cancelOnAbort: false,
+  stream: true,
 } as const;
 
 /**
  * Waits until a job ends and returns it when it `succeeded`; throws `JobFailedError` or
- * `JobCanceledError` (with the job) otherwise, `TimeoutError` past `deadlineMs`. Uses
+ * `JobCanceledError` (with the job) otherwise, `TimeoutError` past `deadlineMs`. Reads the
+ * job stream where the server offers it (one request per job; spec §2), else uses
  * `Prefer: wait` long polls where the server honours them (it says so in
  * `Preference-Applied`), else polls with `If-None-Match`, backing off from the server's
  * `Retry-After` (spec §6). Holds no state outside the call: after a restart, call it again
@@ -110,6 +119,8 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   let unchanged = 0;
   let failures = 0;
   let hintMs: number | undefined;
+  // Ask for the stream until the server answers JSON once (spec §2: that is its "no").
+  let streamOffered = options.stream ?? defaultAwaitJobOptions.stream;
 
   const report = (job: TypedJob<T, K>) => {
     const changed = !last || last.updated_at !== job.updated_at || last.status !== job.status;
@@ -130,14 +141,24 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
       const fetchingEtag = canLongPoll && etag === undefined && !!options.onProgress;
       const longPoll = canLongPoll && !fetchingEtag;
       try {
-        const state = await getJobState<T>(client, id, {
+        const read = {
           // Without onProgress, a long poll with no If-None-Match is held until the job ends:
           // fewest requests. With it, every change must come back, so send the ETag.
           etag: longPoll && !options.onProgress ? undefined : etag,
           waitSeconds: longPoll ? Math.min(waitSeconds, remainingS) : 0,
-          signal: controller.signal,
-          retry: false, // this loop retries, within the deadline
-        });
+        };
+        let state;
+        if (streamOffered) {
+          // One request: a stream where the server offers one, else this very read (spec §2).
+          const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
+          let step = await stream.next();
+          for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
+          if (step.value.streaming) return finish(last!);
+          streamOffered = false;
+          state = step.value.state;
+        } else {
+          state = await getJobState<T>(client, id, { ...read, signal: controller.signal, retry: false }); // this loop retries, within the deadline
+        }
         failures = 0;
         if (longPoll) honoured = honoured || state.longPolled;
         etag = state.etag;

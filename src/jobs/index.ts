@@ -8,6 +8,7 @@ export { cancelJob, type CancelJobOptions } from "./cancel-job.ts";
 export { listJobs, listJobPages, type ListJobsOptions, type JobPage } from "./list-jobs.ts";
 export { listJobTypes } from "./list-job-types.ts";
 export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOptions } from "./await-job.ts";
+export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-job.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 export * from "../errors.ts";

@@ -30,7 +30,8 @@ const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; ext
   // 10,000 until the mock took every rule from the protocol core (#18): the full problem registry
   // and the complete Prefer, Idempotency-Key, Range and part-plan grammars cost ~0.5 KB more than
   // the shortcuts they replaced (10,472 B then).
-  "./msw": { bytes: 10_600, platform: "neutral", external: ["msw"] },
+  // 10,600 until the mock streamed jobs (#15): the pulled event stream is ~0.55 KB (11,031 B then).
+  "./msw": { bytes: 11_200, platform: "neutral", external: ["msw"] },
   "./types": { bytes: 50, platform: "neutral" },
   "./protocol": { bytes: 3_000, platform: "neutral" },
   "./webhooks/node": { bytes: 6_000, platform: "node" },

@@ -11,6 +11,7 @@ import { limitChecks } from "./limits.ts";
 import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
+import { streamChecks } from "./stream.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -28,6 +29,7 @@ export const catalog: readonly Check[] = [
   ...idempotencyChecks,
   ...statusChecks,
   ...longPollChecks,
+  ...streamChecks,
   ...lifecycleChecks,
   ...cancelChecks,
   ...listChecks,

@@ -1,6 +1,6 @@
 import type { FastifyReply } from "fastify";
 
-const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Prefer, If-None-Match, X-Request-Id";
+const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Prefer, If-None-Match, Last-Event-ID, X-Request-Id";
 const EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Preference-Applied, Idempotent-Replayed, RateLimit, RateLimit-Policy";
 
 /**

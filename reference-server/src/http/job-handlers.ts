@@ -1,5 +1,5 @@
 import type { FastifyReply } from "fastify";
-import { formatRetryAfter, ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
+import { acceptsEventStream, formatRetryAfter, ifNoneMatchMatches, isJobStatus, isTerminal, jobETag, preferredWait } from "async-jobs/protocol";
 import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
@@ -8,6 +8,7 @@ import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
 import { bodyFingerprint, readIdempotencyKey } from "./idempotency-key.ts";
+import { streamJob } from "./job-stream.ts";
 import { decodeCursor, encodeCursor } from "./list-cursor.ts";
 import type { OperationHandlers, OperationRequest } from "./operation-handler.ts";
 import { ProblemError } from "./problems.ts";
@@ -29,6 +30,12 @@ export interface JobHandlerDeps {
   resolveHost?: (host: string) => Promise<string[]>;
   /** Caps on held long polls. @default createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant }) */
   heldWaits?: HeldWaits;
+  /** Caps on open job streams (spec §2), counted apart from long polls. @default the same limits as `heldWaits` */
+  heldStreams?: HeldWaits;
+  /** Gap between job-stream heartbeats, ms. @default defaultJobStreamOptions.heartbeatMs */
+  streamHeartbeatMs?: number;
+  /** Aborted when the server shuts down: open job streams end, and their clients resume elsewhere. */
+  closing?: AbortSignal;
 }
 
 /** The operations these handlers serve. */
@@ -51,6 +58,9 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
   const inFlight = new Set<string>();
   const heldWaits =
     deps.heldWaits ?? createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant });
+  const heldStreams =
+    deps.heldStreams ?? createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant });
+  const streamOptions = { store, heartbeatMs: deps.streamHeartbeatMs, closing: deps.closing, retryMs: (deps.retryAfterS ?? defaultServerConfig.retryAfterS) * 1000 };
 
   /**
    * Honours `Prefer: wait` (spec §2): holds until `done(job)` or the wait is over, within the
@@ -201,10 +211,15 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
 
     async getJob(request, reply) {
       // Held or not, 200 or 304: the answer depends on Prefer, on every status (RFC 7240 §2).
-      reply.header("Vary", "Prefer");
+      reply.header("Vary", "Prefer, Accept");
       const { id } = request.params;
       const found = await store.getJob(request.tenant, id);
       if (!found) throw new ProblemError("not_found", `No job ${id}.`);
+      if (acceptsEventStream(request.headers.accept)) {
+        // Past a cap the JSON goes out, which a client reads as "no stream here" (spec §2).
+        const release = heldStreams.tryHold(request.tenant);
+        if (release) return streamJob(streamOptions, request, reply, found).finally(release);
+      }
       const ifNoneMatch = request.headers["if-none-match"];
       // With If-None-Match: until the representation differs; without: until terminal.
       const done = ifNoneMatch

@@ -1,3 +1,4 @@
+import { acceptsEventStream, eventStreamHeartbeat, eventStreamType, firstStreamStep, formatServerSentEvent } from "../../protocol/event-stream.ts";
 import { ifNoneMatchMatches } from "../../protocol/if-none-match.ts";
 import { jobETag } from "../../protocol/job-etag.ts";
 import { isJobStatus, isTerminal } from "../../protocol/job-state.ts";
@@ -38,6 +39,41 @@ export function jobRoutes(state: MockState): MockRoute[] {
       ...(wait !== undefined ? { "preference-applied": formatWaitPreference(wait) } : {}),
       ...(replayed ? { "idempotent-replayed": "true" } : {}),
     });
+  }
+
+  /**
+   * The job stream (spec §2): the job at once, one event per change (the mock's versions never
+   * skip back), the end after the terminal one; `Last-Event-ID` resumes. Pulled: the next change
+   * is awaited only when the reader asks, so virtual time never runs ahead of the client.
+   */
+  function streamResponse(rec: JobRecord, request: Request): Response {
+    const encoder = new TextEncoder();
+    const left = new AbortController();
+    request.signal.addEventListener("abort", () => left.abort(), { once: true });
+    const jobEvent = () => formatServerSentEvent({ event: "job", id: jobETag(rec.version), data: JSON.stringify(view(rec)) });
+    let sent: number | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === undefined) {
+          let text = formatServerSentEvent({ retry: Number(retryAfter) * 1000 });
+          const step = firstStreamStep({ etag: jobETag(rec.version), terminal: isTerminal(rec.job.status), lastEventId: request.headers.get("last-event-id") ?? undefined });
+          if (step === "send") text += jobEvent();
+          sent = rec.version;
+          controller.enqueue(encoder.encode(text));
+          if (step === "end" || (step === "send" && isTerminal(rec.job.status))) controller.close();
+          return;
+        }
+        await jobs.hold(() => rec.version !== sent, deadline(state.maxWaitSeconds), left.signal);
+        if (left.signal.aborted) return controller.close();
+        if (rec.version === sent) return controller.enqueue(encoder.encode(eventStreamHeartbeat));
+        sent = rec.version;
+        controller.enqueue(encoder.encode(jobEvent()));
+        if (isTerminal(rec.job.status)) controller.close();
+      },
+      cancel: () => left.abort(),
+    });
+    const headers = { "content-type": `${eventStreamType}; charset=utf-8`, "cache-control": "no-cache", vary: "Prefer, Accept" };
+    return new Response(body, { status: 200, headers });
   }
 
   return [
@@ -145,6 +181,7 @@ export function jobRoutes(state: MockState): MockRoute[] {
       auth: true,
       async handle({ request, tenant, params }) {
         const rec = jobs.find(tenant, params.id!);
+        if (acceptsEventStream(request.headers.get("accept"))) return streamResponse(rec, request);
         const wait = preferredWait(request.headers.get("prefer"), state.maxWaitSeconds);
         const ifNoneMatch = request.headers.get("if-none-match");
         const matches = () => ifNoneMatchMatches(ifNoneMatch, jobETag(rec.version));
@@ -152,7 +189,7 @@ export function jobRoutes(state: MockState): MockRoute[] {
           // Long poll: held until the ETag differs from If-None-Match, or without one until terminal.
           await jobs.hold(() => (ifNoneMatch !== null ? !matches() : isTerminal(rec.job.status)), deadline(wait), request.signal);
         }
-        const headers: Record<string, string> = { etag: jobETag(rec.version), "cache-control": "no-cache" };
+        const headers: Record<string, string> = { etag: jobETag(rec.version), "cache-control": "no-cache", vary: "Prefer, Accept" };
         if (wait !== undefined) headers["preference-applied"] = formatWaitPreference(wait);
         if (matches()) return new Response(null, { status: 304, headers: { ...headers, "retry-after": retryAfter } });
         if (!isTerminal(rec.job.status)) headers["retry-after"] = retryAfter;
