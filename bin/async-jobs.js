@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The `async-jobs` CLI. An installed package runs the built CLI from dist/; a clone of the
-// repository (no build, tsx installed as a dev dependency) runs the TypeScript sources.
+// The `async-jobs` CLI. A clone of the repository (src/ present, tsx a dev dependency) runs the
+// TypeScript sources, so an edit never meets a stale dist/ (`npm install` builds one); an
+// installed package (no src/ in its files) runs the built CLI from dist/.
 import { existsSync } from "node:fs";
 
-const built = new URL("../dist/node/cli/main.js", import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL("../src/node/cli/main.ts", import.meta.url);
+if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import("../src/node/cli/main.ts");
+  await import(source.href);
+} else {
+  await import(new URL("../dist/node/cli/main.js", import.meta.url).href);
 }
