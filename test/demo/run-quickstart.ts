@@ -58,7 +58,7 @@ async function main() {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   writeFileSync(join(work, "export.csv"), "id,name\n1,alpha\n2,beta\n".repeat(5000));
-  const baseEnv = { ...process.env, NO_UPDATE_NOTIFIER: "1", ...(source ? { NODE_OPTIONS: "--conditions=async-jobs-source" } : {}) };
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: "1", ...(source ? { NODE_OPTIONS: "--conditions=async-jobs-source" } : {}) };
   delete baseEnv.VITEST;
   delete baseEnv.NODE_ENV;
 
