@@ -34,8 +34,10 @@ export function describeNetworkError(error: unknown, baseUrl: string | undefined
   const code = networkErrorCode(error);
   const where = baseUrl ?? "the server";
   if (code) return `cannot reach ${where}: ${code} (${meanings[code] ?? "network error"})`;
-  const message = isNetworkError(error) ? error.message : error instanceof Error ? error.message : String(error);
-  return `cannot reach ${where}: ${message}`;
+  // No code (fetch's "bad port", a TLS failure): the innermost message says most.
+  let innermost = error;
+  while ((innermost as { cause?: unknown })?.cause) innermost = (innermost as { cause: unknown }).cause;
+  return `cannot reach ${where}: ${innermost instanceof Error ? innermost.message : String(innermost)}`;
 }
 
 /**
@@ -45,6 +47,7 @@ export function describeNetworkError(error: unknown, baseUrl: string | undefined
  * isUnreachable(new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } })) // true
  */
 export function isUnreachable(error: unknown): boolean {
-  if (isNetworkError(error)) return true;
-  return error instanceof TypeError && networkErrorCode(error) !== undefined;
+  // fetch rejects with a TypeError carrying a cause for every failure to get an answer (the
+  // Fetch standard, undici); a TypeError without one is a bug, reported as such.
+  return isNetworkError(error) || (error instanceof TypeError && error.cause !== undefined);
 }
