@@ -46,6 +46,15 @@ describe.runIf(existsSync(CHROMIUM))("the HTML report in headless Chromium", () 
     await page.selectOption("#level", "");
     await page.selectOption("#outcome", "");
 
+    // Failures first, linked from the banner; the page fits its width even with long evidence.
+    expect(await page.locator("tbody tr").first().getAttribute("class")).toBe("failed");
+    await page.locator("#failures a").first().click();
+    expect(await page.evaluate(() => location.hash)).toBe("#check-submit.accepted");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.locator("tr.failed details summary").first().click();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.locator("tr.failed details summary").first().click();
+
     const evidence = page.locator("tr.failed details").first();
     expect(await evidence.locator(".ex").isVisible()).toBe(false);
     await evidence.locator("summary").click();
