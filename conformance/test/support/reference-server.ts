@@ -26,7 +26,7 @@ export interface ReferenceServer {
  * const server = await startReferenceServer();
  * const report = await runConformance(server.options);
  */
-export async function startReferenceServer(opts: { store?: string } = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(opts: { store?: string; allowPrivateWebhooks?: boolean } = {}): Promise<ReferenceServer> {
   const dir = mkdtempSync(join(tmpdir(), "conformance-ref-"));
   const token = `tok_a_${randomBytes(8).toString("hex")}`;
   const otherToken = `tok_b_${randomBytes(8).toString("hex")}`;
@@ -49,7 +49,8 @@ export async function startReferenceServer(opts: { store?: string } = {}): Promi
       `${token}:tenant-a,${otherToken}:tenant-b`,
       "--webhook-secret",
       webhookSecret,
-      "--allow-private-webhooks",
+      // The suite's receiver is on loopback; a production-like server (false) refuses it.
+      ...(opts.allowPrivateWebhooks === false ? [] : ["--allow-private-webhooks"]),
       "--webhook-schedule-ms",
       "0,200,400",
       "--lease-timeout-ms",
