@@ -79,6 +79,24 @@ describe("no server answering: exit 5 with the cause", () => {
   }, 30_000);
 });
 
+describe("a server that goes away during a wait", () => {
+  it("is retried until --timeout, with a note, then exit 5 with the cause and the command to continue", async () => {
+    const own = await startReferenceServer();
+    const ownEnv = { ASYNC_JOBS_BASE_URL: own.baseUrl, ASYNC_JOBS_TOKEN: own.token };
+    const { id } = JSON.parse((await runCliProcess(["submit", "--type", "conformance.echo", "--input", '{"duration_ms":60000}', "--json"], { env: ownEnv })).stdout) as Job;
+    const waiting = runCliProcess(["wait", id, "--timeout", "6"], { env: ownEnv });
+    await new Promise((r) => setTimeout(r, 1500));
+    await own.stop();
+    const started = Date.now();
+    const waited = await waiting;
+    expect(waited.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(waited.stderr).toContain("the server stopped answering; retrying until --timeout 6 s");
+    expect(waited.stderr).toContain(`cannot reach ${own.baseUrl}: ECONNREFUSED`);
+    expect(waited.stderr).toContain(`async-jobs wait ${id}`);
+  }, 60_000);
+});
+
 describe("deliveries, listen, download, uploads", () => {
   it("listen forwards a job's webhook verbatim to the app; deliveries shows it delivered", async () => {
     const received: { headers: Record<string, string>; body: string }[] = [];
