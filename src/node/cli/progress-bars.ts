@@ -77,7 +77,7 @@ export function createTransferBar(label: string, totalBytes: number, options: Ba
  */
 export function createJobBar(label: string, options: BarOptions): ProgressBar<Job> {
   const bar = createBar(`${label} |{bar}| {percentage}% | {status} {message}`, options);
-  bar?.start(100, 0, { status: "submitting", message: "" });
+  bar?.start(100, 0, { status: "waiting", message: "" });
   return {
     update: (job) => {
       const percent = job.status === "succeeded" ? 100 : (job.progress?.percent ?? 0);
