@@ -84,8 +84,18 @@ describe("a server that goes away during a wait", () => {
     const own = await startReferenceServer();
     const ownEnv = { ASYNC_JOBS_BASE_URL: own.baseUrl, ASYNC_JOBS_TOKEN: own.token };
     const { id } = JSON.parse((await runCliProcess(["submit", "--type", "conformance.echo", "--input", '{"duration_ms":60000}', "--json"], { env: ownEnv })).stdout) as Job;
-    const waiting = runCliProcess(["wait", id, "--timeout", "6"], { env: ownEnv });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stopped once the wait has reached it (its "waiting for" line), so it goes away mid-wait.
+    const child = spawn(process.execPath, [join(repoRoot, "bin/async-jobs.js"), "wait", id, "--timeout", "6"], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? "", ...ownEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const waiting = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+    const until = Date.now() + 30_000;
+    while (!stderr.includes(`waiting for ${id} (running)`) && !stderr.includes(`waiting for ${id} (queued)`) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toMatch(/waiting for job_\w+ \((queued|running)\)/);
     await own.stop();
     const started = Date.now();
     const waited = await waiting;

@@ -48,6 +48,7 @@ async function waitFor(ctx: CliContext, id: string, label: string): Promise<Exit
   const unreachable = new AbortController();
   const bar = ctx.track(createJobBar(label, { stream: ctx.io.stderr, enabled: !ctx.json }));
   let warned = false;
+  let reported = false;
   ctx.onNetworkError = (error) => {
     if (!ctx.reached) unreachable.abort(new NetworkError("no answer", { cause: error }));
     else if (!warned) {
@@ -58,7 +59,12 @@ async function waitFor(ctx: CliContext, id: string, label: string): Promise<Exit
   };
   try {
     const job = (await ctx.client().jobs.wait(id, {
-      onProgress: (j) => bar.update(j as Job),
+      onProgress: (j) => {
+        // Without a terminal there is no bar: one line says the wait has started (logs, CI).
+        if (!reported && !ctx.json && !ctx.io.stderr.isTTY) ctx.note(`waiting for ${id} (${j.status})`);
+        reported = true;
+        bar.update(j as Job);
+      },
       deadlineMs: timeout === undefined ? undefined : timeout * 1000,
       signal: unreachable.signal,
     })) as Job;
