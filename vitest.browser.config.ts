@@ -1,8 +1,10 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defaultClientConditions } from "vite";
 import { defineConfig } from "vitest/config";
+import { findChromium } from "./test/helpers/find-tools.ts";
 
-// The uploads browser test: headless Chromium from the system (/usr/bin/chromium, no download)
+// The uploads browser test: headless Chromium (CHROMIUM_PATH, Playwright's own or the system's,
+// see test/helpers/find-tools.ts; no download)
 // uploads a File against the real reference server, which test/uploads/browser/global-setup.ts
 // starts. Run alone: npx vitest run --config vitest.browser.config.ts
 export default defineConfig({
@@ -18,7 +20,7 @@ export default defineConfig({
       headless: true,
       provider: playwright({
         launchOptions: {
-          executablePath: "/usr/bin/chromium",
+          executablePath: (await findChromium()) ?? "/usr/bin/chromium",
           args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         },
       }),

@@ -18,7 +18,8 @@ export type Need =
   | "webhook-retry" // --webhook-retry-wait-s: how long one retry may take
   | "lease" // --lease-timeout-s, short enough to wait for
   | "part-url-ttl" // --part-url-ttl-s, short enough to wait for
-  | "rate-limit"; // --rate-limit N/Ws: the server's per-tenant submit rate, small enough to exceed
+  | "rate-limit" // --rate-limit N/Ws: the server's per-tenant submit rate, small enough to exceed
+  | "private-webhooks-refused"; // --private-webhooks refused: the server runs a production config
 
 /** Options a check can read, already resolved and scaled. */
 export interface CheckSettings {
@@ -32,6 +33,8 @@ export interface CheckSettings {
   /** The server's per-tenant submit rate (`--rate-limit N/Ws`). */
   readonly rateLimit: { readonly limit: number; readonly windowS: number } | undefined;
   readonly timeoutScale: number;
+  /** What the run was told about private webhook URLs (`--private-webhooks`). */
+  readonly privateWebhooks?: "refused" | "allowed" | undefined;
   readonly jobTypes: readonly string[];
 }
 
@@ -95,6 +98,37 @@ export class CheckFailure extends Error {
   constructor(message: string, evidence?: readonly RecordedExchange[]) {
     super(message);
     this.evidence = evidence;
+  }
+}
+
+/**
+ * A step the check needs before it can test its clause (e.g. submitting a job) failed: the check
+ * is blocked, and the report says "setup failed" instead of blaming the clause it tests.
+ *
+ * @example
+ * throw new SetupFailure("submit conformance.echo", failure);
+ */
+export class SetupFailure extends CheckFailure {
+  constructor(
+    readonly step: string,
+    cause: CheckFailure,
+  ) {
+    super(`setup failed (${step}): ${cause.message}`, cause.evidence);
+  }
+}
+
+/**
+ * Runs a setup step: its assertion failures become a `SetupFailure`.
+ *
+ * @example
+ * const job = await setup("submit conformance.echo", () => submitAndExpect202(ctx));
+ */
+export async function setup<T>(step: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CheckFailure && !(error instanceof SetupFailure)) throw new SetupFailure(step, error);
+    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { catalog } from "./checks/index.ts";
 import { createPrettyReporter, formatCatalog } from "./reporters/pretty.ts";
@@ -6,7 +7,7 @@ import { renderHtml } from "./reporters/html.ts";
 import { renderJson } from "./reporters/json.ts";
 import { renderJunit } from "./reporters/junit.ts";
 import { type ConformanceOptions, ConformanceSetupError, runConformance } from "./run-conformance.ts";
-import { selectChecks } from "./select-checks.ts";
+import { selectChecks, unmatchedPatterns } from "./select-checks.ts";
 
 export const USAGE = `Usage: async-jobs-conformance --base-url URL --token TOKEN [options]
 
@@ -21,6 +22,10 @@ Checks that a server speaks the async-jobs protocol (docs/spec.md §1-5).
   --only GLOB[,GLOB]          run only matching check ids (repeatable)
   --skip GLOB[,GLOB]          do not run matching check ids (repeatable)
   --level must|should         must: MUST checks only; should (default): both
+  --strict                    also fail (exit 1) when a MUST check was skipped
+  --private-webhooks refused  the server refuses webhook URLs on loopback, private,
+                                link-local and metadata addresses (a production config):
+                                check that it does (422 invalid_webhook_url)
   --lease-timeout-s N         the server's lease timeout (lost-lease checks)
   --part-url-ttl-s N          the server's part-URL lifetime (expiry checks)
   --webhook-retry-wait-s N    how long one webhook retry may take (retry checks)
@@ -33,7 +38,9 @@ Checks that a server speaks the async-jobs protocol (docs/spec.md §1-5).
   --list                      print the catalog and exit
   -h, --help                  this text
 
-Exit: 0 every selected MUST passed, 1 a MUST failed, 2 usage error or unreachable server.
+Exit: 0 every selected MUST passed, 1 a MUST failed (or, with --strict, was skipped),
+2 usage error (also: --only/--skip matching no check, --out into a missing directory),
+unreachable server, or a base URL where every route is 404.
 `;
 
 const REPORTERS = ["pretty", "json", "junit", "html"] as const;
@@ -55,6 +62,8 @@ export interface CliArgs {
   reporters: { name: ReporterName; out: string | undefined }[];
   list: boolean;
   help: boolean;
+  /** A skipped MUST check fails the run. */
+  strict: boolean;
 }
 
 /**
@@ -81,6 +90,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         only: { type: "string", multiple: true },
         skip: { type: "string", multiple: true },
         level: { type: "string" },
+        strict: { type: "boolean" },
+        "private-webhooks": { type: "string" },
         "lease-timeout-s": { type: "string" },
         "part-url-ttl-s": { type: "string" },
         "webhook-retry-wait-s": { type: "string" },
@@ -113,6 +124,20 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (reporters.length === 0) reporters.push({ name: "pretty", out: undefined });
   if (reporters.filter((r) => r.out === undefined).length > 1) throw new UsageError("only one reporter can write to stdout; give the others --out");
   if (v.level !== undefined && v.level !== "must" && v.level !== "should") throw new UsageError(`--level must be must or should, got "${v.level}"`);
+  const privateWebhooks = v["private-webhooks"];
+  if (privateWebhooks !== undefined && privateWebhooks !== "refused" && privateWebhooks !== "allowed") {
+    throw new UsageError(`--private-webhooks must be refused or allowed, got "${privateWebhooks}"`);
+  }
+  // Checked before the run, so a long run never ends in a stack trace for a typo'd path.
+  for (const { out } of reporters) {
+    if (out === undefined) continue;
+    const dir = dirname(resolve(out));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: directory ${dir} does not exist`);
+  }
+  const unmatched = unmatchedPatterns(catalog, { only: v.only, skip: v.skip });
+  if (unmatched.length > 0) {
+    throw new UsageError(`${unmatched.map((u) => `--${u.option} ${u.pattern}`).join(", ")} matches no check id (see --list)`);
+  }
   const help = v.help === true;
   const list = v.list === true;
   if (!help && !list) {
@@ -126,6 +151,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   return {
     help,
     list,
+    strict: v.strict === true,
     reporters,
     options: {
       baseUrl: v["base-url"] ?? "",
@@ -137,6 +163,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       only: v.only,
       skip: v.skip,
       level: v.level as "must" | "should" | undefined,
+      privateWebhooks: privateWebhooks as "refused" | "allowed" | undefined,
       leaseTimeoutS: positive("lease-timeout-s", v["lease-timeout-s"]),
       partUrlTtlS: positive("part-url-ttl-s", v["part-url-ttl-s"]),
       webhookRetryWaitS: positive("webhook-retry-wait-s", v["webhook-retry-wait-s"]),
@@ -194,6 +221,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (text === undefined) continue;
     if (r.out) writeFileSync(r.out, text);
     else io.stdout(text);
+  }
+  if (report.summary.total === 0) {
+    io.stderr("async-jobs-conformance: no check ran (the selection is empty)\n");
+    return 2;
+  }
+  if (args.strict && report.summary.must.skipped > 0) {
+    const skipped = report.results.filter((r) => r.level === "MUST" && r.outcome === "skipped");
+    io.stderr(`async-jobs-conformance: --strict: ${skipped.length} MUST check(s) skipped: ${skipped.map((r) => `${r.id} (${r.message})`).join("; ")}\n`);
+    return 1;
   }
   return report.ok ? 0 : 1;
 }

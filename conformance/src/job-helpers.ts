@@ -1,6 +1,6 @@
 import type { EchoInput, Job, SubmitJobRequest } from "async-jobs/types";
 import { expectJob, expectStatus, isTerminal } from "./assertions.ts";
-import { type CheckContext, expect, skip } from "./check.ts";
+import { type CheckContext, expect, setup, skip } from "./check.ts";
 import type { HttpResponse } from "./http-recorder.ts";
 
 /** One reading of a job while observing it. */
@@ -38,8 +38,11 @@ export async function submitEcho(
 ): Promise<{ res: HttpResponse; job: Job }> {
   const { headers, token, ...rest } = extra;
   const res = await submitJob(ctx, { type: "conformance.echo", input, ...rest }, { headers, token });
-  expectStatus(res, headers?.prefer || headers?.Prefer ? [200, 202] : 202, "submit conformance.echo");
-  return { res, job: expectJob(res.body, res.exchange, "submitted job") };
+  // The checks that test the submit itself (submit.accepted) call submitJob; here it is setup.
+  return setup("submit conformance.echo", () => {
+    expectStatus(res, headers?.prefer || headers?.Prefer ? [200, 202] : 202, "submit conformance.echo");
+    return { res, job: expectJob(res.body, res.exchange, "submitted job") };
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { type Check, type CheckContext, CheckFailure, CheckSkip, type CheckSettings, type Level, type Need } from "./check.ts";
+import { type Check, type CheckContext, CheckFailure, CheckSkip, type CheckSettings, type Level, type Need, SetupFailure } from "./check.ts";
 import { catalog } from "./checks/index.ts";
 import { createHttpRecorder, NetworkFailure, type RecordedExchange } from "./http-recorder.ts";
 import { selectChecks, type Selection } from "./select-checks.ts";
@@ -30,6 +31,8 @@ export interface ConformanceOptions extends Selection {
   rateLimit?: { limit: number; windowS: number };
   /** Multiplies every timeout and wait. @default 1 */
   timeoutScale?: number;
+  /** Whether the server refuses private webhook URLs (production) or allows them (dev); unknown skips the check. */
+  privateWebhooks?: "refused" | "allowed" | undefined;
   /** Checks run at once. @default 8 */
   concurrency?: number;
   /** The checks to choose from. @default the full catalog */
@@ -65,7 +68,15 @@ export interface CheckResult {
   readonly notes: readonly string[];
   /** Requests and answers that prove a failure (masked). Empty unless failed. */
   readonly evidence: readonly RecordedExchange[];
+  /** The failure is in a step before the clause under test (a blocked check), not in the clause. */
+  readonly setupFailed?: boolean;
 }
+
+/** The protocol version these checks read (docs/spec.md, openapi.yaml `info.version` 1.0.x). */
+export const PROTOCOL_VERSION = "1.0";
+
+/** This suite's version (its package.json). */
+export const SUITE_VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export interface ConformanceSummary {
   readonly total: number;
@@ -74,9 +85,15 @@ export interface ConformanceSummary {
   readonly skipped: number;
   readonly mustFailed: number;
   readonly shouldFailed: number;
+  /** Failed checks blocked by a setup step (counted in `failed`). */
+  readonly setupFailed: number;
+  /** MUST checks: how many ran (passed or failed), passed, and were skipped. */
+  readonly must: { readonly ran: number; readonly passed: number; readonly skipped: number };
 }
 
 export interface ConformanceReport {
+  readonly suiteVersion: string;
+  readonly protocolVersion: string;
   readonly baseUrl: string;
   readonly startedAt: string;
   readonly durationMs: number;
@@ -120,14 +137,24 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 async function probe(options: ConformanceOptions, signal: AbortSignal, scale: number): Promise<string[]> {
   const http = createHttpRecorder({ baseUrl: options.baseUrl, token: options.token, secrets: [], signal, timeoutScale: scale, fetch: options.fetch });
+  let health;
   try {
-    await http.request("GET", "/healthz", { token: null, timeoutMs: 5_000 });
+    health = await http.request("GET", "/healthz", { token: null, timeoutMs: 5_000 });
   } catch (error) {
     throw new ConformanceSetupError(`server unreachable at ${options.baseUrl}: ${(error as Error).message}`);
   }
   const res = await http.request("GET", "/v1/job-types", { timeoutMs: 5_000 }).catch((error: Error) => {
     throw new ConformanceSetupError(`server unreachable at ${options.baseUrl}: ${error.message}`);
   });
+  // Every route 404: something answers, but not this protocol at this path (a wrong prefix).
+  if (health.status === 404 && res.status === 404) {
+    const jobs = await http.request("GET", "/v1/jobs?limit=1", { timeoutMs: 5_000 }).catch(() => undefined);
+    if (jobs?.status === 404) {
+      throw new ConformanceSetupError(
+        `every route answers 404 at ${options.baseUrl} (GET /healthz, /v1/job-types, /v1/jobs): is --base-url right? It is the URL that /v1/jobs hangs off, with any path prefix and without /v1`,
+      );
+    }
+  }
   if (res.status === 401) throw new ConformanceSetupError("the server refused --token (401)");
   if (options.otherToken) {
     const other = await http.request("GET", "/v1/job-types", { token: options.otherToken, timeoutMs: 5_000 });
@@ -160,6 +187,8 @@ function missingNeed(need: Need, settings: CheckSettings, receiver: WebhookRecei
     case "rate-limit":
       if (settings.rateLimit === undefined) return "the server's rate limit unknown (pass --rate-limit N/Ws)";
       return settings.rateLimit.limit > MAX_RATE_LIMIT ? `a rate limit of ${settings.rateLimit.limit} submits is too many to exceed (limit ${MAX_RATE_LIMIT})` : undefined;
+    case "private-webhooks-refused":
+      return settings.privateWebhooks === "refused" ? undefined : "the run was not told the server refuses private webhook URLs (pass --private-webhooks refused)";
     case "part-url-ttl":
       if (settings.partUrlTtlS === undefined) return "part-URL lifetime unknown (pass --part-url-ttl-s)";
       return settings.partUrlTtlS > MAX_URL_TTL_WAIT_S ? `a part-URL lifetime of ${settings.partUrlTtlS} s is too long to wait for (limit ${MAX_URL_TTL_WAIT_S} s)` : undefined;
@@ -195,6 +224,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     webhookRetryWaitS: options.webhookRetryWaitS,
     rateLimit: options.rateLimit,
     timeoutScale: scale,
+    privateWebhooks: options.privateWebhooks,
     jobTypes,
   };
   const secrets = [options.token, options.otherToken, options.webhookSecret].filter((s): s is string => !!s);
@@ -231,6 +261,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     let outcome: Outcome = "passed";
     let message: string | undefined;
     let evidence: RecordedExchange[] = [];
+    let setupFailed = false;
     try {
       await Promise.race([check.run(ctx), timedOut]);
     } catch (error) {
@@ -242,6 +273,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         const exchanges = ctx.http.exchanges;
         if (error instanceof CheckFailure) {
           message = error.message;
+          setupFailed = error instanceof SetupFailure;
           evidence = [...(error.evidence ?? [])];
         } else if (error instanceof NetworkFailure) {
           message = `no HTTP answer: ${error.message}`;
@@ -258,7 +290,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       clearTimeout(timer);
       controller.abort(new Error("check finished"));
     }
-    return { ...base, outcome, message, durationMs: Math.round(performance.now() - started), evidence };
+    return { ...base, outcome, message, durationMs: Math.round(performance.now() - started), evidence, ...(setupFailed ? { setupFailed } : {}) };
   }
 
   const runAll = async (checks: Check[], concurrency: number) => {
@@ -290,8 +322,16 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     skipped: ordered.filter((r) => r.outcome === "skipped").length,
     mustFailed: ordered.filter((r) => r.outcome === "failed" && r.level === "MUST").length,
     shouldFailed: ordered.filter((r) => r.outcome === "failed" && r.level === "SHOULD").length,
+    setupFailed: ordered.filter((r) => r.setupFailed).length,
+    must: {
+      ran: ordered.filter((r) => r.level === "MUST" && r.outcome !== "skipped").length,
+      passed: ordered.filter((r) => r.level === "MUST" && r.outcome === "passed").length,
+      skipped: ordered.filter((r) => r.level === "MUST" && r.outcome === "skipped").length,
+    },
   };
   const report: ConformanceReport = {
+    suiteVersion: SUITE_VERSION,
+    protocolVersion: PROTOCOL_VERSION,
     baseUrl: settings.baseUrl,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),

@@ -39,3 +39,21 @@ export function selectChecks(checks: readonly Check[], selection: Selection): Ch
       (selection.level !== "must" || c.level === "MUST"),
   );
 }
+
+/**
+ * The `--only`/`--skip` patterns that match no check id: a typo would otherwise run nothing, or
+ * everything, and pass.
+ *
+ * @example
+ * unmatchedPatterns(catalog, { only: ["auht.*"] }) // [{ option: "only", pattern: "auht.*" }]
+ */
+export function unmatchedPatterns(checks: readonly Check[], selection: Pick<Selection, "only" | "skip">): { option: "only" | "skip"; pattern: string }[] {
+  const unmatched: { option: "only" | "skip"; pattern: string }[] = [];
+  for (const option of ["only", "skip"] as const) {
+    for (const pattern of (selection[option] ?? []).flatMap((g) => g.split(",")).filter(Boolean)) {
+      const regex = globToRegExp(pattern);
+      if (!checks.some((c) => regex.test(c.id))) unmatched.push({ option, pattern });
+    }
+  }
+  return unmatched;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { spliceCatalog } from "../src/catalog-markdown.ts";
 import { catalog } from "../src/checks/index.ts";
 
-const NEEDS = new Set(["echo", "checksum", "gzip", "other-token", "webhook", "webhook-secret", "webhook-retry", "lease", "part-url-ttl", "rate-limit"]);
+const NEEDS = new Set(["echo", "checksum", "gzip", "other-token", "webhook", "webhook-secret", "webhook-retry", "lease", "part-url-ttl", "rate-limit", "private-webhooks-refused"]);
 
 describe("the catalog (checks are data)", () => {
   it("has at least 45 well-formed checks with unique ids", () => {

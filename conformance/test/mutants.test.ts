@@ -7,21 +7,25 @@ import { type Mutant, mutants } from "./support/mutants.ts";
 import { type ReferenceServer, startReferenceServer } from "./support/reference-server.ts";
 
 let server: ReferenceServer;
+// A production-like server: it refuses private webhook URLs (so no webhook check can run on it).
+let refusing: ReferenceServer;
 beforeAll(async () => {
-  server = await startReferenceServer();
+  [server, refusing] = await Promise.all([startReferenceServer(), startReferenceServer({ allowPrivateWebhooks: false })]);
 }, 40_000);
 afterAll(async () => {
-  await server?.stop();
+  await Promise.all([server?.stop(), refusing?.stop()]);
 });
 
 /** Runs `only` through a proxy pair (suite → server, server → receiver) carrying the mutant's bug. */
-async function runThrough(mutant: Pick<Mutant, "api" | "webhook"> | undefined, only: readonly string[] | undefined) {
+async function runThrough(mutant: Pick<Mutant, "api" | "webhook" | "privateWebhooks"> | undefined, only: readonly string[] | undefined) {
   const port = await freePort();
-  const api = await startMutationProxy(server.baseUrl, mutant?.api ?? {});
+  const target = mutant?.privateWebhooks === "refused" ? refusing : server;
+  const api = await startMutationProxy(target.baseUrl, mutant?.api ?? {});
   const hooks = await startMutationProxy(`http://127.0.0.1:${port}`, mutant?.webhook?.(server.webhookSecret) ?? {});
   try {
     return await runConformance({
-      ...server.options,
+      ...target.options,
+      privateWebhooks: mutant?.privateWebhooks,
       baseUrl: api.url,
       webhookListen: `127.0.0.1:${port}`,
       webhookPublicUrl: hooks.url,
@@ -42,9 +46,13 @@ describe("mutation harness", () => {
   });
 
   it("through identity proxies the killers all pass (the proxies add no bug)", async () => {
-    const killers = [...new Set(mutants.flatMap((m) => m.killers))];
-    const report = await runThrough(undefined, killers);
-    expect(report.results.filter((r) => r.outcome !== "passed").map((r) => `${r.id}: ${r.message}`)).toEqual([]);
+    const killers = (privateWebhooks: "refused" | undefined) => [...new Set(mutants.filter((m) => m.privateWebhooks === privateWebhooks).flatMap((m) => m.killers))];
+    const [open, production] = await Promise.all([
+      runThrough(undefined, killers(undefined)),
+      runThrough({ privateWebhooks: "refused" }, killers("refused")),
+    ]);
+    for (const report of [open, production]) expect(report.results.filter((r) => r.outcome !== "passed").map((r) => `${r.id}: ${r.message}`)).toEqual([]);
+    expect(production.results.length).toBeGreaterThan(0);
   }, 60_000);
 
   describe.concurrent("every mutant is killed by the right check", () => {

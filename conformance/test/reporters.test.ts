@@ -38,6 +38,22 @@ describe("reporters", () => {
     expect(html).toContain('data-section="long-poll"');
   });
 
+  it("html: failures first (MUST before SHOULD), linked from the banner, each with its curl line; versions and MUST counts", () => {
+    const html = renderHtml(sampleReport());
+    const rows = [...html.matchAll(/<tr class="(\w+)" id="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(rows).toEqual(["failed check-submit.accepted", "failed check-long-poll.wakes-promptly", "skipped check-tenant.job-not-found", "passed check-submit.location"]);
+    expect(html).toContain('<a href="#check-submit.accepted">submit.accepted</a> (MUST)');
+    expect(html).toContain("curl -i -X POST &#39;http://127.0.0.1:8080/v1/jobs&#39; -H &#39;authorization: Bearer ****&#39;");
+    expect(html).toContain("suite 0.1.0 · protocol 1.0 · MUST checks: 2 ran, 1 passed, 1 skipped");
+  });
+
+  it("pretty: a curl line reproduces each failure's first request, secrets masked; versions and MUST counts", () => {
+    const text = createPrettyReporter(() => {}).render(sampleReport());
+    expect(text).toContain(`reproduce: curl -i -X POST 'http://127.0.0.1:8080/v1/jobs' -H 'authorization: Bearer ****' -H 'content-type: application/json' --data-raw '{"type":"conformance.echo","input":{}}'`);
+    expect(text.split("\n")[0]).toBe("async-jobs conformance 0.1.0 (protocol 1.0): http://127.0.0.1:8080");
+    expect(text).toContain("MUST checks: 2 ran, 1 passed, 1 skipped");
+  });
+
   it("pretty: grouped by section, plain without a TTY, verdict last", () => {
     const pretty = createPrettyReporter(() => {});
     const text = pretty.render(sampleReport());

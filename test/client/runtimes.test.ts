@@ -3,15 +3,14 @@
 // A runtime that cannot start here is reported LOUDLY (console.warn + skip with the reason),
 // never skipped silently.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.ts";
+import { findRuntimeBinary, loadMiniflare, missingTool, runtimesHint } from "../helpers/find-tools.ts";
 import { startReferenceServer, type ReferenceServer } from "../helpers/reference-server.ts";
 import type { SmokeInput, SmokeResult } from "./runtime/smoke.ts";
 
@@ -67,9 +66,12 @@ function loudSkip(ctx: { skip: (note?: string) => void }, reason: string) {
   ctx.skip(reason);
 }
 
+const createMiniflare = await loadMiniflare();
+
 describe("SDK smoke suite in other runtimes", () => {
-  it("workerd (miniflare 4.20260426.0)", async () => {
-    const mf = new Miniflare({
+  it("workerd (miniflare)", async (ctx) => {
+    if (!createMiniflare) return ctx.skip(missingTool("miniflare (workerd)", runtimesHint));
+    const mf = createMiniflare({
       modules: true,
       script: await readFile(join(dir, "worker.mjs"), "utf8"),
       compatibilityDate: "2025-01-01",
@@ -85,12 +87,12 @@ describe("SDK smoke suite in other runtimes", () => {
   it.for<[string, () => [string, string[]] | string]>([
     ["Node 24", () => ["npx", ["-y", "node@24"]]],
     ["Deno", () => {
-      const bin = join(root, "node_modules/deno/deno");
-      return existsSync(bin) ? [bin, ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt", "--allow-net"]] : `Deno: ${bin} is missing`;
+      const bin = findRuntimeBinary("deno");
+      return bin ? [bin, ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt", "--allow-net"]] : missingTool("Deno", runtimesHint);
     }],
     ["Bun", () => {
-      const bin = join(root, "node_modules/bun/bin/bun.exe");
-      return existsSync(bin) ? [bin, ["run", "--silent"]] : `Bun: ${bin} is missing`;
+      const bin = findRuntimeBinary("bun");
+      return bin ? [bin, ["run", "--silent"]] : missingTool("Bun", runtimesHint);
     }],
   ])("%s", { timeout: 150_000 }, async ([name, locate], ctx) => {
     const found = locate();

@@ -2,17 +2,18 @@
 // (platform neutral, as an edge bundler would) and run in each runtime. A runtime that cannot
 // start here is reported as skipped with the reason in the test output, never silently.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "async-jobs/webhooks";
 import type { ProbeInput, ProbeResult } from "./runtime/probe.ts";
 import { events, OTHER_SECRET, SECRET } from "./fixtures.ts";
+import { findRuntimeBinary, loadMiniflare, missingTool, runtimesHint } from "../helpers/find-tools.ts";
+
+const createMiniflare = await loadMiniflare();
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -55,8 +56,9 @@ describe("webhookHandler in other runtimes", () => {
   it.for<[string, string[], "node" | "web"]>([
     ["workerd (miniflare), no nodejs_compat → Web Crypto path", [], "web"],
     ["workerd (miniflare), nodejs_compat → node:crypto path", ["nodejs_compat"], "node"],
-  ])("%s", async ([, compatibilityFlags, backend]) => {
-    const mf = new Miniflare({
+  ])("%s", async ([, compatibilityFlags, backend], ctx) => {
+    if (!createMiniflare) return ctx.skip(missingTool("miniflare (workerd)", runtimesHint));
+    const mf = createMiniflare({
       modules: true,
       // The bundle's text, not its path: workerd refuses paths that climb out of the cwd.
       script: await readFile(join(dir, "worker.mjs"), "utf8"),
@@ -74,13 +76,12 @@ describe("webhookHandler in other runtimes", () => {
     }
   });
 
-  it.for<[string, string, string[]]>([
-    ["Deno", join(root, "node_modules/deno/deno"), ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt"]],
-    ["Bun", join(root, "node_modules/bun/bin/bun.exe"), ["run", "--silent"]],
-  ])("%s", async ([name, binary, args], ctx) => {
-    if (!existsSync(binary)) {
-      ctx.skip(`${name} cannot run here: ${binary} is missing (npm install of the "${name.toLowerCase()}" package failed or its install script was not approved)`);
-    }
+  it.for<[string, "deno" | "bun", string[]]>([
+    ["Deno", "deno", ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt"]],
+    ["Bun", "bun", ["run", "--silent"]],
+  ])("%s", async ([name, runtime, args], ctx) => {
+    const binary = findRuntimeBinary(runtime);
+    if (!binary) return ctx.skip(missingTool(name, runtimesHint));
     const { stdout } = await run(binary, [...args, join(dir, "cli.mjs"), JSON.stringify(await input())], { cwd: dir, timeout: 15_000 });
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as ProbeResult;
     const { stdout: version } = await run(binary, ["--version"]);

@@ -101,6 +101,32 @@ export const longPollChecks: Check[] = [
     },
   },
   {
+    id: "long-poll.wakes-within-bound",
+    clause: "§2 Status (long poll)",
+    level: "MUST",
+    title: "Honoured with If-None-Match, a held long poll answers within 2 s of a change (a progress update), not only at the end",
+    needs: ["echo"],
+    timeoutMs: 20_000,
+    async run(ctx) {
+      // Progress changes every ~2 s and the job ends after ~6 s: the next change is at most
+      // 2 s away, so the answer is due within 2 s + 2 s, well before the end or wait=10.
+      const { job } = await submitEcho(ctx, { duration_ms: 6_000, progress_steps: 3 });
+      const running = await waitRunning(ctx, job.id);
+      const etag = running.etag ?? '""';
+      const { res, applied } = await longPoll(ctx, job.id, { prefer: "wait=10", "if-none-match": etag });
+      if (applied === undefined) skip("the server does not honour Prefer: wait on GET (a MAY)");
+      expect(res.status === 200, `the job changes every ~2 s, yet the 10 s long poll answered ${res.status} after ${res.durationMs} ms`, running.res.exchange, res.exchange);
+      expect(res.headers.get("etag") !== etag, "the long poll answered 200 with the unchanged ETag", running.res.exchange, res.exchange);
+      const bound = ctx.scaled(2_000 + 2_000);
+      expect(
+        res.durationMs <= bound,
+        `the long poll answered ${res.durationMs} ms after it started, though the job changed within ~2 s (bound ${bound} ms: 2 s after the change)`,
+        running.res.exchange,
+        res.exchange,
+      );
+    },
+  },
+  {
     id: "long-poll.wakes-promptly",
     clause: "§2 Status (long poll)",
     level: "SHOULD",

@@ -1,8 +1,8 @@
 import type { Delivery, Job } from "async-jobs/types";
-import { expectStatus, isRfc3339Utc } from "../assertions.ts";
+import { expectProblem, expectStatus, isRfc3339Utc } from "../assertions.ts";
 import { type Check, type CheckContext, expect } from "../check.ts";
 import type { HttpResponse, RecordedExchange } from "../http-recorder.ts";
-import { submitWithWebhook } from "../job-helpers.ts";
+import { submitJob, submitWithWebhook } from "../job-helpers.ts";
 import { checkWebhookSignature } from "../verify-signature.ts";
 import type { ReceivedDelivery, WebhookRoute } from "../webhook-receiver.ts";
 
@@ -237,6 +237,28 @@ export const webhookChecks: Check[] = [
       const { rows, res } = await deliveryLog(ctx, job.id, (r) => r.length > 0 && r.at(-1)!.next_attempt_at === null);
       const last = rows.at(-1);
       expect(last !== undefined && last.status_code === 410 && last.next_attempt_at === null && last.state !== "pending", `after 410 the last attempt must show 410, no next attempt, not pending; got ${JSON.stringify(last)}`, res.exchange);
+    },
+  },
+  {
+    id: "webhooks.private-url-refused",
+    clause: "§3 Webhooks (URL safety)",
+    level: "MUST",
+    title: "A server told to refuse them (--private-webhooks refused) answers 422 invalid_webhook_url for loopback, private, link-local and metadata URLs",
+    needs: ["echo", "private-webhooks-refused"],
+    async run(ctx) {
+      // One of each kind a server-side request forgery aims at; nothing is ever delivered there.
+      const urls = [
+        "http://127.0.0.1:8080/hook", // loopback
+        "http://localhost/hook", // a name that resolves to loopback
+        "http://[::1]/hook", // IPv6 loopback
+        "http://10.0.0.1/hook", // private (RFC 1918)
+        "http://192.168.1.1/hook", // private (RFC 1918)
+        "http://169.254.169.254/latest/meta-data/", // link-local: cloud metadata
+      ];
+      const answers = await Promise.all(
+        urls.map((url) => submitJob(ctx, { type: "conformance.echo", input: { duration_ms: 0 }, webhook: { url } }).then((res) => ({ url, res }))),
+      );
+      for (const { url, res } of answers) expectProblem(res, 422, "invalid_webhook_url", `submit with webhook ${url}`);
     },
   },
 ];

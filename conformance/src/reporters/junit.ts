@@ -1,3 +1,4 @@
+import { curlCommand } from "./curl.ts";
 import type { ConformanceReport } from "../run-conformance.ts";
 import { formatExchange } from "./pretty.ts";
 
@@ -41,7 +42,7 @@ export function renderJunit(report: ConformanceReport): string {
       out.push(`    <testcase classname="async-jobs.${escapeXml(section)}" name="${escapeXml(`${r.id}: ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`);
       if (r.outcome === "failed") {
         const evidence = r.evidence.flatMap(formatExchange).join("\n");
-        out.push(`      <failure message="${escapeXml(`[${r.level}] ${r.message ?? ""}`)}" type="${escapeXml(r.clause)}">${escapeXml(`${r.clause} (${r.level})\n${r.message ?? ""}\n\n${evidence}`)}</failure>`);
+        out.push(`      <failure message="${escapeXml(`[${r.level}] ${r.message ?? ""}`)}" type="${escapeXml(r.clause)}">${escapeXml(`${r.clause} (${r.level})\n${r.message ?? ""}\n${r.evidence[0] ? `reproduce: ${curlCommand(r.evidence[0])}\n` : ""}\n${evidence}`)}</failure>`);
       } else if (r.outcome === "skipped") {
         out.push(`      <skipped message="${escapeXml(r.message ?? "")}"/>`);
       }

@@ -1,6 +1,7 @@
 import type { Check } from "../check.ts";
 import type { RecordedExchange } from "../http-recorder.ts";
 import type { CheckResult, ConformanceReport, ProgressEvent } from "../run-conformance.ts";
+import { curlCommand } from "./curl.ts";
 
 export interface PrettyOptions {
   /** ANSI colours. @default false */
@@ -63,6 +64,7 @@ export function createPrettyReporter(write: (chunk: string) => void, options: Pr
     if (r.outcome === "failed") {
       lines.push(`      ${r.title}`);
       lines.push(`      ${red(r.message ?? "failed")}  ${dim(`[${r.clause}, ${r.level}]`)}`);
+      if (r.evidence[0]) lines.push(`      reproduce: ${curlCommand(r.evidence[0])}`);
       for (const e of r.evidence) for (const l of formatExchange(e)) lines.push(`        ${dim(l)}`);
     }
     for (const n of r.notes) lines.push(`      ${dim(`note: ${n}`)}`);
@@ -89,7 +91,7 @@ export function createPrettyReporter(write: (chunk: string) => void, options: Pr
     },
     /** The whole report as text. */
     render(report: ConformanceReport): string {
-      const out: string[] = [bold(`async-jobs conformance: ${report.baseUrl}`), ""];
+      const out: string[] = [bold(`async-jobs conformance ${report.suiteVersion} (protocol ${report.protocolVersion}): ${report.baseUrl}`), ""];
       const sections = new Map<string, CheckResult[]>();
       for (const r of report.results) sections.set(r.section, [...(sections.get(r.section) ?? []), r]);
       for (const [section, results] of sections) {
@@ -101,6 +103,8 @@ export function createPrettyReporter(write: (chunk: string) => void, options: Pr
       out.push(
         `${s.passed} passed, ${s.failed ? red(`${s.failed} failed`) : "0 failed"} (${s.mustFailed} MUST, ${s.shouldFailed} SHOULD), ${s.skipped} skipped, ${s.total} checks in ${(report.durationMs / 1000).toFixed(1)} s`,
       );
+      const skippedMust = s.must.skipped ? yellow(`${s.must.skipped} skipped`) : "0 skipped";
+      out.push(`MUST checks: ${s.must.ran} ran, ${s.must.passed} passed, ${skippedMust}${s.setupFailed ? `; ${red(`${s.setupFailed} blocked by a failed setup step`)}` : ""}`);
       out.push(report.ok ? green(bold("PASS: every selected MUST holds")) : red(bold("FAIL: a MUST does not hold")));
       return `${out.join("\n")}\n`;
     },

@@ -12,6 +12,8 @@ export interface Mutant {
   readonly api?: ProxyHooks;
   /** Between the server and the suite's webhook receiver (the secret lets a mutant re-sign). */
   readonly webhook?: (secret: string) => ProxyHooks;
+  /** Run against a server that refuses private webhook URLs, with `--private-webhooks refused`. */
+  readonly privateWebhooks?: "refused";
 }
 
 const pathOf = (req: ProxiedRequest) => req.path.split("?")[0]!;
@@ -252,4 +254,18 @@ export const mutants: readonly Mutant[] = [
   { id: "terminal-keeps-changing", bug: "a terminal job's updated_at moves on every read", killers: ["lifecycle.terminal-stable"], api: { response: (req, res) => { const job = readJson(res); if (isJobGet(req) && job?.status === "succeeded") writeJson(res, { ...job, updated_at: new Date().toISOString() }); } } },
   { id: "every-part-signed", bug: "signed URLs for every part, beyond the first 100", killers: ["uploads.first-100-urls"], api: { response: (req, res) => { const u = readJson(res); if (req.method === "POST" && pathOf(req) === "/v1/uploads" && u?.parts?.length > 100) writeJson(res, { ...u, parts: u.parts.map((p: { url?: string }) => ({ ...p, url: p.url ?? u.parts[0].url })) }); } } },
   { id: "huge-upload-accepted", bug: "an upload over 5 TiB is accepted", killers: ["uploads.invalid-create"], api: { request: (req) => { if (req.method === "POST" && pathOf(req) === "/v1/uploads") req.body = Buffer.from(req.body.toString().replace('"size":5497558138881', '"size":10')); } } },
+  {
+    id: "long-poll-ignores-changes",
+    bug: "a long poll with If-None-Match wakes only when the job ends, not on a progress change",
+    killers: ["long-poll.wakes-within-bound"],
+    // Without If-None-Match the server holds the request until the job is terminal (spec §2).
+    api: { request: (req) => { if (isJobGet(req) && req.headers.prefer && req.headers["if-none-match"]) delete req.headers["if-none-match"]; } },
+  },
+  {
+    id: "private-webhook-accepted",
+    bug: "a webhook URL on a private or metadata address is accepted by a production server",
+    killers: ["webhooks.private-url-refused"],
+    privateWebhooks: "refused",
+    api: { response: (req, res) => { if (isSubmit(req) && code(res) === "invalid_webhook_url") { res.status = 202; res.headers["content-type"] = "application/json"; writeJson(res, { id: "job_accepted", status: "queued" }); } } },
+  },
 ];

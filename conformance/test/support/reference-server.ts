@@ -21,13 +21,14 @@ export interface ReferenceServer {
  * const server = await startReferenceServer();
  * const report = await runConformance(server.options);
  */
-export async function startReferenceServer(opts: { store?: string; args?: string[] } = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(opts: { store?: string; args?: string[]; allowPrivateWebhooks?: boolean } = {}): Promise<ReferenceServer> {
   const server = await startProcess({
     tenants: ["tenant-a", "tenant-b"],
     store: opts.store,
     timeoutMs: 30_000,
     args: [
-      "--allow-private-webhooks",
+      // The suite's receiver is on loopback; a production-like server (false) refuses it.
+      ...(opts.allowPrivateWebhooks === false ? [] : ["--allow-private-webhooks"]),
       "--webhook-schedule-ms", "0,200,400",
       "--lease-timeout-ms", "1000",
       "--part-url-ttl-s", "2",

@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+import { findPgBin } from "../../../test/helpers/find-tools.ts";
+
+// PG_BIN, pg_ctl on PATH (Homebrew, Postgres.app), pg_config --bindir, Debian's 15 (find-tools.ts).
+const PG_BIN = findPgBin();
 
 /** A throwaway PostgreSQL cluster in a temp dir on a free loopback port. */
 export interface PostgresCluster {
@@ -43,16 +46,22 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
  * const pg = await startPostgresCluster(); const url = await pg.createDatabase("jobs_test"); … await pg.stop();
  */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
+  if (!PG_BIN) {
+    throw new Error(
+      "PostgreSQL not found, so the Postgres tests cannot run: set PG_BIN to the directory of initdb and pg_ctl, or put pg_ctl on PATH (apt-get install postgresql, brew install postgresql@15)",
+    );
+  }
+  const bin = PG_BIN;
   const dir = mkdtempSync(join(tmpdir(), "async-jobs-pg-"));
   chmodSync(dir, 0o777);
   const data = join(dir, "data");
   const port = await freePort();
-  const [initCmd, initArgs] = asPostgres(join(PG_BIN, "initdb"), [
+  const [initCmd, initArgs] = asPostgres(join(bin, "initdb"), [
     "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C",
   ]);
   await run(initCmd, initArgs);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=64MB`;
-  const [ctlCmd, ctlArgs] = asPostgres(join(PG_BIN, "pg_ctl"), [
+  const [ctlCmd, ctlArgs] = asPostgres(join(bin, "pg_ctl"), [
     "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "start",
   ]);
   await run(ctlCmd, ctlArgs);
@@ -63,7 +72,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     port,
     async createDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
-      const [psqlCmd, psqlArgs] = asPostgres(join(PG_BIN, "psql"), [
+      const [psqlCmd, psqlArgs] = asPostgres(join(bin, "psql"), [
         "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
         "-c", `CREATE DATABASE ${name}`,
       ]);
@@ -77,7 +86,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       await run(cmd, args);
     },
     async stop() {
-      const [stopCmd, stopArgs] = asPostgres(join(PG_BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      const [stopCmd, stopArgs] = asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
       await new Promise<void>((resolve) => {
         const child = spawn(stopCmd, stopArgs, { stdio: "ignore" });
         child.on("exit", () => resolve());

@@ -1,6 +1,9 @@
 import type { AsyncJobsClient } from "../../client/create-client.ts";
 import { createClient } from "../../client/create-client.ts";
 import { UsageError } from "./exit-codes.ts";
+import { isUnreachable } from "./network-cause.ts";
+import type { ProgressBar } from "./progress-bars.ts";
+import { restoreTerminal } from "./terminal.ts";
 
 /** The streams and environment a command runs with. */
 export interface CliIo {
@@ -23,8 +26,24 @@ export interface CliContext {
   json: boolean;
   /** The SDK client from `--base-url`/`--token` or `ASYNC_JOBS_BASE_URL`/`ASYNC_JOBS_TOKEN`. */
   client(): AsyncJobsClient;
+  /** The server's URL, when one is configured. */
+  baseUrl(): string | undefined;
   /** Writes a value as JSON (with `--json`) or as text. */
   print(json: unknown, text: string): void;
+  /** A line for people on stderr (ids, hints): never mixed into stdout's data. */
+  note(text: string): void;
+  /** How to continue what this command started (`async-jobs wait job_…`), printed on Ctrl-C. */
+  resumeHint: string | undefined;
+  /** The last request that got no answer at all, cleared by the next answer. */
+  lastNetworkError: unknown;
+  /** Whether any request got an answer yet (a server that never answered fails fast). */
+  reached: boolean;
+  /** Called when a request gets no answer (the wait commands decide whether to keep going). */
+  onNetworkError: ((error: unknown) => void) | undefined;
+  /** Tracks a bar so that errors and Ctrl-C stop it and give the terminal back. */
+  track<T>(bar: ProgressBar<T>): ProgressBar<T>;
+  stopBars(): void;
+  restoreTerminal(): void;
 }
 
 /**
@@ -36,22 +55,60 @@ export interface CliContext {
 export function createCliContext(io: CliIo, values: CliValues, args: string[]): CliContext {
   let client: AsyncJobsClient | undefined;
   const json = values.json === true;
-  return {
+  const bars = new Set<ProgressBar<never>>();
+  const baseUrl = () => (values["base-url"] as string | undefined) ?? io.env.ASYNC_JOBS_BASE_URL;
+  const ctx: CliContext = {
     io,
     values,
     args,
     json,
+    baseUrl,
     client() {
-      const baseUrl = (values["base-url"] as string | undefined) ?? io.env.ASYNC_JOBS_BASE_URL;
-      if (!baseUrl) throw new UsageError("no server: pass --base-url URL or set ASYNC_JOBS_BASE_URL");
+      const url = baseUrl();
+      if (!url) throw new UsageError("no server: pass --base-url URL or set ASYNC_JOBS_BASE_URL");
       const token = (values.token as string | undefined) ?? io.env.ASYNC_JOBS_TOKEN;
-      client ??= createClient({ baseUrl, token, userAgent: "async-jobs-cli" });
+      // Watches every request, so a command can tell "no server" from "server said no".
+      const watchedFetch: typeof fetch = (input, init) =>
+        globalThis.fetch(input, init).then(
+          (response) => {
+            ctx.reached = true;
+            ctx.lastNetworkError = undefined;
+            return response;
+          },
+          (error: unknown) => {
+            if (isUnreachable(error)) {
+              ctx.lastNetworkError = error;
+              ctx.onNetworkError?.(error);
+            }
+            throw error;
+          },
+        );
+      client ??= createClient({ baseUrl: url, token, userAgent: "async-jobs-cli", fetch: watchedFetch });
       return client;
     },
     print(value, text) {
       io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
     },
+    note(text) {
+      io.stderr.write(`${text}\n`);
+    },
+    resumeHint: undefined,
+    lastNetworkError: undefined,
+    reached: false,
+    onNetworkError: undefined,
+    track(bar) {
+      bars.add(bar as ProgressBar<never>);
+      return bar;
+    },
+    stopBars() {
+      for (const bar of bars) bar.stop();
+      bars.clear();
+    },
+    restoreTerminal() {
+      restoreTerminal(io.stderr);
+    },
   };
+  return ctx;
 }
 
 /**

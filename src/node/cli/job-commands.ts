@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { isJobCanceledError, isJobFailedError, isTimeoutError } from "../../errors.ts";
+import { isJobCanceledError, isJobFailedError, isTimeoutError, NetworkError } from "../../errors.ts";
+import { request } from "../../internal/request.ts";
 import { isJobStatus, jobStatuses } from "../../protocol/job-state.ts";
 import type { Job, JobStatus } from "../../types.ts";
 import { numberOption, positional, readAll, stringOption, type CliContext } from "./cli-context.ts";
@@ -37,12 +38,37 @@ async function readInput(ctx: CliContext, spec: string | undefined): Promise<unk
   }
 }
 
-/** Waits for a job with a bar and maps its end to an exit code (shared by `submit --wait` and `wait`). */
-async function waitFor(ctx: CliContext, run: (onProgress: (job: Job) => void, deadlineMs: number | undefined) => Promise<Job>, label: string): Promise<ExitCode> {
+/**
+ * Waits for a job with a bar and maps its end to an exit code (shared by `submit --wait` and
+ * `wait`). A server that never answers fails at once (exit 5, with the cause); one that answered
+ * and then went away is retried until `--timeout`, with a note on stderr.
+ */
+async function waitFor(ctx: CliContext, id: string, label: string): Promise<ExitCode> {
   const timeout = numberOption(ctx, "timeout");
-  const bar = createJobBar(label, { stream: ctx.io.stderr, enabled: !ctx.json });
+  ctx.resumeHint = `async-jobs wait ${id}`;
+  const unreachable = new AbortController();
+  const bar = ctx.track(createJobBar(label, { stream: ctx.io.stderr, enabled: !ctx.json }));
+  let warned = false;
+  let reported = false;
+  ctx.onNetworkError = (error) => {
+    if (!ctx.reached) unreachable.abort(new NetworkError("no answer", { cause: error }));
+    else if (!warned) {
+      warned = true;
+      bar.stop();
+      ctx.note(`the server stopped answering; retrying${timeout === undefined ? "" : ` until --timeout ${timeout} s`} (Ctrl-C to stop, then: ${ctx.resumeHint})`);
+    }
+  };
   try {
-    const job = await run((j) => bar.update(j), timeout === undefined ? undefined : timeout * 1000);
+    const job = (await ctx.client().jobs.wait(id, {
+      onProgress: (j) => {
+        // Without a terminal there is no bar: one line says the wait has started (logs, CI).
+        if (!reported && !ctx.json && !ctx.io.stderr.isTTY) ctx.note(`waiting for ${id} (${j.status})`);
+        reported = true;
+        bar.update(j as Job);
+      },
+      deadlineMs: timeout === undefined ? undefined : timeout * 1000,
+      signal: unreachable.signal,
+    })) as Job;
     bar.stop();
     ctx.print(job, details(job));
     return exitCodes.succeeded;
@@ -56,7 +82,7 @@ async function waitFor(ctx: CliContext, run: (onProgress: (job: Job) => void, de
       ctx.print(error.job, details(error.job));
       return exitCodes.canceled;
     }
-    if (isTimeoutError(error)) {
+    if (isTimeoutError(error) && !ctx.lastNetworkError) {
       const last = error.lastJob;
       ctx.print({ timed_out: true, job: last ?? null }, `timed out after ${timeout} s${last ? `: ${summary(last)}` : ""}`);
       return exitCodes.timedOut;
@@ -84,7 +110,7 @@ export async function submitCommand(ctx: CliContext): Promise<ExitCode> {
   }
   const webhook = stringOption(ctx, "webhook");
   const maxAttempts = numberOption(ctx, "max-attempts");
-  const request = {
+  const body = {
     type,
     input,
     ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
@@ -92,12 +118,19 @@ export async function submitCommand(ctx: CliContext): Promise<ExitCode> {
     ...(maxAttempts ? { max_attempts: maxAttempts } : {}),
   } as Parameters<ReturnType<CliContext["client"]>["jobs"]["submit"]>[0];
   const idempotencyKey = stringOption(ctx, "idempotency-key");
-  const jobs = ctx.client().jobs;
+  const { job, replayed } = await ctx.client().jobs.submit(body, { idempotencyKey });
+  // The id first, before any bar: whatever happens next, the job can be found again.
+  const hint = `async-jobs wait ${job.id}`;
   if (ctx.values.wait === true) {
-    return waitFor(ctx, (onProgress, deadlineMs) => jobs.submitAndWait(request, { idempotencyKey, onProgress, deadlineMs }) as Promise<Job>, type);
+    if (!ctx.json) ctx.note(`submitted ${job.id}${replayed ? " (replayed)" : ""}; Ctrl-C stops waiting, not the job`);
+    return waitFor(ctx, job.id, type);
   }
-  const { job, replayed } = await jobs.submit(request, { idempotencyKey });
-  ctx.print(job, `${summary(job)}${replayed ? "  (replayed)" : ""}\nwait for it: async-jobs wait ${job.id}`);
+  if (ctx.json) ctx.print(job, "");
+  else if (ctx.values.quiet === true || !ctx.io.stdout.isTTY) {
+    // Piped (`id=$(async-jobs submit …)`) or -q: the id alone on stdout, the hint for people on stderr.
+    ctx.io.stdout.write(`${job.id}\n`);
+    if (ctx.values.quiet !== true) ctx.note(`wait for it: ${hint}`);
+  } else ctx.print(job, `${summary(job)}${replayed ? "  (replayed)" : ""}\nwait for it: ${hint}`);
   return exitCodes.succeeded;
 }
 
@@ -108,8 +141,8 @@ export async function submitCommand(ctx: CliContext): Promise<ExitCode> {
  * await waitCommand(ctx)
  */
 export async function waitCommand(ctx: CliContext): Promise<ExitCode> {
-  const id = positional(ctx, "ID");
-  return waitFor(ctx, (onProgress, deadlineMs) => ctx.client().jobs.wait(id, { onProgress, deadlineMs }) as Promise<Job>, id);
+  const id = positional(ctx, "JOB_ID");
+  return waitFor(ctx, id, id);
 }
 
 /**
@@ -119,7 +152,7 @@ export async function waitCommand(ctx: CliContext): Promise<ExitCode> {
  * await getCommand(ctx)
  */
 export async function getCommand(ctx: CliContext): Promise<ExitCode> {
-  const job = (await ctx.client().jobs.get(positional(ctx, "ID"))) as Job;
+  const job = (await ctx.client().jobs.get(positional(ctx, "JOB_ID"))) as Job;
   ctx.print(job, details(job));
   return exitCodes.succeeded;
 }
@@ -131,7 +164,7 @@ export async function getCommand(ctx: CliContext): Promise<ExitCode> {
  * await cancelCommand(ctx)
  */
 export async function cancelCommand(ctx: CliContext): Promise<ExitCode> {
-  const job = (await ctx.client().jobs.cancel(positional(ctx, "ID"))) as Job;
+  const job = (await ctx.client().jobs.cancel(positional(ctx, "JOB_ID"))) as Job;
   ctx.print(job, `${summary(job)}${job.status === "canceled" ? "" : "  (cancel requested)"}`);
   return exitCodes.succeeded;
 }
@@ -156,5 +189,21 @@ export async function listCommand(ctx: CliContext): Promise<ExitCode> {
     if (jobs.length >= limit) break;
   }
   ctx.print(jobs, jobs.length === 0 ? "no jobs" : jobs.map((j) => `${summary(j)}  ${j.created_at}`).join("\n"));
+  return exitCodes.succeeded;
+}
+
+/**
+ * `async-jobs deliveries JOB_ID`: every webhook delivery attempt of the job, oldest first.
+ *
+ * @example
+ * await deliveriesCommand(ctx)
+ */
+export async function deliveriesCommand(ctx: CliContext): Promise<ExitCode> {
+  const id = positional(ctx, "JOB_ID");
+  const { data } = await request(ctx.client(), (api, init) => api.GET("/v1/jobs/{id}/deliveries", { ...init, params: { path: { id } } }));
+  const lines = data.data.map(
+    (d) => `${d.at}  ${d.event_id}  attempt ${d.attempt}  ${d.state}  ${d.status_code ?? "-"}${d.error ? `  ${d.error}` : ""}${d.next_attempt_at ? `  next ${d.next_attempt_at}` : ""}`,
+  );
+  ctx.print(data.data, lines.length === 0 ? `no deliveries for ${id} (a job without a webhook, or none sent yet)` : lines.join("\n"));
   return exitCodes.succeeded;
 }

@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
 import type { Job } from "../../types.ts";
+import { formatBytes, formatProgressMessage } from "./byte-units.ts";
 
 /** Where and how bars draw. */
 export interface BarOptions {
@@ -19,8 +20,6 @@ export interface ProgressBar<T> {
   stop(): void;
 }
 
-const MB = 1024 * 1024;
-
 function createBar(format: string, options: BarOptions): SingleBar | undefined {
   if (options.enabled === false) return undefined;
   return new SingleBar({
@@ -38,7 +37,7 @@ function createBar(format: string, options: BarOptions): SingleBar | undefined {
 }
 
 /**
- * A transfer bar: bytes, MB/s and ETA (uploads and downloads).
+ * A transfer bar: bytes, MiB/s and ETA (uploads and downloads), in binary units (byte-units.ts).
  *
  * @example
  * const bar = createTransferBar("upload", file.size, { stream: process.stderr });
@@ -46,16 +45,16 @@ function createBar(format: string, options: BarOptions): SingleBar | undefined {
  * bar.stop();
  */
 export function createTransferBar(label: string, totalBytes: number, options: BarOptions): ProgressBar<number> {
-  const bar = createBar(`${label} |{bar}| {percentage}% | {done}/{total_mb} MB | {speed} MB/s | ETA {eta_text}`, options);
+  const bar = createBar(`${label} |{bar}| {percentage}% | {done} / {total} | {speed}/s | ETA {eta_text}`, options);
   const started = performance.now();
   const payload = (loaded: number) => {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? loaded / seconds : 0;
     const eta = rate > 0 ? Math.max(0, (totalBytes - loaded) / rate) : NaN;
     return {
-      done: (loaded / MB).toFixed(1),
-      total_mb: (totalBytes / MB).toFixed(1),
-      speed: (rate / MB).toFixed(1),
+      done: formatBytes(loaded),
+      total: formatBytes(totalBytes),
+      speed: formatBytes(Math.round(rate)),
       eta_text: Number.isFinite(eta) ? `${eta.toFixed(1)}s` : "--",
     };
   };
@@ -78,11 +77,11 @@ export function createTransferBar(label: string, totalBytes: number, options: Ba
  */
 export function createJobBar(label: string, options: BarOptions): ProgressBar<Job> {
   const bar = createBar(`${label} |{bar}| {percentage}% | {status} {message}`, options);
-  bar?.start(100, 0, { status: "submitting", message: "" });
+  bar?.start(100, 0, { status: "waiting", message: "" });
   return {
     update: (job) => {
       const percent = job.status === "succeeded" ? 100 : (job.progress?.percent ?? 0);
-      bar?.update(percent, { status: job.status, message: job.progress?.message ?? "" });
+      bar?.update(percent, { status: job.status, message: formatProgressMessage(job.progress?.message ?? "") });
     },
     stop: () => {
       bar?.stop();
