@@ -92,7 +92,7 @@ async function main() {
     }
     const token = /dev token: (\S+)/.exec(server.output())?.[1] ?? fail(`no dev token printed:\n${server.output()}`);
     const secret = /webhook secret of tenant "dev": (\S+)/.exec(server.output())![1]!;
-    const env = { ...baseEnv, JOBS_TOKEN: token, JOBS_WEBHOOK_SECRET: secret };
+    const env = { ...baseEnv, ASYNC_JOBS_TOKEN: token, ASYNC_JOBS_WEBHOOK_SECRET: secret };
 
     for (const [index, snippet] of snippets.entries()) {
       const file = snippetFileName(snippet, index);
