@@ -46,7 +46,7 @@ export const limitChecks: Check[] = [
   },
   {
     id: "limits.ratelimit-fields",
-    clause: "§8 Back-pressure and rate-limit headers",
+    clause: "§1 Overload and rate limits, §8 Back-pressure and rate-limit headers",
     level: "SHOULD",
     title: "While a rate limit applies, answers carry RateLimit-Policy and RateLimit; a 429's reset is its Retry-After",
     needs: ["echo", "rate-limit"],
