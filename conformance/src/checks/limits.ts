@@ -13,7 +13,7 @@ import { submitJob } from "../job-helpers.ts";
 export const limitChecks: Check[] = [
   {
     id: "limits.rate-limited",
-    clause: "§1 Rate limits",
+    clause: "§1 Overload and rate limits",
     level: "MUST",
     title: "Submits past the tenant's rate limit: 429 rate_limited with an integer Retry-After",
     needs: ["echo", "rate-limit"],
@@ -46,7 +46,7 @@ export const limitChecks: Check[] = [
   },
   {
     id: "limits.ratelimit-fields",
-    clause: "§1 Rate limits",
+    clause: "§1 Overload and rate limits, §8 Back-pressure and rate-limit headers",
     level: "SHOULD",
     title: "While a rate limit applies, answers carry RateLimit-Policy and RateLimit; a 429's reset is its Retry-After",
     needs: ["echo", "rate-limit"],
