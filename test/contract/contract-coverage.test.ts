@@ -40,7 +40,7 @@ function problemCodes(): string[] {
 }
 
 describe("openapi.yaml encodes docs/spec.md", () => {
-  // /readyz: the readiness check of docs/spec-fragments/h-ops.md (§5), unversioned like /healthz.
+  // /readyz: the readiness check (spec §5.3), unversioned like /healthz.
   it("§1: every path starts with /v1 except /healthz, /readyz, /openapi.yaml", () => {
     for (const [path] of operations) {
       if (path === "/healthz" || path === "/readyz" || path === "/openapi.yaml") continue;
