@@ -56,7 +56,7 @@ describe("async-jobs-server CLI", () => {
     const none = start([], dir);
     const bad = start(["serve", "--prot", "1"], dir);
     expect(await none.exited).toBe(2);
-    expect(none.stderr()).toMatch(/^error: missing command\n\nUsage: async-jobs-server <serve\|worker\|migrate>/);
+    expect(none.stderr()).toMatch(/^error: missing command\n\nUsage: async-jobs-server <serve\|worker\|migrate\|webhook-secret TENANT>/);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr().trim().split("\n")).toHaveLength(2);
   }, 60_000);

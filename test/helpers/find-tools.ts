@@ -3,7 +3,7 @@
 // all of them: locally a missing tool is skipped with a loud line saying what was not tested and
 // how to get it; in CI (`CI=true`) it is a failure, so nothing is skipped silently there.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,8 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
 export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.PG_BIN) return existsSync(join(env.PG_BIN, "pg_ctl")) ? env.PG_BIN : undefined;
   const pgCtl = onPath("pg_ctl", env);
-  if (pgCtl) return dirname(pgCtl);
+  // A link on PATH (e.g. /usr/local/bin/pg_ctl) points at the directory that also has psql.
+  if (pgCtl) return dirname(realpathSync(pgCtl));
   // Debian and Ubuntu keep the server binaries off PATH; pg_config knows where.
   try {
     const bindir = execFileSync("pg_config", ["--bindir"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();

@@ -85,8 +85,8 @@ describe("watchJob against the reference server", () => {
     const stamps = seen.map((j) => `${j.status}/${j.progress?.percent}/${j.updated_at}`);
     expect(new Set(stamps).size).toBe(stamps.length);
     // Changes during the reconnect delay (the server's `retry:`) arrive coalesced: in order, none twice.
+    // (Where the first event lands depends on how busy the machine is; only order and the end are fixed.)
     const percents = distinctPercents(seen);
-    expect(percents.slice(0, 1)).toEqual([20]);
     expect(percents).toEqual([...new Set(percents)].sort((a, b) => a! - b!));
     expect(percents.at(-1)).toBe(100);
     expect(seen.at(-1)!.status).toBe("succeeded");

@@ -108,9 +108,10 @@ export const longPollChecks: Check[] = [
     needs: ["echo"],
     timeoutMs: 20_000,
     async run(ctx) {
-      // Progress changes every ~2 s and the job ends after ~6 s: the next change is at most
-      // 2 s away, so the answer is due within 2 s + 2 s, well before the end or wait=10.
-      const { job } = await submitEcho(ctx, { duration_ms: 6_000, progress_steps: 3 });
+      // Progress changes every ~2 s and the job ends after ~12 s: the next change is at most
+      // 2 s away, so the answer is due within 2 s + 2 s (scaled for slow runs), well before the
+      // end or wait=10; a server that waits for the end or the full wait answers after 10 s.
+      const { job } = await submitEcho(ctx, { duration_ms: 12_000, progress_steps: 6 });
       const running = await waitRunning(ctx, job.id);
       const etag = running.etag ?? '""';
       const { res, applied } = await longPoll(ctx, job.id, { prefer: "wait=10", "if-none-match": etag });
