@@ -1,4 +1,4 @@
-// The `async-jobs` entry: re-exports only (STYLE §2).
+// The `async-jobs` entry: re-exports only.
 export { createClient, type ApiPromise, type AsyncJobsClient, type JobsApi, type UploadsApi } from "./client/create-client.ts";
 export * from "./jobs/index.ts";
 export * from "./errors.ts";

@@ -1,4 +1,4 @@
-// The only module that indexes into the generated contract types (STYLE §1). Everything else
+// The only module that indexes into the generated contract types. Everything else
 // imports its types from here, so a contract change shows up as a compile error in one place.
 import type { components, operations, paths, webhooks } from "./generated/openapi";
 

@@ -63,7 +63,7 @@ export interface CheckContext {
 }
 
 /**
- * A conformance check: data plus one async function (STYLE §14).
+ * A conformance check: data plus one async function.
  *
  * @example
  * const check: Check = {

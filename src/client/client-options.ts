@@ -80,7 +80,7 @@ export interface ClientOptions {
   clock?: RetryClock | undefined;
 }
 
-/** The defaults, in one place (STYLE §9). */
+/** The defaults, in one place. */
 export const defaultClientOptions = {
   timeoutMs: 30_000,
   retry: { limit: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 },

@@ -5,7 +5,7 @@ import { resolveClientOptions, withEnvironmentDefaults, type ClientOptions } fro
 /**
  * The smallest client: connection settings and nothing else. Every free function of
  * `async-jobs/jobs` and `async-jobs/uploads` takes one; an app that imports only `awaitJob`
- * bundles only `awaitJob` (STYLE §3). `TJobTypes` types `submit` and the jobs it returns.
+ * bundles only `awaitJob`. `TJobTypes` types `submit` and the jobs it returns.
  *
  * @example
  * const client: BaseClient = createBaseClient({ baseUrl, token })
@@ -31,6 +31,6 @@ export interface BaseClient<TJobTypes extends JobTypeMap = BuiltInJobTypes> {
 export function createBaseClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
   options?: ClientOptions,
 ): BaseClient<TJobTypes> {
-  // The environment is read here, once, and nowhere else in the SDK (STYLE §9).
+  // The environment is read here, once, and nowhere else in the SDK.
   return { "~transport": createTransport(resolveClientOptions(withEnvironmentDefaults(options))) };
 }

@@ -54,7 +54,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
   stream?: boolean | undefined;
 }
 
-/** The defaults of `awaitJob`, in one place (STYLE §9). */
+/** The defaults of `awaitJob`, in one place. */
 export const defaultAwaitJobOptions = {
   waitSeconds: 20,
   poll: { initialMs: 1_000, factor: 1.5, maxMs: 30_000 },

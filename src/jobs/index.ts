@@ -1,4 +1,4 @@
-// The `async-jobs/jobs` entry: re-exports only (STYLE §2).
+// The `async-jobs/jobs` entry: re-exports only.
 export { createBaseClient, type BaseClient } from "../client/create-base-client.ts";
 export { defaultClientOptions, environmentVariables, type ClientOptions, type RetryOptions } from "../client/client-options.ts";
 export type { RetryClock } from "../internal/retry-policy.ts";

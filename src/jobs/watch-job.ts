@@ -19,7 +19,7 @@ export interface WatchJobOptions {
   lastEventId?: string | undefined;
 }
 
-/** The defaults of the job stream's reconnects (STYLE §9). */
+/** The defaults of the job stream's reconnects. */
 export const defaultWatchJobOptions = {
   /** Reconnect delay when the server suggests none (`retry:`). */
   reconnectMs: 1_000,

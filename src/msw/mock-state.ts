@@ -102,7 +102,7 @@ export interface MockState {
 const MiB = 1024 * 1024;
 
 /**
- * Creates a mock's state from its options, the defaults in one place (STYLE §9).
+ * Creates a mock's state from its options, the defaults in one place.
  *
  * @example
  * const state = createMockState({ baseUrl: "http://jobs.test" });

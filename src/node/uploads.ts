@@ -1,4 +1,4 @@
-// async-jobs/uploads/node: Node-only helpers for uploads (STYLE §5: node:* stays out of the SDK
+// async-jobs/uploads/node: Node-only helpers for uploads (node:* stays out of the SDK
 // proper). A file path read at offsets, so parts go in parallel and a resume reads only what it
 // sends; and a node:http(s) part transport that streams each part body from disk, because
 // Node's fetch keeps a streamed request body in memory (undici issue 4058).

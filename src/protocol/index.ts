@@ -1,6 +1,6 @@
 // async-jobs/protocol: the protocol's rules in one runtime-neutral core (spec §1-4, §7) that the
 // SDK, the msw mock and the reference server share; the conformance suite reads the spec on its
-// own on purpose. Entry only re-exports (STYLE §2).
+// own on purpose. Entry only re-exports.
 export { formatContentRange, parseRange, unsatisfiableRange, type ByteRange, type RangeRequest } from "./byte-range.ts";
 export { canonicalJson, requestFingerprint } from "./canonical-json.ts";
 export { formatIdempotencyKey, parseIdempotencyKey, type IdempotencyKeyHeader } from "./idempotency-key.ts";

@@ -1,5 +1,5 @@
 // async-jobs/uploads: presigned, chunked, parallel, resumable uploads (spec §4).
-// Entry files only re-export (STYLE §2).
+// Entry files only re-export.
 export { uploadFile, defaultUploadFileOptions, type UploadFileOptions } from "./upload-file.ts";
 export type { UploadProgress } from "./progress.ts";
 export {

@@ -52,7 +52,7 @@ export interface UploadFileOptions {
   createSha256?: CreateSha256 | undefined;
 }
 
-/** The defaults, in one place (STYLE §9). @example defaultUploadFileOptions.concurrency // 4 */
+/** The defaults, in one place. @example defaultUploadFileOptions.concurrency // 4 */
 export const defaultUploadFileOptions = {
   concurrency: 4,
   checksum: false,

@@ -1,5 +1,5 @@
 // async-jobs/webhooks: Standard Webhooks signing and verification for job events
-// (spec §3). No client, retry or upload code is reachable from here (STYLE §2).
+// (spec §3). No client, retry or upload code is reachable from here.
 export { isWebhookVerificationError, WebhookVerificationError } from "../errors.ts";
 export type { WebhookVerificationReason } from "../errors.ts";
 export type { JobCanceledEvent, JobEvent, JobFailedEvent, JobSucceededEvent } from "../types.ts";

@@ -2,7 +2,7 @@ import type { ClientOptions } from "async-jobs";
 
 /**
  * A retry clock that sleeps no real time and records every wait the policy asked for: waits
- * are measured exactly, with no patched timers (STYLE §13).
+ * are measured exactly, with no patched timers.
  */
 export function recordingClock(random = 0.5, start = Date.parse("2026-10-21T07:27:00Z")) {
   const sleeps: number[] = [];

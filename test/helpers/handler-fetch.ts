@@ -13,7 +13,7 @@ export interface HandlerFetch {
 }
 
 /**
- * msw handlers behind an injected `fetch` (STYLE §13): the SDK under test gets it through
+ * msw handlers behind an injected `fetch`: the SDK under test gets it through
  * `ClientOptions.fetch` instead of a patched `globalThis.fetch`. It behaves like `fetch` where
  * the SDK can tell: `HttpResponse.error()` rejects with a `TypeError`, an abort rejects with the
  * signal's reason, a request no handler answers rejects (a test bug, not a network error).

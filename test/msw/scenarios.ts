@@ -13,7 +13,7 @@ const sha256Hex = async (bytes: Uint8Array<ArrayBuffer>) =>
 
 /**
  * The SDK's integration scenarios as one suite over a target, so the msw mock and the real
- * reference server are held to the same behaviour (STYLE §12). Only uses the public SDK.
+ * reference server are held to the same behaviour. Only uses the public SDK.
  *
  * @example
  * describeScenarios("msw", () => ({ baseUrl: mock.baseUrl, token: "t" }));

@@ -48,7 +48,7 @@ const singles: Array<{ name: string; from: string; bytes: number }> = [
   { name: "verifyWebhookSignature", from: "./webhooks", bytes: 1_500 },
 ];
 
-/** What must never be inside an entry (STYLE §2); matched on source paths and packages. */
+/** What must never be inside an entry; matched on source paths and packages. */
 const forbidden: Record<string, RegExp[]> = {
   "./webhooks": [/node_modules\/ky\//, /node_modules\/openapi-fetch\//, /src\/client\//, /src\/jobs\//, /src\/uploads\//],
   "./jobs": [/src\/uploads\//, /src\/webhooks\//],

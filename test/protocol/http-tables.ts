@@ -129,7 +129,7 @@ function apiOf(target: () => ProtocolTarget): Api {
 }
 
 /**
- * The drifted rules' tables over HTTP, one suite for any target (STYLE §12): the msw mock and
+ * The drifted rules' tables over HTTP, one suite for any target: the msw mock and
  * the reference server must answer every row alike (spec §2, §4, §7).
  *
  * @example

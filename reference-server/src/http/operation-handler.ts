@@ -29,7 +29,7 @@ export interface OperationRoute<Id extends OperationId> extends RouteGenericInte
 /** The request a handler of `Id` gets. */
 export type OperationRequest<Id extends OperationId> = FastifyRequest<OperationRoute<Id>>;
 
-/** A handler of one operation, typed from the generated `operations` (STYLE §18). */
+/** A handler of one operation, typed from the generated `operations`. */
 export type OperationHandler<Id extends OperationId> = (request: OperationRequest<Id>, reply: FastifyReply) => Promise<unknown>;
 
 /**

@@ -4,7 +4,7 @@ import type { StoredJob } from "./job-store.ts";
 
 /**
  * What happens to a running job whose attempt ended without a result. Both stores persist a
- * decision in their own dialect; the decision itself is made here, once (STYLE §17).
+ * decision in their own dialect; the decision itself is made here, once.
  * `requeue`: back to `queued`, due at `runAt`; `end`: terminal now, with its outbox event.
  */
 export type AttemptDecision =

@@ -27,7 +27,7 @@ async function storePart(blobs: BlobStore, uploadId: string, number: number, byt
 }
 
 /**
- * The one suite every {@link BlobStore} passes (STYLE §12): parts in, sealed, read back whole
+ * The one suite every {@link BlobStore} passes: parts in, sealed, read back whole
  * and by range, reopened after a checksum mismatch, dropped; outputs written, ranged, swept.
  *
  * @example

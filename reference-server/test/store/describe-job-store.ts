@@ -17,7 +17,7 @@ const command = (overrides: Partial<CreateJobCommand> = {}): CreateJobCommand =>
 const leaseOf = (job: StoredJob): Lease => ({ id: job.id, leaseToken: job.leaseToken! });
 
 /**
- * The one contract suite of the JobStore seam (STYLE §12): every implementation runs it.
+ * The one contract suite of the JobStore seam: every implementation runs it.
  *
  * @example
  * describeJobStore("sqlite", async (options) => openSqliteJobStore({ path: tempFile(), ...options }));

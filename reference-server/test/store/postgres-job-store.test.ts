@@ -80,7 +80,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-// The shared contract suite (STYLE §12), one fresh database per test.
+// The shared contract suite, one fresh database per test.
 describeJobStore("postgres", async (options) => openPostgresJobStore({ url: await freshDatabase(), ...options }));
 
 describe("notification payloads", () => {

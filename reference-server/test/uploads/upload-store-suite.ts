@@ -20,7 +20,7 @@ const newUpload = (overrides: Partial<NewUpload> = {}): NewUpload => ({
 const part = (number: number, etag = `"${String(number).padStart(32, "0")}"`) => ({ number, size: 10, etag });
 
 /**
- * The contract every {@link UploadStore} implementation keeps (STYLE §12: one suite, sibling
+ * The contract every {@link UploadStore} implementation keeps (one suite, sibling
  * implementations).
  *
  * @example

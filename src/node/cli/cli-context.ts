@@ -47,7 +47,7 @@ export interface CliContext {
 }
 
 /**
- * Builds the context. Flags win over the environment; the CLI reads env, the SDK never does (STYLE §9).
+ * Builds the context. Flags win over the environment; the CLI reads env, the SDK never does.
  *
  * @example
  * const ctx = createCliContext(io, values, ["job_1"]);

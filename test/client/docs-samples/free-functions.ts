@@ -1,4 +1,4 @@
-// Only what you import is bundled: here the transport, submit and awaitJob (STYLE §3).
+// Only what you import is bundled: here the transport, submit and awaitJob.
 import { awaitJob, createBaseClient, submit } from "async-jobs/jobs";
 
 const client = createBaseClient({ baseUrl: "https://jobs.example.com", token: "…" });
