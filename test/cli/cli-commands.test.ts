@@ -107,6 +107,20 @@ describe("a server that goes away during a wait", () => {
   }, 60_000);
 });
 
+describe("job-types", () => {
+  it("lists the server's job types, one line each; --json gives their schemas", async () => {
+    const text = await cli(["job-types"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^conformance\.echo +\S/m);
+    expect(text.stdout).toMatch(/^file\.gzip +\S/m);
+    const json = await cli(["job-types", "--json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const types = JSON.parse(json.stdout) as { type: string; input_schema: object }[];
+    expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(["conformance.echo", "file.checksum", "file.gzip"]));
+    expect(types.every((t) => typeof t.input_schema === "object")).toBe(true);
+  }, 30_000);
+});
+
 describe("deliveries, listen, download, uploads", () => {
   it("listen forwards a job's webhook verbatim to the app; deliveries shows it delivered", async () => {
     const received: { headers: Record<string, string>; body: string }[] = [];

@@ -78,6 +78,13 @@ export const commands: Record<string, CommandSpec> = {
     options: { status: { type: "string" }, type: { type: "string" }, limit: { type: "string" } },
     load: async () => (await jobs()).listCommand,
   },
+  "job-types": {
+    usage: "job-types",
+    summary: "the job types the server runs (--json: with their input and result schemas)",
+    help: "",
+    options: {},
+    load: async () => (await jobs()).jobTypesCommand,
+  },
   deliveries: {
     usage: "deliveries JOB_ID",
     summary: "the webhook delivery attempts of a job",

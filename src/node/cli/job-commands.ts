@@ -207,3 +207,17 @@ export async function deliveriesCommand(ctx: CliContext): Promise<ExitCode> {
   ctx.print(data.data, lines.length === 0 ? `no deliveries for ${id} (a job without a webhook, or none sent yet)` : lines.join("\n"));
   return exitCodes.succeeded;
 }
+
+/**
+ * `async-jobs job-types`: the job types the server runs, with a description each (`--json`:
+ * with their input and result JSON Schemas).
+ *
+ * @example
+ * // async-jobs job-types --json > job-types.json
+ */
+export async function jobTypesCommand(ctx: CliContext): Promise<ExitCode> {
+  const types = await ctx.client().jobs.types();
+  const width = Math.max(0, ...types.map((t) => t.type.length));
+  ctx.print(types, types.length === 0 ? "this server runs no job types" : types.map((t) => `${t.type.padEnd(width)}  ${t.description}`).join("\n"));
+  return exitCodes.succeeded;
+}
