@@ -123,8 +123,9 @@ describe("database faults (own Postgres cluster)", () => {
     const load = clientLoad([apiA.ready, apiB.ready], 8);
     await sleep(1_500);
 
-    // Postgres goes away and comes back (a failover, a minor upgrade): readiness follows it.
-    const restarting = cluster.restart();
+    // Postgres goes away for 1.5 s and comes back (a failover, a minor upgrade): readiness
+    // follows it, and the clients' requests meanwhile are answered 503 with Retry-After.
+    const restarting = cluster.restart(1_500);
     const duringRestart: number[] = [];
     while (duringRestart.length < 40) {
       duringRestart.push(await readiness(apiB.ready).catch(() => -1));

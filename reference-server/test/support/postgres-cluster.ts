@@ -18,8 +18,8 @@ export interface PostgresCluster {
   readonly port: number;
   /** Creates an empty database and returns its URL (one per test file keeps them apart). */
   createDatabase(name: string): Promise<string>;
-  /** `pg_ctl restart -m fast`: what a failover or a minor upgrade does to the clients. */
-  restart(): Promise<void>;
+  /** `pg_ctl restart -m fast` (or stop, `downMs` of outage, start): what a failover or a minor upgrade does to the clients. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,11 +79,21 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       await run(psqlCmd, psqlArgs);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
-    async restart() {
-      const [cmd, args] = asPostgres(join(PG_BIN, "pg_ctl"), [
-        "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-m", "fast", "-w", "-t", "60", "restart",
+    async restart(downMs = 0) {
+      if (downMs === 0) {
+        const [cmd, args] = asPostgres(join(PG_BIN, "pg_ctl"), [
+          "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-m", "fast", "-w", "-t", "60", "restart",
+        ]);
+        return void (await run(cmd, args));
+      }
+      // Down for a while, as a failover or a managed database's maintenance is.
+      const [stopCmd, stopArgs] = asPostgres(join(PG_BIN, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
+      await run(stopCmd, stopArgs);
+      await new Promise((r) => setTimeout(r, downMs));
+      const [startCmd, startArgs] = asPostgres(join(PG_BIN, "pg_ctl"), [
+        "-D", data, "-o", options, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "start",
       ]);
-      await run(cmd, args);
+      await run(startCmd, startArgs);
     },
     async stop() {
       const [stopCmd, stopArgs] = asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
