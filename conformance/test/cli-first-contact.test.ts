@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
 import { runConformance } from "../src/run-conformance.ts";
 import { type FakeServer, startFakeServer } from "./support/fake-server.ts";
-import { freePort } from "./support/free-port.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
 import { startMutationProxy } from "./support/mutation-proxy.ts";
 import { mutants } from "./support/mutants.ts";
 import { type ReferenceServer, startReferenceServer } from "./support/reference-server.ts";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main, parseCliArgs } from "../src/cli.ts";
 import { catalog } from "../src/checks/index.ts";
 import { type FakeServer, startFakeServer } from "./support/fake-server.ts";
-import { freePort } from "./support/free-port.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
 
 let fake: FakeServer;
 beforeAll(async () => {

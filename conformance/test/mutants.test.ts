@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalog } from "../src/checks/index.ts";
 import { runConformance } from "../src/run-conformance.ts";
-import { freePort } from "./support/free-port.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
 import { startMutationProxy } from "./support/mutation-proxy.ts";
 import { type Mutant, mutants } from "./support/mutants.ts";
 import { type ReferenceServer, startReferenceServer } from "./support/reference-server.ts";

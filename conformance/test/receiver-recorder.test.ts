@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createHttpRecorder, maskSecrets, NetworkFailure } from "../src/http-recorder.ts";
 import { checkWebhookSignature, signWebhook } from "../src/verify-signature.ts";
 import { DeliveryTimeout, startWebhookReceiver } from "../src/webhook-receiver.ts";
-import { freePort } from "./support/free-port.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
 
 const SECRET = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
 

@@ -3,7 +3,7 @@ import { type Check, expect as check, skip } from "../src/check.ts";
 import { catalog } from "../src/checks/index.ts";
 import { ConformanceSetupError, runConformance } from "../src/run-conformance.ts";
 import { type FakeServer, startFakeServer } from "./support/fake-server.ts";
-import { freePort } from "./support/free-port.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
 
 let fake: FakeServer;
 beforeAll(async () => {

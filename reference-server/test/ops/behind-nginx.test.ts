@@ -1,13 +1,14 @@
 import { execFile, spawn } from "node:child_process";
 import { request } from "node:http";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, killAllCli, startCli } from "./support/cli-process.ts";
+import { freePort } from "../../../test/helpers/free-port.ts";
 
 // Deliver 2 of issue 20: the SDK through a real nginx that terminates TLS, configured exactly
 // as docs/deploy.md says (the block is read from the page), with a throwaway certificate.
@@ -23,16 +24,6 @@ let api: CliProcess;
 let nginx: ReturnType<typeof spawn>;
 let proxyPort: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitForPort(port: number, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

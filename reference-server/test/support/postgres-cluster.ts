@@ -1,12 +1,12 @@
 import { execFile, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 import { findPgBin } from "../../../test/helpers/find-tools.ts";
+import { freePort } from "../../../test/helpers/free-port.ts";
 
 // PG_BIN, pg_ctl on PATH (Homebrew, Postgres.app), pg_config --bindir, Debian's 15 (find-tools.ts).
 const PG_BIN = findPgBin();
@@ -23,16 +23,6 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 // initdb refuses to run as root, so the cluster belongs to the `postgres` user when we are root.
 function asPostgres(cmd: string, args: string[]): [string, string[]] {
