@@ -784,16 +784,10 @@ export interface components {
         ScopedTokenRequest: {
             jobs?: string[];
             upload?: string;
-            /**
-             * @description With `jobs`, the token may also cancel them.
-             * @default false
-             */
-            cancel: boolean;
-            /**
-             * @description Lifetime; the reference server caps it at 3600 s.
-             * @default 900
-             */
-            ttl_seconds: number;
+            /** @description With `jobs`, the token may also cancel them (default false). */
+            cancel?: boolean;
+            /** @description Lifetime in seconds (default 900, at most 3600). */
+            ttl_seconds?: number;
         };
         ScopedToken: {
             /** @description The bearer token (`Authorization: Bearer <token>`), opaque. */
