@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   eventStreamHeartbeat,
-  eventStreamType,
   firstStreamStep,
   formatServerSentEvent,
   isJobStatus,
@@ -14,7 +13,7 @@ import {
 } from "async-jobs/protocol";
 import { toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
-import { applyCors } from "./cors.ts";
+import { startEventStream } from "./event-stream-response.ts";
 import type { HeldWaits } from "./held-waits.ts";
 import { defaultJobStreamOptions, type JobStreamOptions } from "./job-stream.ts";
 import type { OperationHandlers, OperationRequest } from "./operation-handler.ts";
@@ -69,17 +68,7 @@ async function selectJobs(store: JobStore, request: OperationRequest<"streamJobs
 async function streamMany(deps: JobsStreamDeps, request: FastifyRequest, reply: FastifyReply, jobs: StoredJob[]): Promise<void> {
   const { store } = deps;
   const heartbeatMs = deps.heartbeatMs ?? defaultJobStreamOptions.heartbeatMs;
-  const raw = reply.raw;
-  reply.hijack();
-  applyCors(reply);
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
-  raw.writeHead(200, {
-    "content-type": `${eventStreamType}; charset=utf-8`,
-    "cache-control": "no-cache, no-transform",
-    "x-accel-buffering": "no",
-    connection: "close",
-  });
-  raw.socket?.setNoDelay(true);
+  const raw = startEventStream(reply);
 
   const tenant = jobs[0]?.tenant ?? "";
   const resume = parseJobsLastEventId(header(request.headers["last-event-id"]));
