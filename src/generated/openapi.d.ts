@@ -1636,6 +1636,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "ajst_eyJraW5kIjoiam9icyJ9.Q2hhbmdlZCBpbiBldmVyeSB0b2tlbg",
+                     *       "expires_at": "2026-11-23T10:10:00Z",
+                     *       "jobs": [
+                     *         "job_01JD3Z9A7C1E2F3G4H5J6K7M8N",
+                     *         "job_01JD3Z9B0D2E3F4G5H6J7K8M9P"
+                     *       ],
+                     *       "cancel": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScopedToken"];
                 };
             };

@@ -46,5 +46,6 @@ function resourceIds(request: FastifyRequest): string[] {
 }
 
 function unauthorized(detail: string): ProblemError {
-  return new ProblemError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' } });
+  // The same challenge as any refused token (spec §1.3): nothing tells a scoped token apart.
+  return new ProblemError("unauthorized", detail, { headers: { "WWW-Authenticate": "Bearer" } });
 }

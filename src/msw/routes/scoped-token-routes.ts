@@ -37,7 +37,7 @@ export function authenticateMock(state: MockState, route: MockRoute, request: Re
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
   const scope = bearer === undefined ? undefined : bookOf(state).get(bearer);
   if (!scope) return tenantOf(request, state.options.tokens);
-  const refuse = (detail: string) => new ProblemError("unauthorized", detail, { headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+  const refuse = (detail: string) => new ProblemError("unauthorized", detail, { headers: { "www-authenticate": "Bearer" } });
   if (state.scheduler.now() >= scope.expiresAt) throw refuse("The scoped token has expired.");
   const ids = params.id !== undefined ? [params.id] : parseJobIds(url.searchParams.get("ids") ?? undefined);
   const access = scopedTokenAccess(scope, operations[`${route.method} ${route.path}`] ?? "", ids);
