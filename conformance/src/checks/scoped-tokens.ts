@@ -25,8 +25,9 @@ async function mint(ctx: CheckContext, body: Record<string, unknown>): Promise<{
 const anyJob = (ctx: CheckContext) => ctx.fixture("scoped-tokens.other-job", async (c) => (await submitEcho(c, { value: "other" })).job.id);
 
 /**
- * spec §8.3 Job- and upload-scoped tokens (SHOULD: checked on servers that mint them; a `404`
- * on `POST /v1/tokens` skips them as "not offered").
+ * spec §8.3 Job- and upload-scoped tokens. Offering them is a MAY; a server that mints them MUST
+ * keep them in scope, so these are MUST checks gated on the feature: a `404` on
+ * `POST /v1/tokens` skips them as "not offered".
  *
  * @example
  * await runConformance({ baseUrl, token, checks: scopedTokenChecks });
@@ -35,7 +36,7 @@ export const scopedTokenChecks: Check[] = [
   {
     id: "tokens.job-scope",
     clause: "§1.3 Auth (job-scoped tokens, §8.3)",
-    level: "SHOULD",
+    level: "MUST",
     title: "A job token reads its job, is 404 on another job and on cancel (without cancel), 401 on submit, list and minting",
     needs: ["echo"],
     async run(ctx) {
@@ -58,7 +59,7 @@ export const scopedTokenChecks: Check[] = [
   {
     id: "tokens.cancel",
     clause: "§1.3 Auth (job-scoped tokens, §8.3)",
-    level: "SHOULD",
+    level: "MUST",
     title: "A job token minted with cancel: true cancels its job, and only its job",
     needs: ["echo"],
     async run(ctx) {
@@ -72,7 +73,7 @@ export const scopedTokenChecks: Check[] = [
   {
     id: "tokens.expired",
     clause: "§1.3 Auth (job-scoped tokens, §8.3)",
-    level: "SHOULD",
+    level: "MUST",
     title: "An expired or altered scoped token is 401",
     needs: ["echo"],
     async run(ctx) {
@@ -87,7 +88,7 @@ export const scopedTokenChecks: Check[] = [
   {
     id: "tokens.upload-scope",
     clause: "§1.3 Auth (upload-scoped tokens, §8.3)",
-    level: "SHOULD",
+    level: "MUST",
     title: "An upload token reads its upload and signs its parts, and is 404 on abort, on other uploads and on jobs",
     needs: [],
     async run(ctx) {
