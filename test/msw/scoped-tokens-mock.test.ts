@@ -1,6 +1,7 @@
 import { createClient, isApiError, type Job } from "async-jobs";
 import { createJobsMock, type JobsMock } from "async-jobs/msw";
 import { uploadFile } from "async-jobs/uploads";
+import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -72,5 +73,31 @@ describe("msw mock: scoped tokens and watchMany", () => {
     const resumed = await (await fetch(`${baseUrl}/v1/jobs-stream?ids=${a},${b}`, { headers: { authorization: "Bearer tok_a", "last-event-id": idOf(a!) } })).text();
     expect(resumed.match(/^event: job$/gm)).toHaveLength(1);
     expect(resumed).toContain(`id: ${idOf(b!)}`);
+  });
+
+  it("watchMany falls back to one stream per job on a server without the many-jobs stream (404)", async () => {
+    start();
+    const streamRequests: string[] = [];
+    // A server of before §8.2.1: no such route. Put in front of the mock's own handlers.
+    server.use(
+      http.get(`${baseUrl}/v1/jobs-stream`, () =>
+        HttpResponse.json({ type: "https://async-jobs.dev/problems/not_found", title: "Not found", status: 404, code: "not_found" }, { status: 404, headers: { "content-type": "application/problem+json" } }),
+      ),
+    );
+    const tenant = createClient({
+      baseUrl,
+      token: "tok_a",
+      fetch: (input, init) => {
+        const request = new Request(input as Request, init);
+        if (request.method === "GET") streamRequests.push(new URL(request.url).pathname);
+        return fetch(request);
+      },
+    });
+    const ids = await Promise.all([1, 2].map(async (value) => (await tenant.jobs.submit({ type: "conformance.echo", input: { value, duration_ms: 500 } })).job.id));
+    const done = new Set<string>();
+    for await (const job of tenant.jobs.watchMany({ ids })) if (job.status === "succeeded") done.add(job.id);
+    expect(done).toEqual(new Set(ids));
+    expect(streamRequests[0]).toBe("/v1/jobs-stream");
+    expect(new Set(streamRequests.slice(1))).toEqual(new Set(ids.map((id) => `/v1/jobs/${id}`)));
   });
 });
