@@ -5,6 +5,8 @@ import { healthRoutes } from "./routes/health-routes.ts";
 import { jobRoutes } from "./routes/job-routes.ts";
 import { routeHandler, unmatchedHandler } from "./routes/mock-route.ts";
 import { uploadRoutes } from "./routes/upload-routes.ts";
+import { jobsStreamRoutes } from "./routes/jobs-stream-routes.ts";
+import { scopedTokenRoutes } from "./routes/scoped-token-routes.ts";
 
 export type { JobsMockOptions, MockRequestRecord } from "./mock-state.ts";
 
@@ -36,7 +38,7 @@ export interface JobsMock extends JobsMockControls {
  */
 export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   const state = createMockState(options);
-  const routes = [...healthRoutes(), ...jobRoutes(state), ...uploadRoutes(state)];
+  const routes = [...healthRoutes(), ...jobRoutes(state), ...uploadRoutes(state), ...jobsStreamRoutes(state), ...scopedTokenRoutes(state)];
   const handlers = [...routes.map((route) => routeHandler(state, route)), unmatchedHandler(state, routes.filter((r) => !r.signed || state.storageUrl === state.baseUrl))];
   // Signed URLs on their own origin (an object store's): only those routes answer there.
   if (state.storageUrl !== state.baseUrl) handlers.push(unmatchedHandler(state, routes.filter((r) => r.signed), true));

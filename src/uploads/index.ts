@@ -2,6 +2,7 @@
 // Entry files only re-export.
 export { uploadFile, defaultUploadFileOptions, type UploadFileOptions } from "./upload-file.ts";
 export type { UploadProgress } from "./progress.ts";
+export { createUploadToken, type CreateUploadTokenOptions } from "./create-upload-token.ts";
 export {
   toPartSource,
   blobSource,

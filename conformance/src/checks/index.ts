@@ -12,6 +12,8 @@ import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
 import { streamChecks } from "./stream.ts";
+import { jobsStreamChecks } from "./jobs-stream-many.ts";
+import { scopedTokenChecks } from "./scoped-tokens.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -30,6 +32,7 @@ export const catalog: readonly Check[] = [
   ...statusChecks,
   ...longPollChecks,
   ...streamChecks,
+  ...jobsStreamChecks,
   ...lifecycleChecks,
   ...cancelChecks,
   ...listChecks,
@@ -37,4 +40,5 @@ export const catalog: readonly Check[] = [
   ...webhookChecks,
   ...uploadChecks,
   ...downloadChecks,
+  ...scopedTokenChecks,
 ];
