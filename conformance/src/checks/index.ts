@@ -12,6 +12,7 @@ import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
 import { streamChecks } from "./stream.ts";
+import { uploadListingChecks } from "./uploads-listing.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -36,5 +37,6 @@ export const catalog: readonly Check[] = [
   ...jobTypeChecks,
   ...webhookChecks,
   ...uploadChecks,
+  ...uploadListingChecks,
   ...downloadChecks,
 ];
