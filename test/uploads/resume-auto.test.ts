@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createClient, isAsyncJobsError } from "async-jobs";
 import { createJobsMock } from "async-jobs/msw";
-import { createMemoryResumeStore, parseUploadHandleState, resumeKey, type UploadHandle, uploadFile } from "async-jobs/uploads";
+import { createMemoryResumeStore, parseUploadHandleState, resumeKey, type UploadFileOptions, type UploadHandle, uploadFile } from "async-jobs/uploads";
 import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 
 // resume: "auto", upload handles and the pending-uploads listing against the msw mock (an
@@ -21,7 +21,7 @@ const data = Uint8Array.from({ length: 100 }, (_, i) => i);
 const file = (lastModified = 1_000) => new File([data], "data.bin", { type: "application/octet-stream", lastModified });
 
 /** Uploads with `concurrency: 1` and aborts once `parts` parts are stored. */
-async function abortAfter(client: ReturnType<typeof setup>["client"], parts: number, extra: Parameters<typeof uploadFile>[2] = {}) {
+async function abortAfter(client: ReturnType<typeof setup>["client"], parts: number, extra: UploadFileOptions = {}) {
   const controller = new AbortController();
   const failed = await uploadFile(client, file(), {
     partSize: 10,
