@@ -1,3 +1,4 @@
+import type { Upload } from "async-jobs/types";
 import { expectInvalidRequest, expectStatus, isRfc3339Utc } from "../assertions.ts";
 import { type Check, type CheckContext, expect, skip } from "../check.ts";
 import type { HttpResponse } from "../http-recorder.ts";
@@ -65,7 +66,7 @@ export const uploadListingChecks: Check[] = [
     async run(ctx) {
       await listPage(ctx, "&limit=1"); // skips here on a server without the listing
       const tag = `listing-${Date.now().toString(36)}`;
-      const made = [];
+      const made: Upload[] = [];
       for (let i = 0; i < 3; i++) {
         made.push((await createUpload(ctx, testBytes(100, 70 + i), { filename: `${tag}-${i}.bin` })).upload);
         await ctx.sleep(15, { unscaled: true }); // distinct creation times

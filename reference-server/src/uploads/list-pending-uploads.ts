@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from "../http/list-cursor.ts";
 import type { OperationHandlers } from "../http/operation-handler.ts";
 import { ProblemError } from "../http/problems.ts";
 import type { UploadRecord, UploadStore } from "../store/upload-store.ts";
+import { uploadFields } from "./upload-fields.ts";
 
 /** One page of a tenant's pending uploads: `limit` (default the server's) after `cursor`. */
 export type PendingUploadsLister = (tenant: string, page: { limit?: number | undefined; cursor?: string | undefined }) => Promise<PendingUploadList>;
@@ -37,18 +38,7 @@ export function createPendingUploadsLister(store: UploadStore, options: { now?: 
 }
 
 function toPendingUpload(record: UploadRecord): PendingUpload {
-  return {
-    id: record.id,
-    status: "pending",
-    filename: record.filename,
-    content_type: record.contentType,
-    size: record.size,
-    sha256: record.sha256,
-    part_size: record.partSize,
-    part_count: record.partCount,
-    created_at: new Date(record.createdAt).toISOString(),
-    expires_at: new Date(record.expiresAt).toISOString(),
-  };
+  return { id: record.id, status: "pending", ...uploadFields(record), created_at: new Date(record.createdAt).toISOString() };
 }
 
 /**
