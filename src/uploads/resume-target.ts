@@ -53,7 +53,7 @@ export async function findResumeTarget(init: {
     }
     if (state.fingerprint !== null) {
       const sample = state.fingerprint.includes("sample:v1:");
-      const now = await sourceFingerprint(source, { sample, createSha256: init.createSha256, signal });
+      const now = init.fingerprint ?? (await sourceFingerprint(source, { sample, createSha256: init.createSha256, signal }));
       if (now !== undefined && now !== state.fingerprint) {
         throw new AsyncJobsError(`The source is not the one upload ${state.uploadId} was started from (its fingerprint differs)`);
       }

@@ -165,7 +165,9 @@ async function run(
   const ranges = partRanges(upload.parts, src.size);
   const etags = new Map<number, string>();
   for (const part of upload.parts) if (part.etag) etags.set(part.number, part.etag);
-  options.onHandle?.(createUploadHandle({ baseUrl: clientOptions.baseUrl, upload, fingerprint: target.fingerprint, etags }));
+  // A handle names its source even without "auto" when that costs no read (a file's metadata).
+  const fingerprint = target.fingerprint ?? options.fingerprint ?? src.fingerprint ?? null;
+  options.onHandle?.(createUploadHandle({ baseUrl: clientOptions.baseUrl, upload, fingerprint, etags }));
   const progress = createProgressTracker({
     totalBytes: src.size,
     partCount: ranges.length,

@@ -37,8 +37,8 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function startChild(file: string, storePath: string): Run {
-  const args = ["--conditions=async-jobs-source", "--import", "tsx", child, proxy.url, server.tokens.a!, file, storePath, String(PART)];
+function startChild(file: string, statePath: string, mode: "auto" | "handle"): Run {
+  const args = ["--conditions=async-jobs-source", "--import", "tsx", child, proxy.url, server.tokens.a!, file, statePath, String(PART), mode];
   const proc = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   const lines: Record<string, unknown>[] = [];
   let buffered = "";
@@ -71,42 +71,66 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
-it("a process killed mid-upload is finished by a new one with resume: \"auto\", sending only the missing parts", async () => {
-  const bytes = randomBytes(10 * PART + 123); // 11 parts
-  const file = join(dir, "export.bin");
-  writeFileSync(file, bytes);
-  const storePath = join(dir, "resume-store.json");
+/** Runs the child until three parts are stored, SIGKILLs it; resolves with the upload's id and its missing parts. */
+async function killMidUpload(file: string, statePath: string, mode: "auto" | "handle") {
   // Slow parts on the first run, so that the kill lands between parts stored and parts not yet.
   proxy.setFaults(() => ({ kind: "delay", ms: 150 }));
-
-  const first = startChild(file, storePath);
+  const first = startChild(file, statePath, mode);
   const handle = (await until("the upload's handle", () => first.lines.find((l) => l.handle)))!.handle as { uploadId: string };
   const id = handle.uploadId;
   await until("three stored parts", async () => ((await getUpload(id)).parts.filter((p) => p.etag).length >= 3 ? true : undefined));
   first.process.kill("SIGKILL");
   expect(await first.exited).toBeNull(); // killed, not finished
   await new Promise((r) => setTimeout(r, 300)); // the cut-off part's bytes settle in the proxy's count
-
   const before = await getUpload(id);
   expect(before.status).toBe("pending");
   const missing = before.parts.filter((p) => !p.etag);
   expect(missing.length).toBeGreaterThan(0);
   expect(missing.length).toBeLessThan(before.part_count);
+  proxy.setFaults(() => undefined);
+  return { id, missing };
+}
+
+/** Runs the child again to the end; resolves with the completed upload and the part bytes it sent. */
+async function finish(file: string, statePath: string, mode: "auto" | "handle", id: string) {
+  const forwardedBefore = proxy.stats.forwardedPartBytes.get(id) ?? 0;
+  const second = startChild(file, statePath, mode);
+  expect(await second.exited).toBe(0);
+  const completed = second.lines.find((l) => l.completed)!.completed as Upload;
+  return { completed, sentAgain: (proxy.stats.forwardedPartBytes.get(id) ?? 0) - forwardedBefore };
+}
+
+it('a process killed mid-upload is finished by a new one with resume: "auto", sending only the missing parts', async () => {
+  const bytes = randomBytes(10 * PART + 123); // 11 parts
+  const file = join(dir, "export.bin");
+  writeFileSync(file, bytes);
+  const storePath = join(dir, "resume-store.json");
+  const { id, missing } = await killMidUpload(file, storePath, "auto");
   const store = JSON.parse(readFileSync(storePath, "utf8")) as Record<string, { uploadId: string }>;
   expect(Object.values(store).map((s) => s.uploadId)).toEqual([id]);
 
-  proxy.setFaults(() => undefined);
-  const forwardedBefore = proxy.stats.forwardedPartBytes.get(id) ?? 0;
-  const second = startChild(file, storePath);
-  expect(await second.exited).toBe(0);
-  const completed = second.lines.find((l) => l.completed)!.completed as Upload;
-
+  const { completed, sentAgain } = await finish(file, storePath, "auto", id);
   expect(completed.id).toBe(id); // the same upload, found through the store: none created
   expect(completed.status).toBe("completed");
   expect(completed.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
-  const sentAgain = (proxy.stats.forwardedPartBytes.get(id) ?? 0) - forwardedBefore;
   expect(sentAgain).toBe(missing.reduce((sum, p) => sum + p.size, 0));
   // Completion removes the entry.
   expect(existsSync(storePath)).toBe(true);
   expect(JSON.parse(readFileSync(storePath, "utf8"))).toEqual({});
+}, 90_000);
+
+it("a process killed mid-upload is finished by a new one from the upload handle's saved state", async () => {
+  const bytes = randomBytes(7 * PART + 5); // 8 parts
+  const file = join(dir, "backup.bin");
+  writeFileSync(file, bytes);
+  const statePath = join(dir, "upload-handle.json");
+  const { id, missing } = await killMidUpload(file, statePath, "handle");
+  const saved = JSON.parse(readFileSync(statePath, "utf8")) as { uploadId: string; baseUrl: string; fingerprint: string; parts: unknown[] };
+  expect(saved).toMatchObject({ uploadId: id, baseUrl: proxy.url, partSize: PART, size: bytes.byteLength });
+  expect(saved.fingerprint).toContain("backup.bin");
+  expect(saved.parts.length).toBeGreaterThanOrEqual(1);
+
+  const { completed, sentAgain } = await finish(file, statePath, "handle", id);
+  expect(completed).toMatchObject({ id, status: "completed", sha256: createHash("sha256").update(bytes).digest("hex") });
+  expect(sentAgain).toBe(missing.reduce((sum, p) => sum + p.size, 0));
 }, 90_000);
