@@ -42,7 +42,7 @@ export async function findResumeTarget(init: {
   signal: AbortSignal;
 }): Promise<ResumeTarget> {
   const { api, baseUrl, source, resume, signal } = init;
-  if (resume === undefined) return { upload: undefined, fingerprint: null, remember: nothing, forget: nothing };
+  if (resume === undefined || resume === "") return { upload: undefined, fingerprint: null, remember: nothing, forget: nothing };
   if (typeof resume === "string" && resume !== "auto") {
     return { upload: await api.get(resume, signal), fingerprint: null, remember: nothing, forget: nothing };
   }

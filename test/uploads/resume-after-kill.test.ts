@@ -14,7 +14,7 @@ import { startUploadFaultProxy } from "../helpers/upload-fault-proxy.ts";
 // JSON-file resume store, sends only the parts the server does not have (counted by a loopback
 // proxy in front of the real reference server) and completes with the right checksum.
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const child = fileURLToPath(new URL("./fixtures/resume-auto-child.ts", import.meta.url));
+const child = fileURLToPath(new URL("./fixtures/resume-upload-child.ts", import.meta.url));
 const PART = 64 * 1024;
 
 let server: ReferenceServer;
