@@ -71,7 +71,7 @@ it("a page reloaded mid-upload continues the upload from localStorage when the s
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${pageUrl}/?api=${encodeURIComponent(proxy.url)}&token=${server.tokens.a}`);
 
-  proxy.setFaults(() => ({ kind: "delay", ms: 150 })); // slow parts: the reload lands mid-upload
+  proxy.setFaults(() => ({ kind: "delay", ms: 250 })); // slow parts: the reload lands mid-upload
   await page.setInputFiles("#file", path);
   const entries = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("async-jobs:upload:")).map((k) => JSON.parse(localStorage.getItem(k)!) as { uploadId: string }));
   await expect.poll(entries, { timeout: 20_000 }).toHaveLength(1);

@@ -74,7 +74,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 /** Runs the child until three parts are stored, SIGKILLs it; resolves with the upload's id and its missing parts. */
 async function killMidUpload(file: string, statePath: string, mode: "auto" | "handle") {
   // Slow parts on the first run, so that the kill lands between parts stored and parts not yet.
-  proxy.setFaults(() => ({ kind: "delay", ms: 150 }));
+  proxy.setFaults(() => ({ kind: "delay", ms: 250 }));
   const first = startChild(file, statePath, mode);
   const handle = (await until("the upload's handle", () => first.lines.find((l) => l.handle)))!.handle as { uploadId: string };
   const id = handle.uploadId;
