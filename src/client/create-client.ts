@@ -1,6 +1,9 @@
 import type { BuiltInJobTypes, JobType, JobTypeMap, ScopedToken, Upload } from "../types.ts";
 import type { PartSource } from "../uploads/part-source.ts";
 import { uploadFile, type UploadFileOptions } from "../uploads/upload-file.ts";
+import { listUploads, type ListUploadsOptions } from "../uploads/list-uploads.ts";
+import type { UploadHandleState } from "../uploads/upload-handle.ts";
+import type { PendingUpload } from "../types.ts";
 import { awaitJob, type AwaitJobOptions } from "../jobs/await-job.ts";
 import { cancelJob, type CancelJobOptions } from "../jobs/cancel-job.ts";
 import { getJob, type GetJobOptions } from "../jobs/get-job.ts";
@@ -53,6 +56,10 @@ export interface UploadsApi {
   upload(source: ReadableStream<Uint8Array>, options: UploadFileOptions & { size: number }): ApiPromise<Upload>;
   /** A short-lived token that can only drive this upload, for a browser (`createUploadToken`, spec §8.3). */
   createToken(id: string, options?: CreateUploadTokenOptions): ApiPromise<ScopedToken>;
+  /** Continues an upload from its handle's state (`JSON.stringify(handle)`), in this process or another. */
+  resume(state: UploadHandleState, source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): ApiPromise<Upload>;
+  /** The caller's pending uploads, newest first (spec §8.4; `for await … of`). */
+  list(options?: ListUploadsOptions): AsyncGenerator<PendingUpload, void, undefined>;
 }
 
 /**
@@ -118,6 +125,8 @@ export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
   const uploads: UploadsApi = {
     upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),
     createToken: (id, opts) => call((c) => createUploadToken(c, id, opts)),
+    resume: (state, source, opts) => call((c) => uploadFile(c, source, { ...opts, resume: state })),
+    list: (opts) => listUploads(base, opts),
   };
   return { ...base, jobs, uploads };
 }

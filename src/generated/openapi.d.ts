@@ -222,7 +222,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List pending uploads
+         * @description An extension (spec §8.4): the caller's pending uploads, newest first, with what a client
+         *     needs to match one to its source and resume it (its parts come from `GET
+         *     /v1/uploads/{id}`). Cursors are opaque; a page never repeats an upload nor skips one that
+         *     was pending when the first page was read and still is. A server without the extension
+         *     answers `404` or `405`.
+         */
+        get: operations["listUploads"];
         put?: never;
         /**
          * Create an upload
@@ -851,6 +859,33 @@ export interface components {
             expires_at: string;
             /** @description Every part; signed URLs are included for at most the first 100. */
             parts: components["schemas"]["Part"][];
+        };
+        /** @description A pending upload as the listing shows it (spec §8.4); its parts come from `GET /v1/uploads/{id}`. */
+        PendingUpload: {
+            id: string;
+            /** @constant */
+            status: "pending";
+            filename: string;
+            content_type: string;
+            size: number;
+            /** @description The SHA-256 declared at create, lowercase hex; `null` when none was. */
+            sha256: string | null;
+            /** @description The size of every part but the last. */
+            part_size: number;
+            part_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The upload expires then.
+             */
+            expires_at: string;
+        };
+        /** @description A page of pending uploads, newest first. */
+        PendingUploadList: {
+            data: components["schemas"]["PendingUpload"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
         };
         /** @description Part numbers to sign URLs for. */
         PartUrlsRequest: {
@@ -1655,6 +1690,45 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Overloaded"];
+        };
+    };
+    listUploads: {
+        parameters: {
+            query: {
+                /** @description Which uploads to list; `pending` is the only value. */
+                status: "pending";
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
+                 * @example req_7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of pending uploads. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingUploadList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Overloaded"];

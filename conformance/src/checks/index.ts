@@ -14,6 +14,7 @@ import { statusChecks } from "./status.ts";
 import { streamChecks } from "./stream.ts";
 import { jobsStreamChecks } from "./jobs-stream-many.ts";
 import { scopedTokenChecks } from "./scoped-tokens.ts";
+import { uploadListingChecks } from "./uploads-listing.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -39,6 +40,7 @@ export const catalog: readonly Check[] = [
   ...jobTypeChecks,
   ...webhookChecks,
   ...uploadChecks,
+  ...uploadListingChecks,
   ...downloadChecks,
   ...scopedTokenChecks,
 ];
