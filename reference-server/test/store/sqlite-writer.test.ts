@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
-import { connectSqliteWriter, type WriterHooks } from "../../src/store/sqlite/sqlite-writer.ts";
+import { connectSqliteWriter, startSqliteWriter, type WriterHooks } from "../../src/store/sqlite/sqlite-writer.ts";
 
 // Issue 14: the SQLite job store's writes and fsync run on a writer thread. These check what the
 // thread boundary adds: the event loop runs while a write waits, close() loses nothing, and a
@@ -78,8 +78,14 @@ describe("the SQLite writer thread", () => {
     await writer.close();
   });
 
-  it("fails the store's start with the thread's error when the thread cannot start", async () => {
-    const broken = new Worker(`throw new Error("cannot open the file");`, { eval: true });
-    await expect(connectSqliteWriter(broken, hooks)).rejects.toThrow(/writer thread failed: cannot open the file/);
+  it("fails its start with what SQLite said when the thread cannot prepare its statements", async () => {
+    // A file the migration never ran on: the writer's statements name tables it lacks.
+    const settings = { path: join(dir, "unmigrated.db"), busyTimeoutMs: 1000, watchIntervalMs: 15, webhookFirstDelayMs: 0, maxRunningPerTenant: Infinity };
+    await expect(startSqliteWriter(settings, hooks)).rejects.toThrow(/writer thread could not start: no such table/);
+  });
+
+  it("fails its start with the thread's error when the thread throws", async () => {
+    const broken = new Worker(`throw new Error("boom");`, { eval: true });
+    await expect(connectSqliteWriter(broken, hooks)).rejects.toThrow(/writer thread failed: boom/);
   });
 });

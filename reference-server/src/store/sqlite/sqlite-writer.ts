@@ -1,6 +1,9 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { threadId, Worker } from "node:worker_threads";
 import type { Change } from "../../change-notifier.ts";
 import { type FromWriter, fromWireError, type ToWriter, type WriteArgs, type WriteOp, type WriteResult, type WriterSettings } from "./writer-messages.ts";
 
@@ -30,24 +33,51 @@ export interface WriterHooks {
  * const writer = await startSqliteWriter(settings, { onCommit: (c) => c.forEach(changes.emit), onExternal, log });
  * const rows = await writer.write("claimJobs", { limit: 8, leaseMs: 30_000, at: Date.now() });
  */
-export function startSqliteWriter(settings: WriterSettings, hooks: WriterHooks): Promise<SqliteWriter> {
-  return connectSqliteWriter(spawnWriterThread(settings), hooks);
+export async function startSqliteWriter(settings: WriterSettings, hooks: WriterHooks): Promise<SqliteWriter> {
+  const entry = import.meta.url.endsWith(".ts") ? await bundleSourceEntry() : new URL("./sqlite-writer-thread.js", import.meta.url);
+  return connectSqliteWriter(new Worker(entry, { workerData: settings }), hooks);
 }
+
+let sourceEntry: Promise<URL> | undefined;
 
 /**
  * The writer's entry runs from dist/ when built (tsup builds it beside the chunk that spawns
- * it) and from its TypeScript source otherwise (tests, the repository's bin), through tsx and
- * the workspace's source condition, as the bin itself does.
+ * it). Run from the TypeScript sources (tests, the repository's bin), its module graph is
+ * bundled once per process with esbuild (what tsx and tsup run on) into node_modules/.cache:
+ * a loader registered in each thread instead would cost every store's start a third of a
+ * second. The SDK resolves to its sources (the `async-jobs-source` condition), as the bin does.
  */
-function spawnWriterThread(settings: WriterSettings): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), { workerData: settings });
-  const entry = new URL("./sqlite-writer-thread.ts", import.meta.url).href;
-  const require = createRequire(import.meta.url);
-  const tsxPackage = require("tsx/package.json") as { exports: Record<string, { import: { default: string } }> };
-  const tsxApi = new URL(tsxPackage.exports["./esm/api"]!.import.default, pathToFileURL(require.resolve("tsx/package.json"))).href;
-  // A worker's --import is not honoured on Node 20, so the entry registers tsx itself.
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: settings, execArgv: ["--conditions=async-jobs-source"] });
+function bundleSourceEntry(): Promise<URL> {
+  sourceEntry ??= (async () => {
+    // A variable specifier: tsup must not bundle esbuild into dist/, which never gets here.
+    const esbuildModule = "esbuild";
+    const esbuild = (await import(esbuildModule)) as typeof import("esbuild");
+    const built = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL("./sqlite-writer-thread.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      conditions: ["async-jobs-source"],
+      external: ["better-sqlite3"],
+      write: false,
+      logLevel: "silent",
+    });
+    const code = built.outputFiles[0]!.text;
+    // Beside the packages, so `better-sqlite3` resolves; named by content, written atomically
+    // (test processes start stores at the same time).
+    const require = createRequire(import.meta.url);
+    const cache = join(dirname(dirname(require.resolve("better-sqlite3/package.json"))), ".cache", "async-jobs-server");
+    const file = join(cache, `sqlite-writer-thread-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(cache, { recursive: true });
+      const partial = `${file}.${process.pid}.${threadId}`;
+      writeFileSync(partial, code);
+      renameSync(partial, file);
+    }
+    return pathToFileURL(file);
+  })();
+  return sourceEntry;
 }
 
 /**
@@ -103,6 +133,11 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
   const ready = new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromWriter) => {
       if (message.type === "ready") return resolve();
+      if (message.type === "failed") {
+        const failed = new Error(`The SQLite writer thread could not start: ${message.error.message}`, { cause: fromWireError(message.error) });
+        stop(failed);
+        return reject(failed);
+      }
       if (message.type === "external") return hooks.onExternal();
       for (const line of message.logs) hooks.log(line.message, line.error && fromWireError(line.error));
       for (const result of message.results) {

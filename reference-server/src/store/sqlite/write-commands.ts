@@ -39,10 +39,11 @@ export function createWriteCommands(ctx: WriteCommandContext) {
   function end(id: string, columns: EndColumns, at: number, emit: Emit): JobRow | undefined {
     const row = q.end.get({ ...columns, at, id });
     if (!row) return undefined;
-    const job = decodeJobRow(row);
-    if (job.webhookUrl !== null) {
+    // Decoded only for the webhook event: most jobs have none, and this thread is every write's.
+    if (row.webhook_url !== null) {
+      const job = decodeJobRow(row);
       const event = toJobEvent(job);
-      q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, JSON.stringify(event), at + ctx.webhookFirstDelayMs, at);
+      q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, row.webhook_url, JSON.stringify(event), at + ctx.webhookFirstDelayMs, at);
       emit({ kind: "outbox" });
     }
     emit({ kind: "job", jobId: id, status: columns.status });

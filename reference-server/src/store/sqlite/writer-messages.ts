@@ -36,6 +36,8 @@ export type ToWriter =
 
 export type FromWriter =
   | { type: "ready" }
+  /** The thread could not open the file or prepare its statements; it ends. */
+  | { type: "failed"; error: WireError }
   /** One batch committed (or not): each write's outcome, the changes to announce, the lines to log. */
   | {
       type: "done";
@@ -47,8 +49,10 @@ export type FromWriter =
   | { type: "external" };
 
 /**
+ * An error as it crosses to the event loop's thread.
+ *
  * @example
- * port.postMessage({ type: "failed", error: toWireError(error) });
+ * results.push({ id, ok: false, error: toWireError(error) });
  */
 export function toWireError(error: unknown): WireError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
