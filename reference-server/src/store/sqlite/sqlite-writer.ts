@@ -149,15 +149,15 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
       keepAlive();
       hooks.onCommit(message.changes);
     });
-    worker.on("error", (error) => {
-      const failed = new Error(`The SQLite writer thread failed: ${error.message}`, { cause: error });
+    worker.on("error", (error: unknown) => {
+      const failed = new Error(`The SQLite writer thread failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
       stop(failed);
       reject(failed);
     });
     worker.on("exit", (code) => {
-      const exited = new Error(closing ? "store closed" : `The SQLite writer thread exited unexpectedly (code ${code}); writes are refused until a restart.`);
-      stop(exited);
-      reject(exited);
+      const ended = new Error(closing ? "store closed" : `The SQLite writer thread exited unexpectedly (code ${code}); writes are refused until a restart.`);
+      stop(ended);
+      reject(ended);
     });
   });
 
@@ -169,7 +169,7 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
         const id = nextId++;
         waiting.set(id, { resolve, reject });
         outbox.push({ id, op, args });
-        keepAlive();
+        if (waiting.size === 1) keepAlive();
         // Everything asked in this turn of the event loop travels in one message.
         if (!scheduled) {
           scheduled = true;
