@@ -1,0 +1,85 @@
+// Bench: what the SQLite job store's writes cost the event loop's thread (issue 14), in process,
+// without HTTP, so the figure does not depend on the HTTP stack or the load generator.
+//
+//   npx tsx bench/sqlite-writer.ts [--seconds 5] [--callers 32] [--jobs 4000]
+//
+// Durable submits: `callers` loops each awaiting createJob (own Idempotency-Key, resolved only
+// after the commit) for `seconds`. Claim + complete: `jobs` queued jobs claimed 64 at a time and
+// completed one by one, as the worker does. For each: operations/s and the event loop's busy
+// time per operation (performance.eventLoopUtilization: what a write takes from the thread
+// that serves HTTP), the share of the wall time the event loop was busy.
+import { mkdtempSync, rmSync } from "node:fs";
+import { register as registerHooks } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+
+// The store imports the SDK: resolve it to its sources, as the CLI does (no build needed).
+registerHooks(
+  `data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, next) {
+    return next(s, { ...c, conditions: c.conditions.includes("async-jobs-source") ? c.conditions : ["async-jobs-source", ...c.conditions] });
+  }`)}`,
+);
+const { openSqliteJobStore } = await import("../reference-server/src/store/sqlite/sqlite-job-store.ts");
+
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "5" }, callers: { type: "string", default: "32" }, jobs: { type: "string", default: "4000" } },
+});
+const seconds = Number(values.seconds);
+const callers = Number(values.callers);
+const jobs = Number(values.jobs);
+
+const dir = mkdtempSync(join(tmpdir(), "async-jobs-bench-writer-"));
+const store = await openSqliteJobStore({ path: join(dir, "submits.db") });
+const cycleStore = await openSqliteJobStore({ path: join(dir, "cycle.db") });
+const command = { tenant: "bench", type: "conformance.echo", input: { value: 1 }, metadata: {}, maxAttempts: 3, webhookUrl: null };
+
+/** Runs `work`, returning ops/s, event-loop busy µs per op and the loop's utilisation. */
+async function measure(work: () => Promise<number>) {
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const ops = await work();
+  const wall = performance.now() - t0;
+  const elu = performance.eventLoopUtilization(elu0);
+  return { perS: ops / (wall / 1000), busyUsPerOp: (elu.active * 1000) / ops, utilization: elu.utilization };
+}
+
+try {
+  let key = 0;
+  const submits = await measure(async () => {
+    const until = performance.now() + seconds * 1000;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        while (performance.now() < until) {
+          await store.createJob({ ...command, idempotency: { key: `k-${key++}`, fingerprint: "f", ttlMs: 86_400_000 } });
+          done++;
+        }
+      }),
+    );
+    return done;
+  });
+
+  const cycle = await measure(async () => {
+    await Promise.all(Array.from({ length: jobs }, () => cycleStore.createJob(command)));
+    let finished = 0;
+    for (;;) {
+      const claimed = await cycleStore.claimJobs({ workerId: "bench", limit: 64, leaseMs: 30_000 });
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((job) => cycleStore.completeJob({ id: job.id, leaseToken: job.leaseToken! }, { echoed: job.input })));
+      finished += claimed.length;
+    }
+    return finished;
+  });
+
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  console.log("figure (SQLite store, in process)          ops/s    event-loop busy µs/op  loop utilisation");
+  console.log(`durable submits (${callers} callers, key each)       ${fmt(submits.perS).padStart(7)}  ${submits.busyUsPerOp.toFixed(0).padStart(21)}  ${submits.utilization.toFixed(2).padStart(16)}`);
+  console.log(`submit + claim + complete (${jobs} jobs)       ${fmt(cycle.perS).padStart(7)}  ${cycle.busyUsPerOp.toFixed(0).padStart(21)}  ${cycle.utilization.toFixed(2).padStart(16)}`);
+  console.log(`(${seconds} s of submits, Node ${process.version})`);
+} finally {
+  await store.close();
+  await cycleStore.close();
+  rmSync(dir, { recursive: true, force: true });
+}

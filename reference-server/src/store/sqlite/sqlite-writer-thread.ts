@@ -1,0 +1,94 @@
+// The SQLite job store's writer thread (entry of a node:worker_threads Worker; see
+// sqlite-writer.ts and docs/decisions/0011-sqlite-writer-thread.md). It owns the one write
+// connection: the writes that arrive together share one transaction and one fsync, which now
+// block this thread instead of the event loop's. A batch is answered only after its COMMIT.
+import { parentPort, workerData } from "node:worker_threads";
+import type Database from "better-sqlite3";
+import type { Change } from "../../change-notifier.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import { prepareJobStatements } from "./job-statements.ts";
+import { openSqliteDatabase } from "./open-sqlite-database.ts";
+import { createWriteCommands } from "./write-commands.ts";
+import { type FromWriter, type ToWriter, toWireError, type WriterSettings } from "./writer-messages.ts";
+
+/** A command as the batch runs it: its arguments were typed where they were sent. */
+type Command = (args: unknown, emit: (change: Change) => void) => unknown;
+
+const port = parentPort!;
+const send = (message: FromWriter) => port.postMessage(message);
+
+/** Serves write batches on the open connection until asked to close. */
+function serve(db: Database.Database, settings: WriterSettings) {
+  const group = createGroupCommit(db);
+  let logs: Extract<FromWriter, { type: "done" }>["logs"] = [];
+  const commands = createWriteCommands({
+    q: prepareJobStatements(db),
+    isolated: group.isolated,
+    webhookFirstDelayMs: settings.webhookFirstDelayMs,
+    maxRunningPerTenant: settings.maxRunningPerTenant,
+    log: (message, error) => logs.push(error === undefined ? { message } : { message, error: toWireError(error) }),
+  });
+  let queue: Extract<ToWriter, { type: "write" }>["items"] = [];
+  let scheduled = false;
+
+  function flush() {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    let reply: Extract<FromWriter, { type: "done" }>;
+    try {
+      const { outcomes, changes } = group.commit(batch.map((item) => (emit) => (commands[item.op] as Command)(item.args, emit)));
+      const results = batch.map((item, i) => {
+        const outcome = outcomes[i]!;
+        return outcome.ok ? { id: item.id, ok: true as const, value: outcome.value } : { id: item.id, ok: false as const, error: toWireError(outcome.error) };
+      });
+      reply = { type: "done", results, changes, logs };
+    } catch (error) {
+      // The transaction itself failed (lock timeout, disk full at COMMIT): nothing of it was written.
+      const wire = toWireError(error);
+      reply = { type: "done", results: batch.map((item) => ({ id: item.id, ok: false as const, error: wire })), changes: [], logs };
+    }
+    logs = [];
+    send(reply);
+  }
+
+  // Other processes' commits: PRAGMA data_version moves when another connection commits (never
+  // for this connection's own), so the event loop's thread learns of other processes only.
+  const dataVersion = db.prepare("PRAGMA data_version").pluck();
+  let lastDataVersion = dataVersion.get();
+  const watch = setInterval(() => {
+    const current = dataVersion.get();
+    if (current === lastDataVersion) return;
+    lastDataVersion = current;
+    send({ type: "external" });
+  }, settings.watchIntervalMs);
+
+  port.on("message", (message: ToWriter) => {
+    if (message.type === "write") {
+      queue.push(...message.items);
+      // Whatever else arrives before the next turn joins the same transaction.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return;
+    }
+    flush();
+    clearInterval(watch);
+    db.close();
+    port.close();
+  });
+  send({ type: "ready" });
+}
+
+const settings = workerData as WriterSettings;
+try {
+  const db = openSqliteDatabase(settings.path, { busyTimeoutMs: settings.busyTimeoutMs });
+  db.pragma("foreign_keys = OFF");
+  serve(db, settings);
+} catch (error) {
+  // Said as a message: a thread's uncaught error loses what a SqliteError says.
+  send({ type: "failed", error: toWireError(error) });
+  port.close();
+}
