@@ -1,5 +1,5 @@
 // The SQLite job store's writer thread (entry of a node:worker_threads Worker; see
-// sqlite-writer.ts and docs/decisions/0011-sqlite-writer-thread.md). It owns the one write
+// sqlite-writer.ts and docs/decisions/0014-sqlite-writer-thread.md). It owns the one write
 // connection: the writes that arrive together share one transaction and one fsync, which now
 // block this thread instead of the event loop's. A batch is answered only after its COMMIT.
 import { parentPort, workerData } from "node:worker_threads";
