@@ -27,20 +27,20 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-/** What `request` hands the operation: spread it into openapi-fetch's init. */
+/** What `request` hands the operation: spread it into the typed call's init. */
 export type CallInit = {
   fetch: (request: Request) => Promise<Response>;
   headers: Record<string, string>;
   signal?: AbortSignal;
 };
 
-/** What an openapi-fetch call resolves with. */
+/** What a typed call resolves with. */
 type OpResult<D> = { data?: D; error?: unknown; response: Response };
 
 /**
  * Calls one operation of the generated `paths` through the client's transport and returns its
  * data, or throws `ApiError` (any non-2xx answer, after retries) or `NetworkError` (no answer);
- * an abort rejects with `signal.reason`. The operation is a closure over openapi-fetch, so
+ * an abort rejects with `signal.reason`. The operation is a closure over the typed API client, so
  * path, params, body and result are all typed from `openapi.yaml`.
  *
  * How `uploadFile(client, …)` (src/uploads) calls it:
