@@ -1,5 +1,5 @@
 // The `async-jobs` entry: re-exports only.
-export { createClient, type ApiPromise, type AsyncJobsClient, type JobsApi, type UploadsApi } from "./client/create-client.ts";
+export { createClient, type ApiPromise, type AsyncJobsClient, type JobsApi, type UploadsApi, type WithJobTypeSchemas } from "./client/create-client.ts";
 export * from "./jobs/index.ts";
 export * from "./errors.ts";
 export { uploadFile, type UploadFileOptions, type UploadProgress } from "./uploads/index.ts";

@@ -10,6 +10,7 @@ import { submitAndWait, type SubmitAndWaitOptions } from "../jobs/submit-and-wai
 import { submit, type Submission, type SubmitOptions } from "../jobs/submit.ts";
 import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
+import type { JobTypeSchemas, JobTypesOf } from "../jobs/job-type-schemas.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { createBaseClient, type BaseClient } from "./create-base-client.ts";
 
@@ -78,6 +79,14 @@ function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never
 }
 
 /**
+ * The job type map of a client given `jobTypes` schemas: the schemas' types replace those of the
+ * same names.
+ */
+export type WithJobTypeSchemas<T extends JobTypeMap, S extends JobTypeSchemas> = keyof S extends never
+  ? T
+  : Omit<T, keyof S> & JobTypesOf<S>;
+
+/**
  * Creates a client. Without options it reads `ASYNC_JOBS_BASE_URL` and `ASYNC_JOBS_TOKEN`
  * (and throws a `TypeError` naming the missing one). Pass your own job type map to type `submit`/`submitAndWait` for your job
  * types: `createClient<MyJobTypes>(…)`.
@@ -87,14 +96,21 @@ function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never
  * const client = createClient<MyJobTypes>({ baseUrl: "https://jobs.example.com", token })
  * const job = await client.jobs.submitAndWait({ type: "report.render", input: { pages: 40 } })
  * job.result.url // string
+ *
+ * @example
+ * // Or let schemas type AND check the results (zod, or any Standard Schema):
+ * const client = createClient({ baseUrl, token, jobTypes: { "report.render": { input: z.object({ pages: z.number() }), result: z.object({ url: z.url() }) } } })
+ * const { result } = await client.jobs.submitAndWait({ type: "report.render", input: { pages: 40 } }) // result: { url: string }, checked
  */
-export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
-  options?: ClientOptions,
-): AsyncJobsClient<TJobTypes> {
-  const base = createBaseClient<TJobTypes>(options);
-  const call = <R>(run: (client: BaseClient<TJobTypes>) => Promise<R>) =>
+export function createClient<S extends JobTypeSchemas>(
+  options: ClientOptions & { jobTypes: S },
+): AsyncJobsClient<WithJobTypeSchemas<BuiltInJobTypes, S>>;
+export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(options?: ClientOptions): AsyncJobsClient<TJobTypes>;
+export function createClient<Types extends JobTypeMap>(options?: ClientOptions): AsyncJobsClient<Types> {
+  const base = createBaseClient<Types>(options);
+  const call = <R>(run: (client: BaseClient<Types>) => Promise<R>) =>
     withResponse(base as BaseClient<never>, run as (client: BaseClient<never>) => Promise<R>);
-  const jobs: JobsApi<TJobTypes> = {
+  const jobs: JobsApi<Types> = {
     submit: (job, opts) => call((c) => submit(c, job, opts)),
     get: (id, opts) => call((c) => getJob(c, id, opts)),
     cancel: (id, opts) => call((c) => cancelJob(c, id, opts)),

@@ -6,6 +6,7 @@ import { sleep } from "../internal/sleep.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
+import { validateResult } from "./validate-job.ts";
 import { getJobState } from "./get-job.ts";
 import { jobStream } from "./watch-job.ts";
 import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
@@ -132,7 +133,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   };
 
   try {
-    if (seen && isTerminal(seen.status)) return finish(seen);
+    if (seen && isTerminal(seen.status)) return await finish(client, seen);
     for (;;) {
       const remainingS = Math.floor((deadline - Date.now()) / 1000);
       const canLongPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1;
@@ -153,7 +154,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
           const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
           let step = await stream.next();
           for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
-          if (step.value.streaming) return finish(last!);
+          if (step.value.streaming) return await finish(client, last!);
           streamOffered = false;
           state = step.value.state;
         } else {
@@ -165,7 +166,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         hintMs = state.retryAfterMs;
         if (state.job) report(state.job as TypedJob<T, K>);
         else unchanged++;
-        if (last && isTerminal(last.status)) return finish(last);
+        if (last && isTerminal(last.status)) return await finish(client, last);
         if (state.longPolled || fetchingEtag) continue; // the server already waited, or will
         const interval = backoffDelay(unchanged, { initialMs: hintMs ?? poll.initialMs, factor: poll.factor, maxMs: poll.maxMs });
         await sleep(fullJitter(interval), controller.signal);
@@ -192,8 +193,9 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   }
 }
 
-function finish<T extends JobTypeMap, K extends JobTypeName<T>>(job: TypedJob<T, K>): SucceededJob<T, K> {
+/** The outcome of a terminal job: the succeeded job, its result checked (`jobTypes`), or the error. */
+function finish<T extends JobTypeMap, K extends JobTypeName<T>>(client: BaseClient<T>, job: TypedJob<T, K>): Promise<SucceededJob<T, K>> {
   if (job.status === "failed") throw new JobFailedError(job as Job);
   if (job.status === "canceled") throw new JobCanceledError(job as Job);
-  return job as SucceededJob<T, K>;
+  return validateResult(client, job as SucceededJob<T, K>);
 }

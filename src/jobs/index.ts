@@ -11,4 +11,5 @@ export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOption
 export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-job.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
+export type { JobTypeSchema, JobTypeSchemas, JobTypesOf, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
 export * from "../errors.ts";

@@ -164,6 +164,20 @@ describe("SDK entry bundles", () => {
     });
   }
 
+  it("zod is loaded only by an app that passes schemas (createClient({ jobTypes }), issue 16)", async () => {
+    const client = built((pkg.exports["."] as Record<string, string>).default!);
+    const app = (schemas: string) =>
+      `import { createClient } from "${client}";\n${schemas ? 'import { z } from "zod";\n' : ""}` +
+      `export const client = createClient({ baseUrl: "https://jobs.example.com"${schemas} });`;
+    writeFileSync(`${dist}/app-plain.js`, app(""));
+    writeFileSync(`${dist}/app-zod.js`, app(', jobTypes: { "report.render": { result: z.object({ url: z.string() }) } }'));
+    const plain = await bundleEager(`${dist}/app-plain.js`, "neutral");
+    const withZod = await bundleEager(`${dist}/app-zod.js`, "neutral");
+    console.info(`bundle createClient: ${plain.gzip} B without schemas, ${withZod.gzip} B with one zod schema`);
+    expect(plain.inputs.filter((i) => /node_modules\/zod\//.test(i))).toEqual([]);
+    expect(withZod.inputs.filter((i) => /node_modules\/zod\//.test(i)).length).toBeGreaterThan(0);
+  });
+
   for (const single of singles) {
     it(`${single.name} alone from ${single.from} stays within ${single.bytes} B min+gzip from dist`, async () => {
       const target = pkg.exports[single.from] as Record<string, string>;
