@@ -97,7 +97,7 @@ describe("awaitJob with a server that honours Prefer: wait", () => {
 });
 
 describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () => {
-  it("polls with If-None-Match from the server's Retry-After, ×1.5 per unchanged poll, full jitter, reset on change", async () => {
+  it("polls with If-None-Match after the server's Retry-After, then decorrelated jitter, reset on change", async () => {
     const t = jobTimeline(
       [{ at: 0, patch: {} }, { at: 6000, patch: { status: "running" } }, succeededAt(9000)],
       { longPoll: false, retryAfter: 2 },
@@ -106,9 +106,10 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     const r = await settle(awaitJob(client, "job_1"), 60_000);
     expect(r.value?.status).toBe("succeeded");
     const gaps = t.seen.slice(1).map((s, i) => s.at - t.seen[i]!.at);
-    // Math.random = 0.5: half of 2000, 3000, 4500 …; the change at 6 s resets the growth.
-    expect(gaps).toEqual([1000, 1500, 2250, 3375, 1000]);
-    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 304, 200, 200]);
+    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [2000, 3 × 2000): 4000.
+    // The change seen at 6 s resets to the hint; never sooner than the server asked.
+    expect(gaps).toEqual([2000, 4000, 2000, 4000]);
+    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 200, 304, 200]);
     expect(t.seen[0]!.prefer).toBe("wait=20");
     expect(t.seen.slice(1).every((s) => s.prefer === null)).toBe(true);
     expect(t.seen.slice(1).every((s) => s.ifNoneMatch !== null)).toBe(true);
@@ -126,8 +127,9 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     const stop = server.onRequest(() => seen.push(Date.now()));
     await settle(awaitJob(client, "job_1", { deadlineMs: 200_000 }).catch(() => undefined), 200_000);
     const gaps = seen.slice(1).map((s, i) => s - seen[i]!);
-    expect(gaps.slice(0, 3)).toEqual([500, 750, 1125]);
-    expect(Math.max(...gaps)).toBe(15_000);
+    // 1000, then 1000 + 0.5 × (3 × previous − 1000) …, capped at 30 s.
+    expect(gaps.slice(0, 3)).toEqual([1000, 2000, 3500]);
+    expect(Math.max(...gaps)).toBe(30_000);
     stop();
   });
 
