@@ -9,6 +9,7 @@ import { listJobs, type ListJobsOptions } from "../jobs/list-jobs.ts";
 import { submitAndWait, type SubmitAndWaitOptions } from "../jobs/submit-and-wait.ts";
 import { submit, type Submission, type SubmitOptions } from "../jobs/submit.ts";
 import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
+import { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "../jobs/job-handle.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
 import type { JobTypeSchemas, JobTypesOf } from "../jobs/job-type-schemas.ts";
 import type { ClientOptions } from "./client-options.ts";
@@ -32,6 +33,10 @@ export interface JobsApi<T extends JobTypeMap> {
   submitAndWait<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitAndWaitOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
   /** The job's states as they change, ending with the terminal one (`for await … of`). */
   watch(id: string, options?: WatchJobOptions): AsyncGenerator<TypedJob<T>, void, undefined>;
+  /** A durable handle of a job not sent yet (`prepareJob`): `onState` saves it before the submit leaves. */
+  prepare<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: JobHandleOptions): JobHandle<T, K>;
+  /** Continues a saved handle in this or another process (`resumeJob`). */
+  resume<K extends JobTypeName<T> = JobTypeName<T>>(state: JobHandleState, options?: Pick<JobHandleOptions, "onState">): JobHandle<T, K>;
 }
 
 /**
@@ -119,6 +124,8 @@ export function createClient<Types extends JobTypeMap>(options?: ClientOptions):
     wait: (id, opts) => call((c) => awaitJob(c, id, opts)),
     submitAndWait: (job, opts) => call((c) => submitAndWait(c, job, opts)),
     watch: (id, opts) => watchJob(base, id, opts),
+    prepare: (job, opts) => prepareJob(base, job, opts),
+    resume: (state, opts) => resumeJob(base, state, opts),
   };
   const uploads: UploadsApi = {
     upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),

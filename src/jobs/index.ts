@@ -10,6 +10,7 @@ export { listJobTypes } from "./list-job-types.ts";
 export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOptions } from "./await-job.ts";
 export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-job.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
+export { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "./job-handle.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 export type { JobTypeSchema, JobTypeSchemas, JobTypesOf, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
 export * from "../errors.ts";
