@@ -1,6 +1,7 @@
 import type { BuiltInJobTypes, JobType, JobTypeMap, Upload } from "../types.ts";
 import type { PartSource } from "../uploads/part-source.ts";
-import { uploadFile, type UploadFileOptions } from "../uploads/upload-file.ts";
+import type { UploadFileOptions } from "../uploads/upload-file.ts";
+import { uploadFile } from "./lazy-upload-file.ts";
 import { awaitJob, type AwaitJobOptions } from "../jobs/await-job.ts";
 import { cancelJob, type CancelJobOptions } from "../jobs/cancel-job.ts";
 import { getJob, type GetJobOptions } from "../jobs/get-job.ts";

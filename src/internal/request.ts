@@ -1,8 +1,8 @@
 import type { Transport, ApiClient } from "./transport.ts";
 import { transportOf } from "./transport.ts";
 import { isReplayable } from "./retry-policy.ts";
-import { send } from "./send.ts";
 import { toApiError } from "./to-api-error.ts";
+import { send } from "./send.ts";
 
 /** Anything that carries a transport: `BaseClient`, `AsyncJobsClient`. */
 export interface HasTransport {
@@ -92,7 +92,7 @@ export async function request<D>(
   transport.onResponse?.(response);
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
-  throw toApiError(response, error, transport.options.retry.clock.now(), asked);
+  throw await toApiError(response, error, transport.options.retry.clock.now(), asked);
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {

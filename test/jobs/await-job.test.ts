@@ -1,5 +1,5 @@
 import { http, HttpResponse } from "msw";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { awaitJob, createBaseClient, isApiError, isJobCanceledError, isJobFailedError, isTimeoutError } from "async-jobs/jobs";
 import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
@@ -14,6 +14,9 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
+// The SDK loads its problem and RateLimit parsers on the first error answer (a real module load,
+// which fake time would overtake): load them before time is faked.
+beforeAll(() => import("../../src/internal/error-details.ts"));
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.spyOn(Math, "random").mockReturnValue(0.5);
