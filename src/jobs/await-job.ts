@@ -18,7 +18,7 @@ import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 export interface PollOptions {
   /** Base interval when the server gives no `Retry-After` hint. @default 1000 */
   initialMs?: number;
-  /** Upper bound of the growth per unchanged poll. @default 3 */
+  /** Upper bound of the growth per unchanged poll. @default 2 */
   factor?: number;
   /** Cap of the interval. @default 30000 */
   maxMs?: number;
@@ -42,7 +42,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
    * @default 20
    */
   waitSeconds?: number | undefined;
-  /** Plain polling backoff. @default { initialMs: 1000, factor: 3, maxMs: 30000 } */
+  /** Plain polling backoff. @default { initialMs: 1000, factor: 2, maxMs: 30000 } */
   poll?: PollOptions | undefined;
   /**
    * On abort, also cancel the job on the server (`POST /v1/jobs/{id}/cancel`, sent without
@@ -61,7 +61,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
 /** The defaults of `awaitJob`, in one place. */
 export const defaultAwaitJobOptions = {
   waitSeconds: 20,
-  poll: { initialMs: 1_000, factor: 3, maxMs: 30_000 },
+  poll: { initialMs: 1_000, factor: 2, maxMs: 30_000 },
   cancelOnAbort: false,
   stream: true,
 } as const;

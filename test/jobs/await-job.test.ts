@@ -109,16 +109,16 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     const r = await settle(awaitJob(client, "job_1"), 60_000);
     expect(r.value?.status).toBe("succeeded");
     const gaps = t.seen.slice(1).map((s, i) => s.at - t.seen[i]!.at);
-    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [2000, 3 × 2000): 4000.
-    // The change seen at 6 s resets to the hint; never sooner than the server asked.
-    expect(gaps).toEqual([2000, 4000, 2000, 4000]);
-    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 200, 304, 200]);
+    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [2000, 2 × previous):
+    // 3000, then 4000. Never sooner than the server asked.
+    expect(gaps).toEqual([2000, 3000, 4000]);
+    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 200]);
     expect(t.seen[0]!.prefer).toBe("wait=20");
     expect(t.seen.slice(1).every((s) => s.prefer === null)).toBe(true);
     expect(t.seen.slice(1).every((s) => s.ifNoneMatch !== null)).toBe(true);
   });
 
-  it("starts at 1 s without a Retry-After hint and caps the interval at 30 s", async () => {
+  it("starts at 1 s without a Retry-After hint and caps the interval at poll.maxMs", async () => {
     server.use(
       http.get(`${base}/v1/jobs/job_1`, ({ request }) =>
         request.headers.get("if-none-match") === '"a"'
@@ -128,11 +128,11 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     );
     const seen: number[] = [];
     const stop = server.onRequest(() => seen.push(Date.now()));
-    await settle(awaitJob(client, "job_1", { deadlineMs: 200_000 }).catch(() => undefined), 200_000);
+    await settle(awaitJob(client, "job_1", { deadlineMs: 200_000, poll: { maxMs: 5_000 } }).catch(() => undefined), 200_000);
     const gaps = seen.slice(1).map((s, i) => s - seen[i]!);
-    // 1000, then 1000 + 0.5 × (3 × previous − 1000) …, capped at 30 s.
-    expect(gaps.slice(0, 3)).toEqual([1000, 2000, 3500]);
-    expect(Math.max(...gaps)).toBe(30_000);
+    // 1000, then 1000 + 0.5 × (2 × previous − 1000) …, capped at poll.maxMs.
+    expect(gaps.slice(0, 3)).toEqual([1000, 1500, 2000]);
+    expect(Math.max(...gaps)).toBe(5_000);
     stop();
   });
 
