@@ -12,7 +12,7 @@ import { submit, type Submission, type SubmitOptions } from "../jobs/submit.ts";
 import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
 import { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "../jobs/job-handle.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
-import type { JobTypeSchemas, JobTypesOf } from "../jobs/job-type-schemas.ts";
+import type { JobTypeSchemas, JobTypesOfSchemas } from "../jobs/job-type-schemas.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { createBaseClient, type BaseClient } from "./create-base-client.ts";
 
@@ -90,7 +90,7 @@ function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never
  */
 export type WithJobTypeSchemas<T extends JobTypeMap, S extends JobTypeSchemas> = keyof S extends never
   ? T
-  : Omit<T, keyof S> & JobTypesOf<S>;
+  : Omit<T, keyof S> & JobTypesOfSchemas<S>;
 
 /**
  * Creates a client. Without options it reads `ASYNC_JOBS_BASE_URL` and `ASYNC_JOBS_TOKEN`

@@ -12,5 +12,5 @@ export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "./job-handle.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
-export type { JobTypeSchema, JobTypeSchemas, JobTypesOf, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
+export type { JobTypeSchema, JobTypeSchemas, JobTypesOfSchemas, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
 export * from "../errors.ts";

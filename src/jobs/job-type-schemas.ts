@@ -49,8 +49,8 @@ type OutputOf<S> = S extends StandardSchemaV1<unknown, infer O> ? O : unknown;
  * and what a wait returns (its output side).
  *
  * @example
- * type Mine = JobTypesOf<{ "report.render": typeof reportRender }> // { "report.render": { input: { pages: number }; result: { url: string } } }
+ * type Mine = JobTypesOfSchemas<{ "report.render": typeof reportRender }> // { "report.render": { input: { pages: number }; result: { url: string } } }
  */
-export type JobTypesOf<S extends JobTypeSchemas> = {
+export type JobTypesOfSchemas<S extends JobTypeSchemas> = {
   [K in keyof S & string]: { input: InputOf<S[K]["input"]>; result: OutputOf<S[K]["result"]> };
 };
