@@ -131,7 +131,9 @@ function handleOf<T extends JobTypeMap, K extends JobTypeName<T>>(
       const track: WaitTrack = {
         etag: state.etag,
         nextPollAt: state.nextPollAt,
-        onRead: (etag, nextPollAt) => void save({ etag, nextPollAt }).catch(() => undefined),
+        onRead: (etag, nextPollAt) => {
+          if (etag !== state.etag || nextPollAt !== state.nextPollAt) void save({ etag, nextPollAt }).catch(() => undefined);
+        },
       };
       return awaitJobUntil(client, state.id!, options, deadline, seen, track);
     },
