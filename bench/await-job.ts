@@ -9,6 +9,9 @@
 // what a server without long poll does (the reference server has no switch for it).
 // Both runs go through the same proxy, so the proxy's cost is the same on both sides.
 // Detection delay = when awaitJob resolved − max(the job's completed_at, when the wait began).
+// Plain polling is compared with fixed polls in the same run: every 1 s, and at the period that
+// makes as many status requests per job as the SDK made (the "equal request count" of #14).
+// `--durations log` spreads durations log-uniformly over 0.1 s–MAX instead of evenly over 0–MAX.
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -24,18 +27,23 @@ const { values } = parseArgs({
     // Submits are spread by this much so that the figures measure detection, not how long the
     // server takes to absorb a burst of 200 submits and 200 job starts at once (try 0).
     "stagger-ms": { type: "string", default: "20" },
+    durations: { type: "string", default: "even" },
   },
 });
 const JOBS = Number(values.jobs);
 const MAX_MS = Number(values["max-duration-ms"]);
 
-/** A counting proxy; with `stripPrefer` the upstream never sees a long-poll request. */
+/** A counting proxy; with `stripPrefer` the upstream never sees a long-poll or stream request. */
 async function startCountingProxy(upstream: string) {
   const target = new URL(upstream);
   const state = { stripPrefer: false, statusGets: 0 };
   const server = createServer((req, res) => {
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
-    if (state.stripPrefer) delete headers.prefer;
+    if (state.stripPrefer) {
+      // Neither long poll nor the job stream: a server with plain polling only.
+      delete headers.prefer;
+      headers.accept = "application/json";
+    }
     if (req.method === "GET" && /^\/v1\/jobs\/job_/.test(req.url ?? "")) state.statusGets++;
     const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
@@ -55,13 +63,18 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-type Mode = "long poll" | "plain polling (SDK backoff)" | "fixed 1 s polling (baseline)";
+/** How a run waits: the SDK with long poll, the SDK polling plainly, or a fixed poll every `periodMs`. */
+type Mode = { name: string; kind: "long" | "plain" } | { name: string; kind: "fixed"; periodMs: number };
+
+// Two progress steps each so changes happen too. Evenly over [0, MAX_MS], or log-uniformly over
+// [100 ms, MAX_MS] (many short jobs, a long tail: closer to real job mixes).
+const durations = Array.from({ length: JOBS }, (_, i) =>
+  values.durations === "log" ? Math.round(100 * (MAX_MS / 100) ** (i / (JOBS - 1))) : Math.round((i * MAX_MS) / (JOBS - 1)),
+);
 
 async function runMode(mode: Mode, baseUrl: string, token: string, proxy: Awaited<ReturnType<typeof startCountingProxy>>) {
   const client = createClient({ baseUrl, token });
-  proxy.state.stripPrefer = mode !== "long poll";
-  // Durations spread evenly over [0, MAX_MS]; two progress steps each so changes happen too.
-  const durations = Array.from({ length: JOBS }, (_, i) => Math.round((i * MAX_MS) / (JOBS - 1)));
+  proxy.state.stripPrefer = mode.kind !== "long";
   proxy.state.statusGets = 0;
   const delays: number[] = [];
   // Each job is awaited right after its own submit, as an app would.
@@ -72,12 +85,12 @@ async function runMode(mode: Mode, baseUrl: string, token: string, proxy: Awaite
       // A job that ended before we started waiting cannot be detected earlier than that.
       const waitStarted = Date.now();
       let done;
-      if (mode === "fixed 1 s polling (baseline)") {
+      if (mode.kind === "fixed") {
         for (;;) {
           const res = await fetch(`${baseUrl}/v1/jobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } });
           done = (await res.json()) as { status: string; completed_at: string | null };
           if (done.completed_at) break;
-          await new Promise((r) => setTimeout(r, 1000));
+          await new Promise((r) => setTimeout(r, mode.periodMs));
         }
       } else {
         done = await awaitJob(client, job.id);
@@ -88,7 +101,7 @@ async function runMode(mode: Mode, baseUrl: string, token: string, proxy: Awaite
   );
   const requestsPerJob = proxy.state.statusGets / JOBS;
   const meanDurationS = durations.reduce((a, b) => a + b, 0) / JOBS / 1000;
-  return { mode, p50: pct(delays, 50), p99: pct(delays, 99), max: Math.max(...delays), requestsPerJob, meanDurationS };
+  return { mode: mode.name, p50: pct(delays, 50), p95: pct(delays, 95), p99: pct(delays, 99), max: Math.max(...delays), requestsPerJob, meanDurationS };
 }
 
 async function overhead(baseUrl: string, token: string) {
@@ -121,36 +134,46 @@ const proxy = await startCountingProxy(server.url);
 try {
   const token = server.tokens.bench!;
   console.log(
-    `${JOBS} jobs, durations spread over 0-${MAX_MS / 1000} s, submitted ${values["stagger-ms"]} ms apart, awaited concurrently (node ${process.version})\n`,
+    `${JOBS} jobs, durations spread ${values.durations === "log" ? "log-uniformly over 0.1" : "evenly over 0"}-${MAX_MS / 1000} s, submitted ${values["stagger-ms"]} ms apart, awaited concurrently (node ${process.version})\n`,
   );
   // Warm-up (JIT, SQLite pages, connections), not measured.
   const warm = createClient({ baseUrl: proxy.url, token });
   await Promise.all(Array.from({ length: 20 }, (_, i) => warm.jobs.submitAndWait({ type: "conformance.echo", input: { duration_ms: i * 50 } })));
-  const rows = [];
-  const allModes: Record<string, Mode> = { long: "long poll", plain: "plain polling (SDK backoff)", fixed: "fixed 1 s polling (baseline)" };
-  for (const mode of values.modes.split(",").map((m) => allModes[m]!)) {
-    const row = await runMode(mode, proxy.url, token, proxy);
-    rows.push(row);
+  const rows: Awaited<ReturnType<typeof runMode>>[] = [];
+  const print = (row: (typeof rows)[number]) =>
     console.log(
-      `${mode.padEnd(30)} detection delay p50 ${String(row.p50).padStart(5)} ms  p99 ${String(row.p99).padStart(5)} ms  ` +
-        `max ${String(row.max).padStart(5)} ms  status requests/job ${row.requestsPerJob.toFixed(2)}`,
+      `${row.mode.padEnd(38)} detection delay p50 ${String(row.p50).padStart(5)} ms  p95 ${String(row.p95).padStart(5)} ms  ` +
+        `p99 ${String(row.p99).padStart(5)} ms  max ${String(row.max).padStart(5)} ms  status requests/job ${row.requestsPerJob.toFixed(2)}`,
+    );
+  const allModes: Record<string, Mode> = {
+    long: { name: "long poll", kind: "long" },
+    plain: { name: "plain polling (SDK backoff)", kind: "plain" },
+    fixed: { name: "fixed 1 s polling (baseline)", kind: "fixed", periodMs: 1000 },
+  };
+  for (const mode of values.modes.split(",").map((m) => allModes[m]!)) {
+    rows.push(await runMode(mode, proxy.url, token, proxy));
+    print(rows.at(-1)!);
+  }
+  const plain = rows.find((r) => r.mode === allModes.plain!.name);
+  if (plain) {
+    // A fixed poll every T makes about 1 + duration/T requests: T at the SDK's request count.
+    const periodMs = Math.round((plain.meanDurationS * 1000) / Math.max(0.1, plain.requestsPerJob - 1));
+    const equal = await runMode({ name: `fixed ${(periodMs / 1000).toFixed(2)} s polling (SDK's requests)`, kind: "fixed", periodMs }, proxy.url, token, proxy);
+    rows.push(equal);
+    print(equal);
+    const fixed1 = rows.find((r) => r.mode === allModes.fixed!.name);
+    console.log(
+      `\nplain polling at equal request count (${plain.requestsPerJob.toFixed(2)} vs ${equal.requestsPerJob.toFixed(2)}/job): ` +
+        `p50 ${plain.p50} vs ${equal.p50} ms (${plain.p50 < equal.p50 ? "beats" : "does NOT beat"} the fixed poll), ` +
+        `p95 ${plain.p95} vs ${equal.p95} ms` +
+        (fixed1 ? `; against fixed 1 s: ${(plain.requestsPerJob / fixed1.requestsPerJob).toFixed(2)}× the requests, p50 ${plain.p50} vs ${fixed1.p50} ms` : ""),
     );
   }
   const lp = rows.find((r) => r.mode === "long poll");
   if (lp) console.log(
-    `\nlong poll goal: p99 < 50 ms (${lp.p99 < 50 ? "met" : "NOT met"}); requests/job ≤ 1 + mean duration/20 s + progress updates ` +
+    `long poll goal: p99 < 50 ms (${lp.p99 < 50 ? "met" : "NOT met"}); requests/job ≤ 1 + mean duration/20 s + progress updates ` +
       `= ${(1 + lp.meanDurationS / 20 + 2).toFixed(2)} (${lp.requestsPerJob <= 1 + lp.meanDurationS / 20 + 2 ? "met" : "NOT met"})`,
   );
-  const plain = rows.find((r) => r.mode === "plain polling (SDK backoff)");
-  if (plain) {
-    // A fixed poll every T seconds has a median detection delay of about T/2 and makes about
-    // 1 + duration/T requests: the fixed poll with the SDK's median delay, for comparison.
-    const t = (2 * plain.p50) / 1000;
-    console.log(
-      `plain polling vs a fixed poll at the same p50 (${plain.p50} ms → T ≈ ${t.toFixed(2)} s, estimated): ` +
-        `SDK ${plain.requestsPerJob.toFixed(2)} vs fixed ≈ ${(1 + plain.meanDurationS / t).toFixed(2)} requests/job`,
-    );
-  }
   const { rawMs, sdkMs, ratio } = await overhead(server.url, token);
   console.log(
     `per-request overhead (GET status, direct, median of 2700 alternating calls): raw fetch ${rawMs.toFixed(3)} ms, ` +

@@ -145,6 +145,33 @@ export class JobCanceledError extends AsyncJobsError {
   }
 }
 
+/** One problem a schema found: what, and where (`/result/url`). */
+export interface ValidationIssue {
+  message: string;
+  /** JSON Pointer into the job (`/result/pages/0`). */
+  path: string;
+}
+
+/**
+ * A job's `result` (or, before sending, its `input`) broke the schema given to
+ * `createClient({ jobTypes })`: the server and this app disagree on the job type.
+ *
+ * @example
+ * if (isResultValidationError(e)) log(e.jobId, e.issues) // [{ path: "/result/url", message: "Required" }]
+ */
+export class ResultValidationError extends AsyncJobsError {
+  override name = "ResultValidationError";
+  /** The job's id; `undefined` for an input refused before it was sent. */
+  readonly jobId: string | undefined;
+  readonly issues: ValidationIssue[];
+  constructor(jobId: string | undefined, issues: ValidationIssue[]) {
+    const what = jobId ? `The result of job ${jobId}` : "The input";
+    super(`${what} does not match its schema: ${issues.map((i) => `${i.path || "/"} ${i.message}`).join("; ")}`);
+    this.jobId = jobId;
+    this.issues = issues;
+  }
+}
+
 /** Why a webhook was refused; each maps to one check of the Standard Webhooks scheme. */
 export type WebhookVerificationReason =
   | "missing_header"
@@ -184,6 +211,7 @@ export function isAsyncJobsError(e: unknown): e is AsyncJobsError {
       "TimeoutError",
       "JobFailedError",
       "JobCanceledError",
+      "ResultValidationError",
       "WebhookVerificationError",
     ].some((name) => hasName(e, name))
   );
@@ -221,6 +249,11 @@ export function isJobFailedError(e: unknown): e is JobFailedError {
 /** @example if (isJobCanceledError(e)) return */
 export function isJobCanceledError(e: unknown): e is JobCanceledError {
   return e instanceof JobCanceledError || hasName(e, "JobCanceledError");
+}
+
+/** @example if (isResultValidationError(e)) console.error(e.issues) */
+export function isResultValidationError(e: unknown): e is ResultValidationError {
+  return e instanceof ResultValidationError || hasName(e, "ResultValidationError");
 }
 
 /** @example if (isWebhookVerificationError(e)) return badRequest(e.reason) */

@@ -1,5 +1,6 @@
 import type { Hooks } from "ky";
 import { systemClock, type RetryClock, type RetryPolicy } from "../internal/retry-policy.ts";
+import type { JobTypeSchemas } from "../jobs/job-type-schemas.ts";
 /**
  * Retry policy of every request (spec §6). Retried: network errors and per-attempt
  * timeouts, `408`, `409 idempotency_key_in_use`, `429`, `502`, `503`, `504`; GET always, POST
@@ -78,6 +79,14 @@ export interface ClientOptions {
    * @default the system clock
    */
   clock?: RetryClock | undefined;
+  /**
+   * Schemas per job type (zod, Valibot, ArkType: any Standard Schema v1), e.g. the same
+   * `{ input, result }` the server's `defineJobType` takes. A wait then checks the `result` of
+   * a succeeded job (throwing `ResultValidationError`) and returns the schema's output; `submit`
+   * checks `input` before sending. The types follow: `submitAndWait` returns the schema's type.
+   * @default undefined (nothing checked; no schema library loaded)
+   */
+  jobTypes?: JobTypeSchemas | undefined;
 }
 
 /** The defaults, in one place. */
@@ -96,6 +105,7 @@ export interface ResolvedClientOptions {
   retry: RetryPolicy;
   headers: Record<string, string>;
   hooks: Hooks | undefined;
+  jobTypes: JobTypeSchemas | undefined;
 }
 
 /** The environment variables `createClient` reads its defaults from (the CLI reads the same). */
@@ -147,6 +157,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     },
     headers,
     hooks: options.hooks,
+    jobTypes: options.jobTypes,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BuiltInJobTypes, JobType, JobTypeMap, ScopedToken, Upload } from "../types.ts";
 import type { PartSource } from "../uploads/part-source.ts";
-import { uploadFile, type UploadFileOptions } from "../uploads/upload-file.ts";
+import type { UploadFileOptions } from "../uploads/upload-file.ts";
+import { uploadFile } from "./lazy-upload-file.ts";
 import { listUploads, type ListUploadsOptions } from "../uploads/list-uploads.ts";
 import type { UploadHandleState } from "../uploads/upload-handle.ts";
 import type { PendingUpload } from "../types.ts";
@@ -15,7 +16,9 @@ import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
 import { watchMany, type WatchManyOptions, type WatchManyTarget } from "../jobs/watch-many.ts";
 import { createJobToken, type CreateJobTokenOptions } from "../jobs/create-job-token.ts";
 import { createUploadToken, type CreateUploadTokenOptions } from "../uploads/create-upload-token.ts";
+import { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "../jobs/job-handle.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
+import type { JobTypeSchemas, JobTypesOfSchemas } from "../jobs/job-type-schemas.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { createBaseClient, type BaseClient } from "./create-base-client.ts";
 
@@ -41,6 +44,10 @@ export interface JobsApi<T extends JobTypeMap> {
   watchMany(target: WatchManyTarget, options?: WatchManyOptions): AsyncGenerator<TypedJob<T>, void, undefined>;
   /** A short-lived token that can only read and watch these jobs, for a browser (`createJobToken`, spec §8.3). */
   createToken(ids: string | readonly string[], options?: CreateJobTokenOptions): ApiPromise<ScopedToken>;
+  /** A durable handle of a job not sent yet (`prepareJob`): `onState` saves it before the submit leaves. */
+  prepare<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: JobHandleOptions): JobHandle<T, K>;
+  /** Continues a saved handle in this or another process (`resumeJob`). */
+  resume<K extends JobTypeName<T> = JobTypeName<T>>(state: JobHandleState, options?: Pick<JobHandleOptions, "onState">): JobHandle<T, K>;
 }
 
 /**
@@ -94,6 +101,14 @@ function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never
 }
 
 /**
+ * The job type map of a client given `jobTypes` schemas: the schemas' types replace those of the
+ * same names.
+ */
+export type WithJobTypeSchemas<T extends JobTypeMap, S extends JobTypeSchemas> = keyof S extends never
+  ? T
+  : Omit<T, keyof S> & JobTypesOfSchemas<S>;
+
+/**
  * Creates a client. Without options it reads `ASYNC_JOBS_BASE_URL` and `ASYNC_JOBS_TOKEN`
  * (and throws a `TypeError` naming the missing one). Pass your own job type map to type `submit`/`submitAndWait` for your job
  * types: `createClient<MyJobTypes>(…)`.
@@ -103,14 +118,21 @@ function withResponse<T>(base: BaseClient<never>, run: (client: BaseClient<never
  * const client = createClient<MyJobTypes>({ baseUrl: "https://jobs.example.com", token })
  * const job = await client.jobs.submitAndWait({ type: "report.render", input: { pages: 40 } })
  * job.result.url // string
+ *
+ * @example
+ * // Or let schemas type AND check the results (zod, or any Standard Schema):
+ * const client = createClient({ baseUrl, token, jobTypes: { "report.render": { input: z.object({ pages: z.number() }), result: z.object({ url: z.url() }) } } })
+ * const { result } = await client.jobs.submitAndWait({ type: "report.render", input: { pages: 40 } }) // result: { url: string }, checked
  */
-export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
-  options?: ClientOptions,
-): AsyncJobsClient<TJobTypes> {
-  const base = createBaseClient<TJobTypes>(options);
-  const call = <R>(run: (client: BaseClient<TJobTypes>) => Promise<R>) =>
+export function createClient<S extends JobTypeSchemas>(
+  options: ClientOptions & { jobTypes: S },
+): AsyncJobsClient<WithJobTypeSchemas<BuiltInJobTypes, S>>;
+export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(options?: ClientOptions): AsyncJobsClient<TJobTypes>;
+export function createClient<Types extends JobTypeMap>(options?: ClientOptions): AsyncJobsClient<Types> {
+  const base = createBaseClient<Types>(options);
+  const call = <R>(run: (client: BaseClient<Types>) => Promise<R>) =>
     withResponse(base as BaseClient<never>, run as (client: BaseClient<never>) => Promise<R>);
-  const jobs: JobsApi<TJobTypes> = {
+  const jobs: JobsApi<Types> = {
     submit: (job, opts) => call((c) => submit(c, job, opts)),
     get: (id, opts) => call((c) => getJob(c, id, opts)),
     cancel: (id, opts) => call((c) => cancelJob(c, id, opts)),
@@ -121,6 +143,8 @@ export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
     watch: (id, opts) => watchJob(base, id, opts),
     watchMany: (target, opts) => watchMany(base, target, opts),
     createToken: (ids, opts) => call((c) => createJobToken(c, ids, opts)),
+    prepare: (job, opts) => prepareJob(base, job, opts),
+    resume: (state, opts) => resumeJob(base, state, opts),
   };
   const uploads: UploadsApi = {
     upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),

@@ -29,3 +29,17 @@ export function backoffDelay(n: number, options: BackoffOptions): number {
 export function fullJitter(ms: number, random: () => number = Math.random): number {
   return Math.floor(random() * ms);
 }
+
+/**
+ * Decorrelated jitter: the next wait is drawn from [base, previous × growth], capped. Unlike full
+ * jitter it never drops below `base` (the server's `Retry-After`, spec §6.3), so no poll comes
+ * sooner than the server asked, and it grows from the last wait actually slept rather than
+ * from a step count (AWS Architecture Blog, "Exponential Backoff And Jitter").
+ *
+ * @example
+ * decorrelatedJitter(1000, { initialMs: 1000, factor: 3, maxMs: 30_000 }) // somewhere in [1000, 3000)
+ */
+export function decorrelatedJitter(previousMs: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const base = options.initialMs;
+  return Math.min(options.maxMs, Math.floor(base + random() * Math.max(0, previousMs * options.factor - base)));
+}

@@ -1,8 +1,8 @@
 import type { Transport, ApiClient } from "./transport.ts";
 import { transportOf } from "./transport.ts";
 import { isReplayable } from "./retry-policy.ts";
-import { send } from "./send.ts";
 import { toApiError } from "./to-api-error.ts";
+import { send } from "./send.ts";
 
 /** Anything that carries a transport: `BaseClient`, `AsyncJobsClient`. */
 export interface HasTransport {
@@ -27,20 +27,20 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-/** What `request` hands the operation: spread it into openapi-fetch's init. */
+/** What `request` hands the operation: spread it into the typed call's init. */
 export type CallInit = {
   fetch: (request: Request) => Promise<Response>;
   headers: Record<string, string>;
   signal?: AbortSignal;
 };
 
-/** What an openapi-fetch call resolves with. */
+/** What a typed call resolves with. */
 type OpResult<D> = { data?: D; error?: unknown; response: Response };
 
 /**
  * Calls one operation of the generated `paths` through the client's transport and returns its
  * data, or throws `ApiError` (any non-2xx answer, after retries) or `NetworkError` (no answer);
- * an abort rejects with `signal.reason`. The operation is a closure over openapi-fetch, so
+ * an abort rejects with `signal.reason`. The operation is a closure over the typed API client, so
  * path, params, body and result are all typed from `openapi.yaml`.
  *
  * How `uploadFile(client, …)` (src/uploads) calls it:
@@ -92,7 +92,7 @@ export async function request<D>(
   transport.onResponse?.(response);
   if (response.ok) return { data: data as D, response };
   if (response.status === 304 && options.allowNotModified) return { data: undefined, response };
-  throw toApiError(response, error, transport.options.retry.clock.now(), asked);
+  throw await toApiError(response, error, transport.options.retry.clock.now(), asked);
 }
 
 function fetchFor(transport: Transport, options: RequestOptions): (request: Request) => Promise<Response> {

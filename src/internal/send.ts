@@ -30,7 +30,7 @@ export interface SendOptions {
 
 /**
  * Sends `request` with ky, retrying by the ONE policy (spec §6.2), and resolves with the last
- * answer whatever its status (openapi-fetch and `toApiError` read it); rejects with
+ * answer whatever its status (the typed API client and `toApiError` read it); rejects with
  * `NetworkError` when no answer came and with the signal's reason on abort.
  *
  * ky's own rules are replaced where the protocol differs: `shouldRetry` asks the policy

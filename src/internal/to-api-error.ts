@@ -1,61 +1,23 @@
-import { ApiError, type SdkProblemCode } from "../errors.ts";
-import type { Problem } from "../types.ts";
-import { parseRateLimit } from "./rate-limit-headers.ts";
+import { ApiError } from "../errors.ts";
 import { parseRetryAfter } from "./retry-after.ts";
-
-/** The SDK's own code for an error answer that is not problem+json (a proxy's page, an empty 502). */
-export const UNEXPECTED_RESPONSE: SdkProblemCode = "unexpected_response";
-
-/** How much of a non-problem body the error quotes: enough to recognise a proxy's page, not all of it. */
-const EXCERPT_CHARS = 200;
 
 /**
  * The ONE place an error response becomes an `ApiError`. `body` is the response body
- * already read (parsed JSON or text). A body that is not a problem (a proxy's HTML page, an
- * empty 502) did not come from an async-jobs server, so it is not given a server code: it
- * becomes code `unexpected_response` with the status, the URL's origin (which hop answered)
- * and a short excerpt of the body as text.
+ * already read (parsed JSON or text); see `problemOf` for a body that is not a problem. The
+ * parsers of problems and `RateLimit` load on the first error answer that ends a call: retries
+ * read the status and `Retry-After` themselves (`retry-policy.ts`), so an app whose calls
+ * succeed never loads them (decision 0012).
  *
  * @example
- * if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined))
+ * if (!response.ok) throw await toApiError(response, await response.json().catch(() => undefined))
  */
-export function toApiError(response: Response, body: unknown, now: number = Date.now(), requestUrl?: string): ApiError {
-  const problem: Problem = isProblem(body) ? body : unexpectedResponse(response, body, requestUrl);
+export async function toApiError(response: Response, body: unknown, now: number = Date.now(), requestUrl?: string): Promise<ApiError> {
+  const { problemOf, parseRateLimit } = await import("./error-details.ts");
   return new ApiError({
     status: response.status,
-    problem,
+    problem: problemOf(response, body, requestUrl),
     requestId: response.headers.get("x-request-id") ?? undefined,
     retryAfterMs: parseRetryAfter(response.headers, now), // `now` from the client's clock: an HTTP date reads the same everywhere
     rateLimit: parseRateLimit(response.headers),
   });
-}
-
-function unexpectedResponse(response: Response, body: unknown, requestUrl: string | undefined): Problem {
-  const origin = originOf(response.url || requestUrl || "");
-  const text = typeof body === "string" ? body : body === undefined || body === null ? "" : JSON.stringify(body);
-  // Markup and runs of whitespace say nothing; the words of a proxy's page do ("413 Request Entity Too Large").
-  const words = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-  const excerpt = words.length > EXCERPT_CHARS ? `${words.slice(0, EXCERPT_CHARS)}…` : words;
-  const from = origin ? ` from ${origin}` : "";
-  return {
-    type: "about:blank",
-    title: "Unexpected response",
-    status: response.status,
-    detail: excerpt
-      ? `HTTP ${response.status}${from} is not a problem+json answer: ${excerpt}`
-      : `HTTP ${response.status}${from} without a problem body.`,
-    code: UNEXPECTED_RESPONSE,
-  };
-}
-
-function originOf(url: string): string | undefined {
-  try {
-    return url ? new URL(url).origin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isProblem(body: unknown): body is Problem {
-  return typeof body === "object" && body !== null && typeof (body as Problem).code === "string";
 }

@@ -1,11 +1,9 @@
 import type { KyInstance } from "ky";
-import createOpenApiClient, { type Client } from "openapi-fetch";
 import type { ResolvedClientOptions } from "../client/client-options.ts";
-import type { paths } from "../types.ts";
+import { createApiClient, type ApiClient } from "./api-client.ts";
 import { createEngine } from "./send.ts";
 
-/** The openapi-fetch client over the generated contract types. */
-export type ApiClient = Client<paths>;
+export type { ApiClient };
 
 /**
  * Everything a client needs to send requests: created once per `createClient`, shared by every
@@ -24,7 +22,7 @@ export interface Transport {
 }
 
 /**
- * Builds the transport. openapi-fetch serialises the request (path, query, headers, JSON body)
+ * Builds the transport. The typed API client (`api-client.ts`) serialises the request (path, query, headers, JSON body)
  * and parses the answer; the `fetch` it calls is chosen per call (`request.ts`), so each call
  * carries its own retry policy.
  *
@@ -32,7 +30,7 @@ export interface Transport {
  * const transport = createTransport(resolveClientOptions({ baseUrl }))
  */
 export function createTransport(options: ResolvedClientOptions): Transport {
-  const api = createOpenApiClient<paths>({ baseUrl: options.baseUrl, headers: options.headers });
+  const api = createApiClient(options.baseUrl, options.headers);
   return { api, options, engine: createEngine(options.hooks) };
 }
 

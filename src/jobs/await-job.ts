@@ -1,22 +1,26 @@
 import type { BaseClient } from "../client/create-base-client.ts";
 import { JobCanceledError, JobFailedError, TimeoutError } from "../errors.ts";
-import { backoffDelay, fullJitter } from "../internal/backoff.ts";
+import { decorrelatedJitter } from "../internal/backoff.ts";
 import { outcomeOf, waitRetryDelay } from "../internal/retry-policy.ts";
-import { sleep } from "../internal/sleep.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
+import { validateResult } from "./validate-job.ts";
 import { getJobState } from "./get-job.ts";
 import { jobStream } from "./watch-job.ts";
 import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 
-/** Plain polling, used when the server does not honour `Prefer: wait`. */
+/**
+ * Plain polling, used when the server does not honour `Prefer: wait`: the first poll after a
+ * change comes after the server's `Retry-After` (or `initialMs`), each next one after a wait
+ * drawn from [that base, previous wait × `factor`] (decorrelated jitter), capped at `maxMs`.
+ */
 export interface PollOptions {
-  /** First interval when the server gives no `Retry-After` hint. @default 1000 */
+  /** Base interval when the server gives no `Retry-After` hint. @default 1000 */
   initialMs?: number;
-  /** Growth per unchanged poll. @default 1.5 */
+  /** Upper bound of the growth per unchanged poll. @default 2 */
   factor?: number;
-  /** Cap of the interval (before jitter). @default 30000 */
+  /** Cap of the interval. @default 30000 */
   maxMs?: number;
 }
 
@@ -38,7 +42,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
    * @default 20
    */
   waitSeconds?: number | undefined;
-  /** Plain polling backoff. @default { initialMs: 1000, factor: 1.5, maxMs: 30000 } */
+  /** Plain polling backoff. @default { initialMs: 1000, factor: 2, maxMs: 30000 } */
   poll?: PollOptions | undefined;
   /**
    * On abort, also cancel the job on the server (`POST /v1/jobs/{id}/cancel`, sent without
@@ -57,7 +61,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
 /** The defaults of `awaitJob`, in one place. */
 export const defaultAwaitJobOptions = {
   waitSeconds: 20,
-  poll: { initialMs: 1_000, factor: 1.5, maxMs: 30_000 },
+  poll: { initialMs: 1_000, factor: 2, maxMs: 30_000 },
   cancelOnAbort: false,
   stream: true,
 } as const;
@@ -84,8 +88,19 @@ export function awaitJob<T extends JobTypeMap, K extends JobTypeName<T> = JobTyp
 }
 
 /**
+ * What a durable job handle keeps of a wait: the last ETag and when the next plain poll is due
+ * (epoch ms; `undefined` while long polls or a stream pace the wait), told after each read.
+ */
+export interface WaitTrack {
+  etag?: string | undefined;
+  nextPollAt?: number | undefined;
+  onRead?: ((etag: string | undefined, nextPollAt: number | undefined) => void) | undefined;
+}
+
+/**
  * `awaitJob` with an absolute deadline and the last job already seen (by `submitAndWait`), so
- * that `onProgress` is not called twice for one state. Not re-exported.
+ * that `onProgress` is not called twice for one state, and optionally a `WaitTrack` (a resumed
+ * handle). Not re-exported.
  *
  * @example
  * await awaitJobUntil(client, job.id, options, Date.now() + 60_000, job)
@@ -96,6 +111,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   options: AwaitJobOptions<T, K>,
   deadline: number,
   seen: TypedJob<T, K> | undefined,
+  track: WaitTrack = {},
 ): Promise<SucceededJob<T, K>> {
   const waitSeconds = options.waitSeconds ?? defaultAwaitJobOptions.waitSeconds;
   const poll = { ...defaultAwaitJobOptions.poll, ...options.poll };
@@ -114,11 +130,11 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
     : undefined;
 
   let last: TypedJob<T, K> | undefined = seen;
-  let etag: string | undefined;
+  let etag = track.etag;
   let honoured: boolean | undefined; // undefined until a long poll tells us
   let unchanged = 0;
   let failures = 0;
-  let hintMs: number | undefined;
+  let pollMs = 0;
   // Ask for the stream until the server answers JSON once (spec §2: that is its "no").
   let streamOffered = options.stream ?? defaultAwaitJobOptions.stream;
 
@@ -132,7 +148,10 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   };
 
   try {
-    if (seen && isTerminal(seen.status)) return finish(seen);
+    if (seen && isTerminal(seen.status)) return await finish(client, seen);
+    // A resumed plain-polling wait keeps the pace it had (no burst of polls after a restart).
+    const dueIn = (track.nextPollAt ?? 0) - retry.clock.now();
+    if (dueIn > 0) await retry.clock.sleep(dueIn, controller.signal);
     for (;;) {
       const remainingS = Math.floor((deadline - Date.now()) / 1000);
       const canLongPoll = waitSeconds > 0 && honoured !== false && remainingS >= 1;
@@ -153,7 +172,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
           const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
           let step = await stream.next();
           for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
-          if (step.value.streaming) return finish(last!);
+          if (step.value.streaming) return await finish(client, last!);
           streamOffered = false;
           state = step.value.state;
         } else {
@@ -162,13 +181,15 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         failures = 0;
         if (longPoll) honoured = honoured || state.longPolled;
         etag = state.etag;
-        hintMs = state.retryAfterMs;
         if (state.job) report(state.job as TypedJob<T, K>);
         else unchanged++;
-        if (last && isTerminal(last.status)) return finish(last);
-        if (state.longPolled || fetchingEtag) continue; // the server already waited, or will
-        const interval = backoffDelay(unchanged, { initialMs: hintMs ?? poll.initialMs, factor: poll.factor, maxMs: poll.maxMs });
-        await sleep(fullJitter(interval), controller.signal);
+        if (last && isTerminal(last.status)) return await finish(client, last);
+        const paced = state.longPolled || fetchingEtag; // the server already waited, or will
+        // Plain polling (spec §6.3): the server's Retry-After after a change, then decorrelated jitter.
+        const base = { ...poll, initialMs: state.retryAfterMs ?? poll.initialMs };
+        pollMs = paced ? 0 : unchanged === 0 ? base.initialMs : decorrelatedJitter(pollMs, base, retry.clock.random);
+        track.onRead?.(etag, paced ? undefined : retry.clock.now() + pollMs);
+        if (!paced) await retry.clock.sleep(pollMs, controller.signal);
       } catch (error) {
         if (controller.signal.aborted) throw error;
         // The client's one retry policy decides, with the waiter's §6.3 reading of it.
@@ -192,8 +213,9 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   }
 }
 
-function finish<T extends JobTypeMap, K extends JobTypeName<T>>(job: TypedJob<T, K>): SucceededJob<T, K> {
+/** The outcome of a terminal job: the succeeded job, its result checked (`jobTypes`), or the error. */
+function finish<T extends JobTypeMap, K extends JobTypeName<T>>(client: BaseClient<T>, job: TypedJob<T, K>): Promise<SucceededJob<T, K>> {
   if (job.status === "failed") throw new JobFailedError(job as Job);
   if (job.status === "canceled") throw new JobCanceledError(job as Job);
-  return job as SucceededJob<T, K>;
+  return validateResult(client, job as SucceededJob<T, K>);
 }

@@ -66,10 +66,21 @@ export async function getJobState<T extends JobTypeMap>(
       timeoutMs: client["~transport"].options.timeoutMs + wait * 1000,
     },
   );
+  return jobStateOf(response, data as unknown as TypedJob<T> | undefined, wait, options.etag);
+}
+
+/**
+ * What one read says: the job (none on `304`), its ETag (else the one sent), the server's
+ * `Retry-After`, and whether it held the read (`Preference-Applied: wait=…`, spec §2.4.1).
+ *
+ * @example
+ * const state = jobStateOf(response, job, 20, etag)
+ */
+export function jobStateOf<T extends JobTypeMap>(response: Response, job: TypedJob<T> | undefined, waitSeconds: number, etag: string | undefined): JobState<T> {
   return {
-    job: data as unknown as TypedJob<T> | undefined,
-    etag: response.headers.get("etag") ?? options.etag,
+    job,
+    etag: response.headers.get("etag") ?? etag,
     retryAfterMs: parseRetryAfter(response.headers),
-    longPolled: wait > 0 && /\bwait\s*=/.test(response.headers.get("preference-applied") ?? ""),
+    longPolled: waitSeconds > 0 && /\bwait\s*=/.test(response.headers.get("preference-applied") ?? ""),
   };
 }

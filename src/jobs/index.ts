@@ -12,5 +12,7 @@ export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-
 export { watchMany, type WatchManyOptions, type WatchManyTarget } from "./watch-many.ts";
 export { createJobToken, type CreateJobTokenOptions } from "./create-job-token.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
+export { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "./job-handle.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
+export type { JobTypeSchema, JobTypeSchemas, JobTypesOfSchemas, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
 export * from "../errors.ts";

@@ -6,6 +6,7 @@ import { parseRetryAfter } from "../internal/retry-after.ts";
 import { request } from "../internal/request.ts";
 import type { JobTypeMap } from "../types.ts";
 import type { JobRequest, JobTypeName, TypedJob } from "./typed-job.ts";
+import { validateInput } from "./validate-job.ts";
 
 /** Options of `submit`. */
 export interface SubmitOptions {
@@ -57,6 +58,7 @@ export async function submit<T extends JobTypeMap, K extends JobTypeName<T>>(
   job: JobRequest<T, K>,
   options: SubmitOptions = {},
 ): Promise<Submission<T, K>> {
+  await validateInput(client, job);
   const idempotencyKey = options.idempotencyKey ?? createIdempotencyKey();
   const header: Record<string, string> = { "Idempotency-Key": formatIdempotencyKey(idempotencyKey) };
   const waitSeconds = Math.floor(options.waitSeconds ?? 0);

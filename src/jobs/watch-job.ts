@@ -1,14 +1,13 @@
 import type { BaseClient } from "../client/create-base-client.ts";
 import { isApiError, isNetworkError } from "../errors.ts";
 import { backoffDelay, fullJitter } from "../internal/backoff.ts";
-import { parseRetryAfter } from "../internal/retry-after.ts";
 import { request } from "../internal/request.ts";
 import { sleep } from "../internal/sleep.ts";
-import { createEventStreamParser, eventStreamType, type ServerSentEvent } from "../protocol/event-stream.ts";
+import { eventStreamType } from "../protocol/event-stream-type.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import type { JobTypeMap } from "../types.ts";
 import { formatWaitPreference } from "../protocol/prefer.ts";
-import { getJobState, type JobState } from "./get-job.ts";
+import { getJobState, jobStateOf, type JobState } from "./get-job.ts";
 import type { TypedJob } from "./typed-job.ts";
 
 /** Options of `watchJob`. */
@@ -117,18 +116,13 @@ export async function* jobStream<T extends JobTypeMap>(
         );
         if (!response.headers.get("content-type")?.startsWith(eventStreamType)) {
           const job = response.status === 304 ? undefined : ((await response.json()) as TypedJob<T>);
-          return {
-            streaming: false,
-            state: {
-              job,
-              etag: response.headers.get("etag") ?? lastEventId,
-              retryAfterMs: parseRetryAfter(response.headers),
-              longPolled: wait > 0 && /\bwait\s*=/.test(response.headers.get("preference-applied") ?? ""),
-            },
-          };
+          return { streaming: false, state: jobStateOf<T>(response, job, wait, lastEventId) };
         }
         connected = true;
-        for await (const event of readEvents(data as ReadableStream<Uint8Array>, connection, (ms) => (suggestedMs = ms))) {
+        // The stream reader is loaded only once a server streams (a polling app never pays for it).
+        const { readJobEvents } = await import("./read-job-events.ts");
+        const events = readJobEvents(data as ReadableStream<Uint8Array>, connection, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms));
+        for await (const event of events) {
           if (event.event !== "job") continue;
           failures = 0;
           lastEventId = event.id;
@@ -147,37 +141,6 @@ export async function* jobStream<T extends JobTypeMap>(
       failures++;
     }
     await sleep(reconnectDelay(failures, suggestedMs), signal);
-  }
-}
-
-/** The events of one response body; a body silent for `idleMs` is aborted (a dead connection). */
-export async function* readEvents(body: ReadableStream<Uint8Array>, connection: AbortController, onRetry: (ms: number) => void): AsyncGenerator<ServerSentEvent> {
-  const events: ServerSentEvent[] = [];
-  const parser = createEventStreamParser((e) => events.push(e), onRetry);
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const cancelIdle = () => connection.abort(new TypeError("The job stream went silent."));
-  // The request's signal no longer reaches a body already flowing: cancel the read ourselves.
-  const onAbort = () => void reader.cancel().catch(() => undefined);
-  connection.signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    for (;;) {
-      clearTimeout(idle);
-      idle = setTimeout(cancelIdle, defaultWatchJobOptions.idleMs);
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-      yield* events.splice(0);
-    }
-  } catch (error) {
-    // A connection cut mid-body, or found silent, is a network loss: resume (an abort by the
-    // caller is told apart by its own signal).
-    throw new TypeError("The job stream was cut.", { cause: error });
-  } finally {
-    clearTimeout(idle);
-    connection.signal.removeEventListener("abort", onAbort);
-    reader.cancel().catch(() => undefined);
   }
 }
 

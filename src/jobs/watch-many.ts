@@ -7,7 +7,7 @@ import { isTerminal } from "../protocol/job-state.ts";
 import { formatJobsLastEventId, jobsStreamPath } from "../protocol/jobs-stream.ts";
 import type { JobStatus, JobTypeMap } from "../types.ts";
 import type { TypedJob } from "./typed-job.ts";
-import { isTransient, readEvents, reconnectDelay, watchJob } from "./watch-job.ts";
+import { defaultWatchJobOptions, isTransient, reconnectDelay, watchJob } from "./watch-job.ts";
 
 /** Which jobs `watchMany` watches: these ids, or the jobs matching a filter when the stream opens. */
 export type WatchManyTarget = { ids: readonly string[] } | { filter: { status?: readonly JobStatus[]; type?: string } };
@@ -59,7 +59,10 @@ export async function* watchMany<T extends JobTypeMap>(
           { signal: connection.signal, retry: false, headers },
         );
         opened = true;
-        for await (const event of readEvents(data as unknown as ReadableStream<Uint8Array>, connection, (ms) => (suggestedMs = ms))) {
+        // The stream reader loads on first use, as for one job's stream (decision 0012).
+        const { readJobEvents } = await import("./read-job-events.ts");
+        const body = data as unknown as ReadableStream<Uint8Array>;
+        for await (const event of readJobEvents(body, connection, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms))) {
           if (event.event !== "job") continue;
           failures = 0;
           const job = JSON.parse(event.data) as TypedJob<T>;

@@ -1,5 +1,6 @@
-/** The media type of a job stream (spec §2, "Watching a job"). */
-export const eventStreamType = "text/event-stream";
+import { eventStreamType } from "./event-stream-type.ts";
+
+export { eventStreamType };
 
 /**
  * Does an `Accept` header ask for a job stream? Yes when it lists `text/event-stream` without

@@ -85,7 +85,7 @@ export async function putPart(init: {
     timeoutMs: false, // a part's time is bounded by the stall watch, not by its size
     signal,
   });
-  if (!response.ok) throw toApiError(response, await readProblem(response), retry.policy.clock.now(), part.url);
+  if (!response.ok) throw await toApiError(response, await readProblem(response), retry.policy.clock.now(), part.url);
   const etag = response.headers.get("etag");
   await response.body?.cancel().catch(() => {});
   if (!etag) {

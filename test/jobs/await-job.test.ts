@@ -1,5 +1,5 @@
 import { http, HttpResponse } from "msw";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { awaitJob, createBaseClient, isApiError, isJobCanceledError, isJobFailedError, isTimeoutError } from "async-jobs/jobs";
 import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
@@ -14,6 +14,9 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
+// The SDK loads its problem and RateLimit parsers on the first error answer (a real module load,
+// which fake time would overtake): load them before time is faked.
+beforeAll(() => import("../../src/internal/error-details.ts"));
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.spyOn(Math, "random").mockReturnValue(0.5);
@@ -97,7 +100,7 @@ describe("awaitJob with a server that honours Prefer: wait", () => {
 });
 
 describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () => {
-  it("polls with If-None-Match from the server's Retry-After, ×1.5 per unchanged poll, full jitter, reset on change", async () => {
+  it("polls with If-None-Match after the server's Retry-After, then decorrelated jitter, reset on change", async () => {
     const t = jobTimeline(
       [{ at: 0, patch: {} }, { at: 6000, patch: { status: "running" } }, succeededAt(9000)],
       { longPoll: false, retryAfter: 2 },
@@ -106,15 +109,16 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     const r = await settle(awaitJob(client, "job_1"), 60_000);
     expect(r.value?.status).toBe("succeeded");
     const gaps = t.seen.slice(1).map((s, i) => s.at - t.seen[i]!.at);
-    // Math.random = 0.5: half of 2000, 3000, 4500 …; the change at 6 s resets the growth.
-    expect(gaps).toEqual([1000, 1500, 2250, 3375, 1000]);
-    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 304, 200, 200]);
+    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [2000, 2 × previous):
+    // 3000, then 4000. Never sooner than the server asked.
+    expect(gaps).toEqual([2000, 3000, 4000]);
+    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 200]);
     expect(t.seen[0]!.prefer).toBe("wait=20");
     expect(t.seen.slice(1).every((s) => s.prefer === null)).toBe(true);
     expect(t.seen.slice(1).every((s) => s.ifNoneMatch !== null)).toBe(true);
   });
 
-  it("starts at 1 s without a Retry-After hint and caps the interval at 30 s", async () => {
+  it("starts at 1 s without a Retry-After hint and caps the interval at poll.maxMs", async () => {
     server.use(
       http.get(`${base}/v1/jobs/job_1`, ({ request }) =>
         request.headers.get("if-none-match") === '"a"'
@@ -124,10 +128,11 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     );
     const seen: number[] = [];
     const stop = server.onRequest(() => seen.push(Date.now()));
-    await settle(awaitJob(client, "job_1", { deadlineMs: 200_000 }).catch(() => undefined), 200_000);
+    await settle(awaitJob(client, "job_1", { deadlineMs: 200_000, poll: { maxMs: 5_000 } }).catch(() => undefined), 200_000);
     const gaps = seen.slice(1).map((s, i) => s - seen[i]!);
-    expect(gaps.slice(0, 3)).toEqual([500, 750, 1125]);
-    expect(Math.max(...gaps)).toBe(15_000);
+    // 1000, then 1000 + 0.5 × (2 × previous − 1000) …, capped at poll.maxMs.
+    expect(gaps.slice(0, 3)).toEqual([1000, 1500, 2000]);
+    expect(Math.max(...gaps)).toBe(5_000);
     stop();
   });
 
