@@ -6,10 +6,10 @@ export interface TraceContext {
   tracestate: string | null;
 }
 
-// W3C Trace Context §3.2: version-traceid-parentid-flags, lowercase hex; version ff is invalid
+// W3C Trace Context, section 3.2: version-traceid-parentid-flags, lowercase hex; version ff is invalid
 // and version 00 has nothing after the flags.
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-/** Longer `tracestate` values are dropped, not cut (W3C §3.3.1.5 lets a vendor do either). */
+/** Longer `tracestate` values are dropped, not cut (the W3C text, section 3.3.1.5, lets a vendor do either). */
 const MAX_TRACESTATE = 512;
 
 /**
@@ -24,7 +24,7 @@ export function readTraceContext(headers: Record<string, string | string[] | und
   const parts = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
   if (!parts || parts[1] === "ff" || (parts[1] === "00" && parts[5] !== undefined)) return null;
   if (/^0+$/.test(parts[2]!) || /^0+$/.test(parts[3]!)) return null;
-  // Several tracestate headers are one list (W3C §3.3.1.1).
+  // Several tracestate headers are one list (W3C section 3.3.1.1).
   const raw = headers.tracestate;
   const tracestate = (Array.isArray(raw) ? raw.join(",") : raw)?.trim() || null;
   return { traceparent: traceparent!, tracestate: tracestate !== null && tracestate.length <= MAX_TRACESTATE ? tracestate : null };
@@ -76,6 +76,6 @@ export function traceHeaders(traceContext: TraceContext | null): Record<string, 
 }
 
 function single(value: string | string[] | undefined): string | undefined {
-  // Two traceparent headers are no valid one (W3C §3.2).
+  // Two traceparent headers are no valid one (W3C section 3.2).
   return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
 }

@@ -53,7 +53,7 @@ beforeAll(async () => {
     allowPrivateWebhooks: true,
   });
   baseUrl = await server.listen({ port: 0, host: "127.0.0.1" });
-});
+}, 60_000);
 afterAll(async () => {
   await server?.close(0);
   receiver.close();
@@ -74,6 +74,8 @@ it("one trace id from the SDK's submit through the server's submit span and the 
   root.end();
   await client.jobs.wait(job.id);
   await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  // The delivery span ends once the receiver's answer is in, just after the receiver saw the request.
+  await expect.poll(() => exporter.getFinishedSpans().some((s) => s.name === "async-jobs webhook"), { timeout: 10_000 }).toBe(true);
 
   const spans = exporter.getFinishedSpans();
   const named = (name: string) => spans.filter((s) => s.name === name);
