@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 it("one trace id from the SDK's submit through the server's submit span and the job's run to the webhook's traceparent", async () => {
-  const client = createClient({ baseUrl, token: "tok_trace" });
+  const client = createClient<{ "test.traced": { input: Record<string, never>; result: { ok: boolean } } }>({ baseUrl, token: "tok_trace" });
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const root = trace.getTracer("app").startSpan("app submit");
   const traceId = root.spanContext().traceId;
