@@ -6,11 +6,12 @@
  * OpenTelemetry pays for these few lines only (spec §8.6).
  */
 interface OtelGlobals {
-  propagation?: { inject(context: unknown, carrier: Record<string, string>, setter: { set(carrier: Record<string, string>, key: string, value: string): void }): void };
+  propagation?: { inject(context: unknown, carrier: Headers, setter: { set(carrier: Headers, key: string, value: string): void }): void };
   context?: { active(): unknown };
 }
 
-const setter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) };
+/** Only `traceparent` and `tracestate`: not `baggage` (app data) nor another propagator's fields. */
+const setter = { set: (headers: Headers, key: string, value: string) => key.startsWith("trace") && headers.set(key, value) };
 
 /**
  * A ky `beforeRequest` hook: sets `traceparent` (and `tracestate`) from the active OpenTelemetry
@@ -23,9 +24,7 @@ const setter = { set: (carrier: Record<string, string>, key: string, value: stri
  */
 export function injectTraceContext(request: Request): void {
   const otel = (globalThis as Record<symbol, OtelGlobals | undefined>)[Symbol.for("opentelemetry.js.api.1")];
-  if (!otel?.propagation || !otel.context || request.method === "PUT" || request.headers.has("traceparent")) return;
-  const carrier: Record<string, string> = {};
-  otel.propagation.inject(otel.context.active(), carrier, setter);
-  if (carrier.traceparent) request.headers.set("traceparent", carrier.traceparent);
-  if (carrier.traceparent && carrier.tracestate) request.headers.set("tracestate", carrier.tracestate);
+  if (otel?.context && request.method != "PUT" && !request.headers.has("traceparent")) {
+    otel.propagation?.inject(otel.context.active(), request.headers, setter);
+  }
 }

@@ -12,6 +12,7 @@ import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
 import { streamChecks } from "./stream.ts";
+import { traceContextChecks } from "./trace-context.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -37,4 +38,5 @@ export const catalog: readonly Check[] = [
   ...webhookChecks,
   ...uploadChecks,
   ...downloadChecks,
+  ...traceContextChecks,
 ];
