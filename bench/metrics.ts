@@ -4,7 +4,9 @@
 //
 //   npx tsx bench/metrics.ts [--duration 5] [--connections 32] [--rounds 2]
 //
-// Figures: submits/s (no Idempotency-Key) and status reads/s of one job, and on/off ratios.
+// Figures: submits/s (no Idempotency-Key) and status reads/s of one job, and the server's CPU time
+// per request (this process's user+system time over the run / requests served: steadier than
+// throughput on a loaded machine), with on/off ratios.
 // Each round uses a fresh database so submits do not slow down as the table grows. The load
 // generator (autocannon) runs in a child process, as in bench/server.ts.
 import { fork } from "node:child_process";
@@ -44,13 +46,20 @@ async function main() {
   const TOKEN = "bench_token";
   const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
   const child = fork(fileURLToPath(import.meta.url), ["--cannon-child"], { stdio: "inherit" });
-  const cannon = (options: Record<string, unknown>) =>
-    new Promise<{ rps: number; non2xx: number }>((resolve) => {
-      child.once("message", (figures) => resolve(figures as { rps: number; non2xx: number }));
-      child.send({ connections: Number(values.connections), duration: Number(values.duration), ...options });
+  const duration = Number(values.duration);
+  /** One autocannon run; `cpuUs` is this process's (the server's) CPU time per request served. */
+  const cannon = async (options: Record<string, unknown>) => {
+    const cpu = process.cpuUsage();
+    const figures = await new Promise<{ rps: number; non2xx: number }>((resolve) => {
+      child.once("message", (f) => resolve(f as { rps: number; non2xx: number }));
+      child.send({ connections: Number(values.connections), duration, ...options });
     });
+    const used = process.cpuUsage(cpu);
+    return { ...figures, cpuUs: (used.user + used.system) / (figures.rps * duration) };
+  };
 
-  const figures = { off: { submits: [] as number[], reads: [] as number[] }, on: { submits: [] as number[], reads: [] as number[] } };
+  const series = () => ({ submits: [] as number[], reads: [] as number[], submitCpu: [] as number[], readCpu: [] as number[] });
+  const figures = { off: series(), on: series() };
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const mode of ["off", "on"] as const) {
       const dir = mkdtempSync(join(tmpdir(), "async-jobs-bench-metrics-"));
@@ -63,7 +72,11 @@ async function main() {
         if (submits.non2xx > 0 || reads.non2xx > 0) console.error(`round ${round + 1}, metrics ${mode}: non-2xx ${submits.non2xx} submits, ${reads.non2xx} reads`);
         figures[mode].submits.push(submits.rps);
         figures[mode].reads.push(reads.rps);
-        console.error(`… round ${round + 1}, metrics ${mode}: ${Math.round(submits.rps)} submits/s, ${Math.round(reads.rps)} reads/s`);
+        figures[mode].submitCpu.push(submits.cpuUs);
+        figures[mode].readCpu.push(reads.cpuUs);
+        console.error(
+          `… round ${round + 1}, metrics ${mode}: ${Math.round(submits.rps)} submits/s (${Math.round(submits.cpuUs)} µs CPU each), ${Math.round(reads.rps)} reads/s (${Math.round(reads.cpuUs)} µs CPU each)`,
+        );
       } finally {
         await api.close();
         rmSync(dir, { recursive: true, force: true });
@@ -74,7 +87,7 @@ async function main() {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   console.log(`| figure | --metrics off | --metrics on | on / off |\n| --- | --- | --- | --- |`);
-  for (const [name, key] of [["submits/s", "submits"], ["status reads/s", "reads"]] as const) {
+  for (const [name, key] of [["submits/s", "submits"], ["status reads/s", "reads"], ["server CPU µs per submit", "submitCpu"], ["server CPU µs per read", "readCpu"]] as const) {
     const off = mean(figures.off[key]);
     const on = mean(figures.on[key]);
     console.log(`| ${name} | ${fmt(off)} | ${fmt(on)} | ${(on / off).toFixed(2)} |`);
