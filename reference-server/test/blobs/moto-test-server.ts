@@ -17,11 +17,16 @@ export interface MotoTestServer {
  * @example
  * const moto = await startMotoTestServer(); startTestServer(["--blobs", moto.blobsUrl("t")]);
  */
-export async function startMotoTestServer(bucket = "async-jobs-moto"): Promise<MotoTestServer> {
+export async function startMotoTestServer(bucket = "async-jobs-moto", options: { minPartSize?: number } = {}): Promise<MotoTestServer> {
   process.env.AWS_ACCESS_KEY_ID ??= "moto";
   process.env.AWS_SECRET_ACCESS_KEY ??= "moto";
   const port = await freePort();
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+    // S3's 5 MiB minimum for all but the last part, lowered for suites that use small parts.
+    env: { ...process.env, S3_UPLOAD_PART_MIN_SIZE: String(options.minPartSize ?? 5 * 1024 * 1024) },
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`moto_server exited with ${code}: ${stderr}`))));
