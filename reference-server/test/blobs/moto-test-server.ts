@@ -29,7 +29,11 @@ export async function startMotoTestServer(bucket = "async-jobs-moto", options: {
   });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`moto_server exited with ${code}: ${stderr}`))));
+  const exited = new Promise<never>((_, reject) => {
+    child.once("exit", (code) => reject(new Error(`moto_server exited with ${code}: ${stderr}`)));
+    // Not on PATH: moto (pip) comes with this project's machine image; install it with `pip install moto[server]`.
+    child.once("error", (error) => reject(new Error(`moto_server could not start: ${error.message}`)));
+  });
   exited.catch(() => {});
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
