@@ -1131,6 +1131,29 @@ export interface components {
          */
         RequestId: string;
         /**
+         * @description W3C Trace Context (spec §8.6): the caller's trace, kept with the job, continued in its
+         *     execution and sent on its webhooks. One that breaks the W3C grammar is ignored, never
+         *     refused, so the schema does not constrain it.
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        Traceparent: string;
+        /**
+         * @description W3C Trace Context vendor entries sent with `traceparent`; kept and passed on with it (spec §8.6).
+         * @example vendor=t61rcWkgMzE
+         */
+        Tracestate: string;
+        /**
+         * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+         *     server's own); its parent may be the server's delivery span. Not signed.
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        WebhookTraceparent: string;
+        /**
+         * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+         * @example vendor=t61rcWkgMzE
+         */
+        WebhookTracestate: string;
+        /**
          * @description Expiry of the signed URL, unix seconds, covered by the signature.
          * @example 1795432800
          */
@@ -1317,6 +1340,18 @@ export interface operations {
                  * @example req_7f3a9c
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description W3C Trace Context (spec §8.6): the caller's trace, kept with the job, continued in its
+                 *     execution and sent on its webhooks. One that breaks the W3C grammar is ignored, never
+                 *     refused, so the schema does not constrain it.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
+                 * @description W3C Trace Context vendor entries sent with `traceparent`; kept and passed on with it (spec §8.6).
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["Tracestate"];
             };
             path?: never;
             cookie?: never;
@@ -2199,6 +2234,17 @@ export interface operations {
                  * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
+                /**
+                 * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+                 *     server's own); its parent may be the server's delivery span. Not signed.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["WebhookTraceparent"];
+                /**
+                 * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["WebhookTracestate"];
             };
             path?: never;
             cookie?: never;
@@ -2233,6 +2279,17 @@ export interface operations {
                  * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
+                /**
+                 * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+                 *     server's own); its parent may be the server's delivery span. Not signed.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["WebhookTraceparent"];
+                /**
+                 * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["WebhookTracestate"];
             };
             path?: never;
             cookie?: never;
@@ -2267,6 +2324,17 @@ export interface operations {
                  * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
+                /**
+                 * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+                 *     server's own); its parent may be the server's delivery span. Not signed.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["WebhookTraceparent"];
+                /**
+                 * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["WebhookTracestate"];
             };
             path?: never;
             cookie?: never;

@@ -1,6 +1,7 @@
 import ky, { type Hooks, type KyInstance, isHTTPError, isTimeoutError } from "ky";
 import { NetworkError } from "../errors.ts";
 import { outcomeOf, retryDelay, type RetryPolicy } from "./retry-policy.ts";
+import { injectTraceContext } from "./trace-context.ts";
 
 /** Every method: which requests may be replayed is decided per call (`limit: 0` otherwise). */
 const allMethods = ["get", "post", "put", "patch", "delete", "head", "options"];
@@ -13,7 +14,8 @@ const allMethods = ["get", "post", "put", "patch", "delete", "head", "options"];
  * const engine = createEngine({ beforeRequest: [(request) => log(request)] })
  */
 export function createEngine(hooks: Hooks | undefined): KyInstance {
-  return ky.create({ hooks }); // ky throws HTTP errors by default: it retries only those
+  // ky throws HTTP errors by default: it retries only those. The trace hook runs first (spec §8.6).
+  return ky.create({ hooks: { ...hooks, beforeRequest: [injectTraceContext, ...(hooks?.beforeRequest ?? [])] } });
 }
 
 /** How one call is sent through the engine. */

@@ -26,6 +26,8 @@ export interface RunnableJobType {
     uploads: { open(uploadId: string): Promise<MockUpload | undefined> };
     reportProgress(percent: number, message?: string | null): Promise<void>;
     abandon(): void;
+    /** Always `null` in the mock: it keeps no trace context (spec §8.6 is an optional extension). */
+    trace: { readonly traceparent: string; readonly tracestate: string | null } | null;
   }): Promise<unknown>;
 }
 
@@ -73,6 +75,7 @@ export function runJobType(definition: RunnableJobType): MockJobType {
             },
           },
           reportProgress: async (_percent, message) => void messages.push(message ?? null),
+          trace: null,
           abandon: () => {},
         });
         return { progressSteps: messages.length, progressMessage: (i) => messages[i - 1] ?? null, result };

@@ -150,7 +150,9 @@ describe("openapi.yaml encodes docs/spec.md", () => {
     expect(Object.keys(spec.webhooks).sort()).toEqual(["job.canceled", "job.failed", "job.succeeded"]);
     for (const event of Object.values<any>(spec.webhooks)) {
       const names = event.post.parameters.map((p: Ref) => resolve(p).name);
-      expect(names).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+      expect(names).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature", "traceparent", "tracestate"]);
+      // The trace headers are optional and unsigned (§8.6); the three webhook-* ones are required.
+      expect(event.post.parameters.map((p: Ref & { required?: boolean }) => resolve(p).required)).toEqual([true, true, true, false, false]);
       expect(Object.keys(event.post.responses)).toEqual(["200", "410"]);
     }
     expect(spec.components.schemas.Delivery.properties.state.enum).toEqual(["pending", "delivered", "failed"]);

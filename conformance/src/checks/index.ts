@@ -15,6 +15,7 @@ import { streamChecks } from "./stream.ts";
 import { jobsStreamChecks } from "./jobs-stream-many.ts";
 import { scopedTokenChecks } from "./scoped-tokens.ts";
 import { uploadListingChecks } from "./uploads-listing.ts";
+import { traceContextChecks } from "./trace-context.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -43,4 +44,5 @@ export const catalog: readonly Check[] = [
   ...uploadListingChecks,
   ...downloadChecks,
   ...scopedTokenChecks,
+  ...traceContextChecks,
 ];

@@ -7,6 +7,8 @@ import { toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
+import { contextOfTrace, readTraceContext, type TraceContext, traceContextOfSpan } from "../tracing/trace-context.ts";
+import { inSpan } from "../tracing/tracer.ts";
 import { bodyFingerprint, readIdempotencyKey } from "./idempotency-key.ts";
 import { streamJob } from "./job-stream.ts";
 import { decodeCursor, encodeCursor } from "./list-cursor.ts";
@@ -153,7 +155,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
   }
 
   /** The stored job of a finished first request with this key, or a new job (key and job in one commit). */
-  async function createOrReplay(tenant: string, body: SubmitJobRequest, key: string | undefined, print: string | undefined) {
+  async function createOrReplay(tenant: string, body: SubmitJobRequest, key: string | undefined, print: string | undefined, trace: TraceContext | null) {
     if (key !== undefined) {
       const existing = await store.findIdempotencyKey(tenant, key);
       if (existing) {
@@ -174,6 +176,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       maxAttempts: body.max_attempts ?? registry.get(body.type)?.maxAttempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
       webhookUrl: body.webhook?.url ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
+      trace,
     });
   }
 
@@ -198,7 +201,10 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       }
       let outcome;
       try {
-        outcome = await createOrReplay(tenant, body, key, print);
+        // The job keeps the submit span's context, a child of the received one (spec §8.6).
+        const received = readTraceContext(request.headers);
+        outcome = await inSpan("async-jobs submit", contextOfTrace(received), (span) =>
+          createOrReplay(tenant, body, key, print, traceContextOfSpan(span, received)), { "async_jobs.job_type": body.type });
       } finally {
         // Released before any Prefer: wait hold below, so a held answer keeps no key busy.
         if (key !== undefined) inFlight.delete(slot);

@@ -43,6 +43,12 @@ export interface JobRunContext<Input = unknown> {
    * (conformance.echo's `abandon_attempts`). Only lease expiry brings the job back.
    */
   abandon(): void;
+  /**
+   * The W3C trace context the job was submitted in (spec §8.6), or `null`. `run` already runs
+   * inside it with `@opentelemetry/api`, so the job's own spans continue the trace; this is for
+   * handing it on by other means (a queue message, a subprocess).
+   */
+  readonly trace: { readonly traceparent: string; readonly tracestate: string | null } | null;
 }
 
 /** What `validate` gets besides the input (e.g. the tenant, to check an upload belongs to it). */

@@ -30,13 +30,15 @@ export interface JobRow {
   run_at: number | string;
   lease_token: string | null;
   lease_expires_at: number | string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** Every column of `jobs`, in one order for both dialects. */
 export const JOB_COLUMNS = [
   "id", "tenant", "type", "status", "input", "metadata", "progress_percent", "progress_message", "attempt",
   "max_attempts", "result", "error", "cancel_requested", "webhook_url", "created_at", "updated_at", "started_at",
-  "completed_at", "version", "run_at", "lease_token", "lease_expires_at",
+  "completed_at", "version", "run_at", "lease_token", "lease_expires_at", "traceparent", "tracestate",
 ] as const satisfies readonly (keyof JobRow)[];
 
 /**
@@ -82,6 +84,7 @@ export function decodeJobRow(row: JobRow): StoredJob {
     runAt: Number(row.run_at),
     leaseToken: row.lease_token,
     leaseExpiresAt: time(row.lease_expires_at),
+    trace: row.traceparent === null ? null : { traceparent: row.traceparent, tracestate: row.tracestate },
   };
 }
 
@@ -94,6 +97,8 @@ export interface NewJobRow {
   metadata: string;
   max_attempts: number;
   webhook_url: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
   /** Creation time: also `updated_at` and `run_at`. */
   now: number;
 }
@@ -113,6 +118,8 @@ export function encodeNewJob(command: CreateJobCommand, id: string, now: number)
     metadata: JSON.stringify(command.metadata),
     max_attempts: command.maxAttempts,
     webhook_url: command.webhookUrl,
+    traceparent: command.trace?.traceparent ?? null,
+    tracestate: command.trace?.tracestate ?? null,
     now,
   };
 }

@@ -1,5 +1,6 @@
 import type { Delivery, JobStatus, Problem } from "async-jobs/types";
 import type { ChangeNotifier } from "../change-notifier.ts";
+import type { TraceContext } from "../tracing/trace-context.ts";
 
 /** A job as stored: the Job representation's fields plus what only the server sees. Times in ms. */
 export interface StoredJob {
@@ -26,6 +27,8 @@ export interface StoredJob {
   runAt: number;
   leaseToken: string | null;
   leaseExpiresAt: number | null;
+  /** The W3C trace context received on submit, or the server's submit span (spec §8.6). */
+  trace: TraceContext | null;
 }
 
 /** Options every job store takes (each dialect adds its own). */
@@ -63,6 +66,8 @@ export interface CreateJobCommand {
   maxAttempts: number;
   webhookUrl: string | null;
   idempotency?: { key: string; fingerprint: string; ttlMs: number };
+  /** Stored with the job, handed to `run` and sent on its webhooks (spec §8.6). */
+  trace?: TraceContext | null;
 }
 
 /** `replayed`: the key was already stored with the same fingerprint; `key_reused`: with another. */
@@ -112,6 +117,8 @@ export interface OutboxEvent {
   payload: string;
   /** Attempts made so far, including the one just claimed. */
   attempts: number;
+  /** The job's trace context, sent as `traceparent`/`tracestate` (spec §8.6). */
+  trace: TraceContext | null;
 }
 
 export interface DeliveryRecord {

@@ -9,7 +9,16 @@ export interface EventRow {
   url: string;
   payload: string;
   attempts: number;
+  traceparent: string | null;
+  tracestate: string | null;
 }
+
+/**
+ * The select list that adds an event's job's trace context to a claimed event (spec §8.6), the
+ * same on both dialects: the claim's RETURNING reads it from the job, so no event row copies it.
+ */
+export const EVENT_TRACE = `(SELECT j.traceparent FROM jobs j WHERE j.id = job_id) AS traceparent,
+  (SELECT j.tracestate FROM jobs j WHERE j.id = job_id) AS tracestate`;
 
 /** A `deliveries` row (either dialect; pg returns BIGINT as a string). */
 export interface DeliveryRow {
@@ -29,7 +38,8 @@ export interface DeliveryRow {
  * rows.map(decodeEventRow)
  */
 export function decodeEventRow(row: EventRow): OutboxEvent {
-  return { id: row.id, tenant: row.tenant, jobId: row.job_id, type: row.type, url: row.url, payload: row.payload, attempts: row.attempts };
+  const trace = row.traceparent === null ? null : { traceparent: row.traceparent, tracestate: row.tracestate };
+  return { id: row.id, tenant: row.tenant, jobId: row.job_id, type: row.type, url: row.url, payload: row.payload, attempts: row.attempts, trace };
 }
 
 /**

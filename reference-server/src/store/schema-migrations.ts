@@ -75,6 +75,16 @@ export function uploadTablesSql(types: DialectTypes): string {
 }
 
 /**
+ * A job's W3C trace context as received on submit (spec §8.6), the same on both dialects.
+ *
+ * @example
+ * { version: 5, name: "trace context of jobs", sql: traceContextColumnsSql }
+ */
+export const traceContextColumnsSql = `
+  ALTER TABLE jobs ADD COLUMN traceparent TEXT;
+  ALTER TABLE jobs ADD COLUMN tracestate TEXT;`;
+
+/**
  * Indexes of the fairness claim and the retention sweep, the same on both dialects.
  *
  * @example

@@ -1,5 +1,7 @@
 import type { JobStore, OutboxEvent } from "../store/job-store.ts";
 import { createHostBackoff, type HostBackoff, nextAttemptAt, retryAfterMs } from "./delivery-schedule.ts";
+import { contextOfTrace, traceContextOfSpan, traceHeaders } from "../tracing/trace-context.ts";
+import { inSpan } from "../tracing/tracer.ts";
 import { DeliveryError, postWebhook, type WebhookAnswer } from "./post-webhook.ts";
 import { signWebhook } from "./sign-webhook.ts";
 import { createInFlight } from "../in-flight.ts";
@@ -125,12 +127,18 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
     try {
       const secrets = await options.secretsFor(event.tenant);
       const headers = await signWebhook({ id: event.id, timestamp: Math.floor(at / 1000), body: event.payload }, [...secrets]);
-      answer = await postWebhook(
-        event.url,
-        event.payload,
-        { "content-type": "application/json", "user-agent": "async-jobs-server", ...headers },
-        { timeoutMs, allowPrivate: options.allowPrivate ?? false, resolve: options.resolveHost },
-      );
+      // In the job's trace, and carrying it to the receiver (spec §8.6).
+      answer = await inSpan("async-jobs webhook", contextOfTrace(event.trace), async (span) => {
+        const trace = traceHeaders(traceContextOfSpan(span, event.trace));
+        const sent = await postWebhook(
+          event.url,
+          event.payload,
+          { "content-type": "application/json", "user-agent": "async-jobs-server", ...headers, ...trace },
+          { timeoutMs, allowPrivate: options.allowPrivate ?? false, resolve: options.resolveHost },
+        );
+        span.setAttribute("http.response.status_code", sent.status);
+        return sent;
+      }, { "async_jobs.event_type": event.type, "async_jobs.job_id": event.jobId, "async_jobs.attempt": event.attempts });
     } catch (e) {
       error = e instanceof DeliveryError ? e.code : "internal";
       if (!(e instanceof DeliveryError)) log(`delivery of ${event.id} failed`, e);

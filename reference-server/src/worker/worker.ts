@@ -7,6 +7,8 @@ import { retryDelayMs } from "./backoff.ts";
 import { createInFlight } from "../in-flight.ts";
 import { createTypeSlots } from "./type-slots.ts";
 import { defaultServerConfig } from "../config.ts";
+import { contextOfTrace } from "../tracing/trace-context.ts";
+import { inSpan, recordSpan } from "../tracing/tracer.ts";
 
 export interface WorkerOptions {
   store: JobStore;
@@ -119,6 +121,10 @@ export function startWorker(options: WorkerOptions): Worker {
     let abandoned = false;
     active.set(job.id, entry);
     holdLeaseUntil(entry, asked);
+    // The job's spans continue the trace it was submitted in (spec §8.6).
+    const traced = contextOfTrace(job.trace);
+    const attributes = { "async_jobs.job_id": job.id, "async_jobs.job_type": job.type, "async_jobs.attempt": job.attempt };
+    recordSpan("async-jobs claim", traced, performance.timeOrigin + asked, attributes);
     entry.done = (async () => {
       const definition = registry.get(job.type);
       let release: (() => void) | undefined;
@@ -130,7 +136,7 @@ export function startWorker(options: WorkerOptions): Worker {
         if (definition.timeoutMs !== undefined) {
           timer = setTimeout(() => controller.abort("timeout" satisfies AbortReason), definition.timeoutMs);
         }
-        const running = definition.run({
+        const running = inSpan("async-jobs run", traced, () => definition.run({
           jobId: job.id,
           tenant: job.tenant,
           input: job.input,
@@ -148,7 +154,8 @@ export function startWorker(options: WorkerOptions): Worker {
             active.delete(job.id);
             void tick();
           },
-        });
+          trace: job.trace,
+        }), attributes);
         // A timed-out attempt is settled at once, even when its `run` ignores the signal.
         const result = await (definition.timeoutMs === undefined ? running : Promise.race([running, aborted(controller.signal, "timeout")]));
         if (abandoned) return;

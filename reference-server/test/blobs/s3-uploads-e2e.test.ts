@@ -21,8 +21,10 @@ import { startS3TestServer, type S3TestServer } from "./s3-test-server.ts";
 
 // The whole flow with `--blobs s3://…` against s3rver on loopback, on SQLite and on Postgres:
 // the SDK's Node entry PUTs parts straight to S3, the API only sees JSON; jobs read the object;
-// outputs come back through presigned GetObject URLs. 50 MB in npm test (shared CPU); S3_E2E_MB=200 for the full size.
-const FILE_MB = Number(process.env.S3_E2E_MB ?? 50);
+// outputs come back through presigned GetObject URLs. 200 MB, the acceptance size (#12): on a
+// loaded 2-core machine its SDK, CLI and job tests took 61 s for both stores, the file 74 s;
+// S3_E2E_MB=50 for a quicker run.
+const FILE_MB = Number(process.env.S3_E2E_MB ?? 200);
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

@@ -127,6 +127,18 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
       expect((await store.requestCancel("acme", job.id)).kind).toBe("terminal");
     });
 
+    it("keeps a job's trace context and hands it to the claim and to its webhook events (spec §8.6)", async () => {
+      const trace = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "vendor=x" };
+      const traced = await created({ webhookUrl: "https://example.net/hook", trace });
+      expect(traced.trace).toEqual(trace);
+      expect((await created()).trace).toBeNull();
+      const job = await claimOne();
+      expect(job.trace).toEqual(trace);
+      await store.completeJob(leaseOf(job), { ok: true });
+      const [event] = await store.claimDueEvents({ limit: 10, leaseMs: 60_000 });
+      expect(event).toMatchObject({ jobId: traced.id, trace });
+    });
+
     it("writes the webhook event in the same transaction as the terminal state", async () => {
       await created({ webhookUrl: "https://example.net/hook" });
       const job = await claimOne();

@@ -1,4 +1,5 @@
 import { jobColumns } from "../job-row.ts";
+import { EVENT_TRACE } from "../outbox-row.ts";
 
 const COLS = jobColumns();
 
@@ -29,8 +30,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
     createJobs: `
       WITH input AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-          $9::text[], $10::bigint[])
-        AS u(id, tenant, type, input, metadata, max_attempts, webhook_url, key, fingerprint, key_expires_at)
+          $9::text[], $10::bigint[], $12::text[], $13::text[])
+        AS u(id, tenant, type, input, metadata, max_attempts, webhook_url, key, fingerprint, key_expires_at, traceparent, tracestate)
       ), k AS (
         INSERT INTO idempotency_keys AS k (tenant, key, fingerprint, job_id, expires_at)
         SELECT tenant, key, fingerprint, id, key_expires_at FROM input WHERE key IS NOT NULL ORDER BY tenant, key
@@ -40,8 +41,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
         RETURNING job_id
       )
       INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-        created_at, updated_at, version, run_at)
-      SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, $11, $11, 1, $11
+        created_at, updated_at, version, run_at, traceparent, tracestate)
+      SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, $11, $11, 1, $11, traceparent, tracestate
       FROM input WHERE key IS NULL OR id IN (SELECT job_id FROM k)
       ORDER BY id
       RETURNING ${COLS}, ${notify("'queued'")} AS notified`,
@@ -131,7 +132,7 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
         FOR UPDATE SKIP LOCKED
       )
       UPDATE events e SET attempts = e.attempts + 1, next_attempt_at = $3 FROM due WHERE e.id = due.id
-      RETURNING e.id, e.tenant, e.job_id, e.type, e.url, e.payload, e.attempts`,
+      RETURNING e.id, e.tenant, e.job_id, e.type, e.url, e.payload, e.attempts, ${EVENT_TRACE}`,
     deferEvent: "UPDATE events SET attempts = attempts - 1, next_attempt_at = $2 WHERE id = $1 AND state = 'pending' AND attempts > 0",
     recordDelivery: `
       WITH d AS (

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { type EndColumns, jobColumns, type JobRow, type NewJobRow } from "../job-row.ts";
-import type { DeliveryRow, EventRow } from "../outbox-row.ts";
+import { type DeliveryRow, EVENT_TRACE, type EventRow } from "../outbox-row.ts";
 
 const COLS = jobColumns();
 
@@ -29,8 +29,8 @@ export function prepareJobStatements(db: Database.Database) {
     // RETURNING: the stored row comes back from the insert itself, no second lookup.
     insertJob: stmt<[NewJobRow], JobRow>(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-         created_at, updated_at, version, run_at)
-       VALUES (@id, @tenant, @type, 'queued', @input, @metadata, 0, @max_attempts, 0, @webhook_url, @now, @now, 1, @now)
+         created_at, updated_at, version, run_at, traceparent, tracestate)
+       VALUES (@id, @tenant, @type, 'queued', @input, @metadata, 0, @max_attempts, 0, @webhook_url, @now, @now, 1, @now, @traceparent, @tracestate)
        RETURNING ${COLS}`,
     ),
     // The group commit's per-item savepoints.
@@ -99,7 +99,7 @@ export function prepareJobStatements(db: Database.Database) {
       "UPDATE events SET attempts = attempts - 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' AND attempts > 0",
     ),
     claimEvent: stmt<[number, string], EventRow>(
-      "UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' RETURNING id, tenant, job_id, type, url, payload, attempts",
+      `UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending' RETURNING id, tenant, job_id, type, url, payload, attempts, ${EVENT_TRACE}`,
     ),
     insertDelivery: stmt<[string, number, number | null, string | null, number, number | null, string]>(
       `INSERT OR REPLACE INTO deliveries (event_id, attempt, status_code, error, at, next_attempt_at, state)
