@@ -52,6 +52,7 @@ export function createJobBatches(deps: JobBatchesDeps) {
         commands.map((c) => c.idempotency?.fingerprint ?? null),
         commands.map((c) => (c.idempotency ? at + c.idempotency.ttlMs : null)),
         at,
+        rows.map((r) => r.webhook_events),
       ]);
       const byId = new Map(result.rows.map((r) => [r.id, r]));
       for (const row of result.rows) emitJob(row.id, "queued");

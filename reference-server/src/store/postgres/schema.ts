@@ -1,5 +1,5 @@
 import pg from "pg";
-import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, uploadTablesSql } from "../schema-migrations.ts";
+import { fairnessAndRetentionIndexesSql, webhookEventsColumnSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, uploadTablesSql } from "../schema-migrations.ts";
 
 /**
  * Ordered schema migrations of the Postgres database (jobs and uploads alike); each runs once,
@@ -76,6 +76,7 @@ export const postgresMigrations: readonly Migration[] = [
   },
   { version: 2, name: "uploads (adopts the tables of earlier unversioned releases)", sql: uploadTablesSql({ bigint: "BIGINT", bytes: "BYTEA" }) },
   { version: 3, name: "claim fairness and retention indexes", sql: fairnessAndRetentionIndexesSql },
+  { version: 4, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
 ];
 
 // Releases before the one runner recorded the job tables' versions here.

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, uploadTablesSql } from "../schema-migrations.ts";
+import { fairnessAndRetentionIndexesSql, webhookEventsColumnSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, uploadTablesSql } from "../schema-migrations.ts";
 
 /**
  * Ordered schema migrations of the SQLite database (jobs and uploads alike); each runs once,
@@ -81,6 +81,7 @@ export const sqliteMigrations: readonly Migration[] = [
    CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);`,
   },
   { version: 4, name: "claim fairness and retention indexes", sql: fairnessAndRetentionIndexesSql },
+  { version: 5, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Problem } from "async-jobs/types";
+import { sendsWebhookEvent } from "async-jobs/protocol";
+import type { JobEvent, Problem } from "async-jobs/types";
 import { type Change, createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
@@ -80,13 +81,16 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     const row = q.end.get({ ...encodeEnd(status, result, error), at, id });
     if (!row) return undefined;
     const job = decodeJobRow(row);
-    if (job.webhookUrl !== null) {
-      const event = toJobEvent(job);
-      q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, JSON.stringify(event), at + firstDelay, at);
-      emit({ kind: "outbox" });
-    }
+    if (job.webhookUrl !== null && sendsWebhookEvent(job.webhookEvents, `job.${status}`)) insertEvent(job, toJobEvent(job), emit);
     emit({ kind: "job", jobId: id, status });
     return job;
+  }
+
+  /** Writes a job's webhook event to the outbox, in the caller's transaction. */
+  function insertEvent(job: StoredJob, event: JobEvent, emit: Emit) {
+    const at = now();
+    q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl!, JSON.stringify(event), at + firstDelay, at);
+    emit({ kind: "outbox" });
   }
 
   function apply(job: StoredJob, decision: AttemptDecision, emit: Emit) {
@@ -237,6 +241,15 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
         if (job.progress && value === job.progress.percent && (message ?? null) === job.progress.message) return true;
         q.setProgress.run(value, message ?? null, now(), lease.id);
         emit({ kind: "job", jobId: lease.id, status: "running" });
+        return true;
+      });
+    },
+
+    enqueueLifecycleEvent(lease, type) {
+      return write((emit) => {
+        const job = held(lease);
+        if (!job || job.webhookUrl === null) return false;
+        insertEvent(job, toJobEvent(job, type), emit);
         return true;
       });
     },
