@@ -21,4 +21,4 @@ export { defaultPartSize, partSizeOf, planParts, s3PartLimits, type PartPlan, ty
 export { formatWaitPreference, parsePrefer, preferredWait, type Preferences } from "./prefer.ts";
 export { createProblem, isProblemCode, problemRegistry, problemType, type ProblemEntry, type ProblemInit } from "./problem-registry.ts";
 export { formatRetryAfter, parseRetryAfter } from "./retry-after.ts";
-export { minProgressEventIntervalMs, nextProgressEventAt, sendsWebhookEvent, terminalEventTypes, webhookEventTypes } from "./webhook-events.ts";
+export { nextProgressEventAt, sendsWebhookEvent } from "./webhook-events.ts";
