@@ -85,7 +85,7 @@ interface StreamState {
   closed: boolean;
   lastWriteAt: number;
   readonly ended: Promise<void>;
-  write(text: string): void;
+  write(chunk: string | Buffer): void;
   /** Ends the stream (idempotent): leaves every shared structure, then closes the socket a turn later. */
   finish(): void;
   /** Run by finish, to leave the fan-out. */
@@ -103,9 +103,9 @@ function createStreamState(raw: ServerResponse, heartbeatMs: number, closing: Ab
     closed: false,
     lastWriteAt: performance.now(),
     ended: new Promise<void>((resolve) => (resolveEnded = resolve)),
-    write(text) {
+    write(chunk) {
       if (stream.closed) return;
-      raw.write(text);
+      raw.write(chunk);
       stream.lastWriteAt = performance.now();
     },
     leave: () => {},
@@ -161,9 +161,10 @@ function heartbeatSweep(periodMs: number): Set<StreamState> {
   if (!streams) {
     const set = (streams = new Set());
     sweeps.set(periodMs, set);
+    const heartbeatBytes = Buffer.from(eventStreamHeartbeat);
     const timer = setInterval(() => {
       const silentSince = performance.now() - periodMs / 2;
-      for (const stream of set) if (stream.lastWriteAt <= silentSince) stream.write(eventStreamHeartbeat);
+      for (const stream of set) if (stream.lastWriteAt <= silentSince) stream.write(heartbeatBytes);
       if (set.size === 0) {
         clearInterval(timer);
         sweeps.delete(periodMs);
@@ -216,12 +217,12 @@ function createJobFanOut(store: JobStore, tenant: string, id: string, forget: ()
   let again = false;
 
   const deliver = (job: StoredJob, to: Iterable<StreamState>) => {
-    let text: string | undefined;
+    let bytes: Buffer | undefined;
     const terminal = isTerminal(job.status);
     for (const stream of to) {
       if (!stream.started || stream.closed || job.version <= stream.sent) continue;
-      text ??= jobEvent(job);
-      stream.write(text);
+      bytes ??= jobEvent(job);
+      stream.write(bytes);
       stream.sent = job.version;
       if (terminal) stream.finish();
     }
@@ -264,16 +265,16 @@ function createJobFanOut(store: JobStore, tenant: string, id: string, forget: ()
   };
 }
 
-const eventTexts = new WeakMap<StoredJob, string>();
+const eventBytes = new WeakMap<StoredJob, Buffer>();
 
-/** The `event: job` text of a stored job, made once per read. */
-function jobEvent(job: StoredJob): string {
-  let text = eventTexts.get(job);
-  if (text === undefined) {
-    text = formatServerSentEvent({ event: "job", id: jobETag(job.version), data: JSON.stringify(toJob(job)) });
-    eventTexts.set(job, text);
+/** The `event: job` of a stored job, serialised and encoded once per read (not once per stream). */
+function jobEvent(job: StoredJob): Buffer {
+  let bytes = eventBytes.get(job);
+  if (bytes === undefined) {
+    bytes = Buffer.from(formatServerSentEvent({ event: "job", id: jobETag(job.version), data: JSON.stringify(toJob(job)) }));
+    eventBytes.set(job, bytes);
   }
-  return text;
+  return bytes;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
