@@ -11,10 +11,12 @@
 // cancel; latency = arrival of the terminal event on each stream − just before the cancel was sent
 // (so it includes the cancel's own HTTP round trip). Goal (issue 15): p99 < 50 ms at 1,000 streams.
 //
+// Also printed: server A's on-CPU time per change (Linux schedstat), which load on the machine
+// does not inflate the way it inflates latencies.
 // --profile DIR runs A with --cpu-prof into DIR and prints A's self time per function during the
 // delivery windows only (CPU profiles and process.hrtime share CLOCK_MONOTONIC).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,9 +44,14 @@ const children: ChildProcess[] = [];
 /** Delivery windows in CLOCK_MONOTONIC microseconds, for --profile. */
 const windows: [number, number][] = [];
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+/**
+ * On-CPU time of a process's main thread (the event loop), ms, from Linux's schedstat: what a
+ * change costs server A, apart from the time it waits for a core on a loaded machine.
+ */
+const onCpuMs = (pid: number) => (existsSync(`/proc/${pid}/schedstat`) ? Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6 : NaN);
 
-/** Starts a reference server process on `store`; resolves with its URL. */
-function startServer(store: string, blobDir: string, profileDir?: string): Promise<string> {
+/** Starts a reference server process on `store`; resolves with its URL and pid. */
+function startServer(store: string, blobDir: string, profileDir?: string): Promise<{ url: string; pid: number }> {
   const caps = ["--max-held-waits", String(streams), "--max-held-waits-per-tenant", String(streams)];
   const args = ["serve", "--port", "0", "--store", store, "--blob-dir", blobDir, "--tokens", `${TOKEN}:bench`, "--no-worker", ...caps];
   const profiling = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
@@ -58,7 +65,7 @@ function startServer(store: string, blobDir: string, profileDir?: string): Promi
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
+      if (match) resolve({ url: match[1]!, pid: child.pid! });
     });
     child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
@@ -115,8 +122,8 @@ function openStream(url: string, id: string): Promise<{ terminal: Promise<number
   });
 }
 
-/** One round: N streams on a new job of `watched`, the cancel sent to `changer`. */
-async function round(watched: string, changer: string): Promise<number[]> {
+/** One round: N streams on a new job of `watched`, the cancel sent to `changer`; the latencies and A's on-CPU ms. */
+async function round(watched: string, changer: string, watchedPid: number): Promise<{ latencies: number[]; cpuMs: number }> {
   const submitted = await fetch(`${changer}/v1/jobs`, { method: "POST", headers: auth, body: '{"type":"conformance.echo","input":{}}' });
   const job = (await submitted.json()) as { id: string };
   const open = [];
@@ -125,18 +132,21 @@ async function round(watched: string, changer: string): Promise<number[]> {
   }
   await new Promise((r) => setTimeout(r, 200));
   const from = monotonicUs();
+  const cpuBefore = onCpuMs(watchedPid);
   const t0 = performance.now();
   const canceled = await fetch(`${changer}/v1/jobs/${job.id}/cancel`, { method: "POST", headers: auth });
   if (canceled.status !== 200) throw new Error(`cancel answered ${canceled.status}`);
   const arrivals = await Promise.all(open.map((s) => s.terminal));
+  const cpuMs = onCpuMs(watchedPid) - cpuBefore;
   windows.push([from, monotonicUs()]);
-  return arrivals.map((t) => t - t0);
+  return { latencies: arrivals.map((t) => t - t0), cpuMs };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-function summary(name: string, latencies: number[]) {
+function summary(name: string, latencies: number[], cpuMs: number[]) {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const rows = `${sorted.length} deliveries, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
+  const cpu = cpuMs.map((ms) => ms.toFixed(1)).join(" / ");
+  const rows = `${sorted.length} deliveries, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; A on-CPU per change ${cpu} ms`;
   console.log(`${name.padEnd(44)} ${rows}`);
 }
 
@@ -145,8 +155,13 @@ async function measure(name: string, store: string, blobDir: string, twoProcesse
   const changer = twoProcesses ? await startServer(store, blobDir) : watched;
   try {
     const latencies: number[] = [];
-    for (let r = 0; r < rounds; r++) latencies.push(...(await round(watched, changer)));
-    summary(`${name}, ${streams} streams`, latencies);
+    const cpu: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const measured = await round(watched.url, changer.url, watched.pid);
+      latencies.push(...measured.latencies);
+      cpu.push(measured.cpuMs);
+    }
+    summary(`${name}, ${streams} streams`, latencies, cpu);
   } finally {
     await stopServers();
   }
