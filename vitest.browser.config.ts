@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     name: "browser",
     include: ["test/**/*.browser.ts"],
-    globalSetup: ["test/uploads/browser/global-setup.ts"],
+    globalSetup: ["test/uploads/browser/global-setup.ts", "test/tokens/browser/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 90_000,
     browser: {

@@ -3,7 +3,10 @@
 //      and 1 and 2 API processes on one store, with CPU per process (2 cores show the per-core cost);
 //   2. drain jobs/s of a pre-filled queue by one worker process, Postgres vs SQLite;
 //   3. long-poll wake p50/p99 with 1,000 held waits spread over 2 API processes (the change is
-//      committed by this process, as a worker elsewhere would);
+//      committed by this process, as a worker elsewhere would); on Postgres again right after a
+//      database restart (`pg_ctl restart -m fast`), once both API processes report ready: the
+//      fault test (reference-server/test/ops/database-faults.test.ts) proves the wake returns,
+//      this measures how fast it is;
 // each on a store holding 1,000 finished jobs and on one holding SCALE_FINISHED finished jobs
 // plus SCALE_BACKLOG queued (filled by SQL, not through HTTP); the big/small ratio of every
 // figure is the point (issue 20's acceptance: ≥ 0.8×). Postgres runs on a throwaway cluster
@@ -103,13 +106,15 @@ interface Bench {
   bytesPerJob(): Promise<number>;
   /** CPU seconds of the database server's processes (0 for SQLite: it runs inside the callers). */
   dbCpu(): Promise<number>;
+  /** Restarts the database server (Postgres only): a failover or a minor upgrade, as clients see it. */
+  restartDatabase?(): Promise<void>;
   close(): Promise<void>;
 }
 
 const now = () => Date.now();
 
-async function postgresBench(url: string): Promise<Bench> {
-  const client = new pg.Client({ connectionString: url });
+async function postgresBench(url: string, restartCluster: () => Promise<void>): Promise<Bench> {
+  let client = new pg.Client({ connectionString: url });
   await client.connect();
   const insert = (status: string, prefix: string, n: number, offset: number) =>
     client.query(
@@ -141,6 +146,12 @@ async function postgresBench(url: string): Promise<Bench> {
     async dbCpu() {
       const { rows } = await client.query("SELECT pid FROM pg_stat_activity");
       return rows.reduce((sum: number, r: { pid: number }) => sum + cpuSeconds(r.pid), 0);
+    },
+    async restartDatabase() {
+      await client.end();
+      await restartCluster();
+      client = new pg.Client({ connectionString: url });
+      await client.connect();
     },
     close: () => client.end(),
   };
@@ -296,6 +307,16 @@ async function wakeLatencies(bench: Bench, apis: Proc[]): Promise<{ p50: number;
   }
 }
 
+/** Polls `GET /readyz` until the API process reports ready (its pools and LISTEN are back). */
+async function untilReady(api: Proc): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${api.ready}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await res?.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 type Figures = Map<string, { value: number; note: string }>;
 
 async function measure(bench: Bench, size: "small" | "big", dir: string): Promise<Figures> {
@@ -336,6 +357,15 @@ async function measure(bench: Bench, size: "small" | "big", dir: string): Promis
   set(`wake p50 ms, ${WAITS} waits / 2 API`, wake.p50);
   set(`wake p99 ms, ${WAITS} waits / 2 API`, wake.p99);
   if (wake.failed > 0) console.error(`  ${bench.kind} ${size}: ${wake.failed} of ${WAITS} waits got no answer`);
+  if (bench.restartDatabase) {
+    await bench.restartDatabase();
+    const ready = performance.now();
+    await Promise.all(apis.map((api) => untilReady(api)));
+    set("ready again ms, after a database restart", performance.now() - ready);
+    const after = await wakeLatencies(bench, apis);
+    set(`wake p99 ms after a database restart, ${WAITS} waits / 2 API`, after.p99);
+    if (after.failed > 0) console.error(`  ${bench.kind} ${size}: ${after.failed} of ${WAITS} waits after the restart got no answer`);
+  }
   await stopAll();
   set("bytes per job", await bench.bytesPerJob());
   return figures;
@@ -353,7 +383,9 @@ async function main() {
         const dir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
         dirs.push(dir);
         const bench =
-          kind === "postgres" ? await postgresBench(await cluster!.createDatabase(`scale_${size}`)) : sqliteBench(join(dir, "jobs.db"));
+          kind === "postgres"
+            ? await postgresBench(await cluster!.createDatabase(`scale_${size}`), () => cluster!.restart())
+            : sqliteBench(join(dir, "jobs.db"));
         try {
           sizes[size] = await measure(bench, size, dir);
         } finally {

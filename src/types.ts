@@ -34,6 +34,10 @@ export type PartList = Schemas["PartList"];
 export type CreateUploadRequest = Schemas["CreateUploadRequest"];
 export type CompleteUploadRequest = Schemas["CompleteUploadRequest"];
 export type CompletedPart = Schemas["CompletedPart"];
+export type ScopedToken = Schemas["ScopedToken"];
+export type ScopedTokenRequest = Schemas["ScopedTokenRequest"];
+export type PendingUpload = Schemas["PendingUpload"];
+export type PendingUploadList = Schemas["PendingUploadList"];
 
 export type EchoInput = Schemas["EchoInput"];
 export type EchoResult = Schemas["EchoResult"];

@@ -2,11 +2,13 @@ import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { createChangeNotifier } from "./change-notifier.ts";
-import { loadConfig, type ServerConfig } from "./config.ts";
+import { defaultServerConfig, loadConfig, type ServerConfig } from "./config.ts";
 import { createApp, OPENAPI_PATH } from "./http/create-app.ts";
 import { createHeldWaits } from "./http/held-waits.ts";
 import { closeHttp } from "./http/close-http.ts";
 import { createJobHandlers } from "./http/job-handlers.ts";
+import { createJobsStreamHandlers } from "./http/jobs-stream-many.ts";
+import { createScopedTokenAuth, createTokenHandlers, deriveScopedTokenKey } from "./tokens/index.ts";
 import { createReadinessHandler } from "./http/readiness.ts";
 import { registerRateLimits } from "./http/rate-limit.ts";
 import { openBlobStore } from "./blobs/open-blob-store.ts";
@@ -169,6 +171,10 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
   const { config, store, registry, uploads } = parts;
   // The served contract names this server's job types, so clients generate their types from it.
   const served = openApiWithJobTypes(readFileSync(OPENAPI_PATH, "utf8"), registry.definitions());
+  // Open event streams are capped like held long polls, on their own counter, one-job and many-jobs alike.
+  const heldStreams = createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant });
+  const retryMs = defaultServerConfig.retryAfterS * 1000;
+  const tokenKey = deriveScopedTokenKey(await uploads.signingKey());
   const app = await createApp({
     handlers: {
       getOpenApi: async (_request, reply) => reply.type("application/yaml; charset=utf-8").send(served),
@@ -178,14 +184,16 @@ export async function createProtocolApp(parts: ServerParts, seams: ServerSeams =
         allowPrivateWebhooks: config.allowPrivateWebhooks,
         resolveHost: seams.resolveHost,
         heldWaits: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
-        // Open event streams are capped like held long polls, on their own counter.
-        heldStreams: createHeldWaits({ max: config.maxHeldWaits, perTenant: config.maxHeldWaitsPerTenant }),
+        heldStreams,
         closing: parts.stopping.signal,
       }),
+      ...createJobsStreamHandlers({ store, heldStreams, retryMs, closing: parts.stopping.signal }),
+      ...createTokenHandlers({ key: tokenKey, store, getUpload: (tenant, id) => uploads.service.get(tenant, id) }),
       getReadiness: createReadinessHandler(store),
     },
     plugins: [uploads.plugin],
     tokens: config.tokens,
+    scopedTokens: createScopedTokenAuth(tokenKey),
     bodyLimit: config.bodyLimit,
     logger: config.log,
     maxJsonDepth: config.maxJsonDepth,

@@ -1,6 +1,9 @@
-import type { BuiltInJobTypes, JobType, JobTypeMap, Upload } from "../types.ts";
+import type { BuiltInJobTypes, JobType, JobTypeMap, ScopedToken, Upload } from "../types.ts";
 import type { PartSource } from "../uploads/part-source.ts";
 import { uploadFile, type UploadFileOptions } from "../uploads/upload-file.ts";
+import { listUploads, type ListUploadsOptions } from "../uploads/list-uploads.ts";
+import type { UploadHandleState } from "../uploads/upload-handle.ts";
+import type { PendingUpload } from "../types.ts";
 import { awaitJob, type AwaitJobOptions } from "../jobs/await-job.ts";
 import { cancelJob, type CancelJobOptions } from "../jobs/cancel-job.ts";
 import { getJob, type GetJobOptions } from "../jobs/get-job.ts";
@@ -9,6 +12,9 @@ import { listJobs, type ListJobsOptions } from "../jobs/list-jobs.ts";
 import { submitAndWait, type SubmitAndWaitOptions } from "../jobs/submit-and-wait.ts";
 import { submit, type Submission, type SubmitOptions } from "../jobs/submit.ts";
 import { watchJob, type WatchJobOptions } from "../jobs/watch-job.ts";
+import { watchMany, type WatchManyOptions, type WatchManyTarget } from "../jobs/watch-many.ts";
+import { createJobToken, type CreateJobTokenOptions } from "../jobs/create-job-token.ts";
+import { createUploadToken, type CreateUploadTokenOptions } from "../uploads/create-upload-token.ts";
 import type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "../jobs/typed-job.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { createBaseClient, type BaseClient } from "./create-base-client.ts";
@@ -31,6 +37,10 @@ export interface JobsApi<T extends JobTypeMap> {
   submitAndWait<K extends JobTypeName<T>>(job: JobRequest<T, K>, options?: SubmitAndWaitOptions<T, K>): ApiPromise<SucceededJob<T, K>>;
   /** The job's states as they change, ending with the terminal one (`for await … of`). */
   watch(id: string, options?: WatchJobOptions): AsyncGenerator<TypedJob<T>, void, undefined>;
+  /** Many jobs' states over one stream, ending once all are terminal (`watchMany`, spec §8.2.1). */
+  watchMany(target: WatchManyTarget, options?: WatchManyOptions): AsyncGenerator<TypedJob<T>, void, undefined>;
+  /** A short-lived token that can only read and watch these jobs, for a browser (`createJobToken`, spec §8.3). */
+  createToken(ids: string | readonly string[], options?: CreateJobTokenOptions): ApiPromise<ScopedToken>;
 }
 
 /**
@@ -44,6 +54,12 @@ export interface UploadsApi {
   upload(source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): ApiPromise<Upload>;
   /** A stream is cut into parts as it flows; its size must be known up front. */
   upload(source: ReadableStream<Uint8Array>, options: UploadFileOptions & { size: number }): ApiPromise<Upload>;
+  /** A short-lived token that can only drive this upload, for a browser (`createUploadToken`, spec §8.3). */
+  createToken(id: string, options?: CreateUploadTokenOptions): ApiPromise<ScopedToken>;
+  /** Continues an upload from its handle's state (`JSON.stringify(handle)`), in this process or another. */
+  resume(state: UploadHandleState, source: Blob | ArrayBuffer | ArrayBufferView | PartSource, options?: UploadFileOptions): ApiPromise<Upload>;
+  /** The caller's pending uploads, newest first (spec §8.4; `for await … of`). */
+  list(options?: ListUploadsOptions): AsyncGenerator<PendingUpload, void, undefined>;
 }
 
 /**
@@ -103,9 +119,14 @@ export function createClient<TJobTypes extends JobTypeMap = BuiltInJobTypes>(
     wait: (id, opts) => call((c) => awaitJob(c, id, opts)),
     submitAndWait: (job, opts) => call((c) => submitAndWait(c, job, opts)),
     watch: (id, opts) => watchJob(base, id, opts),
+    watchMany: (target, opts) => watchMany(base, target, opts),
+    createToken: (ids, opts) => call((c) => createJobToken(c, ids, opts)),
   };
   const uploads: UploadsApi = {
     upload: (source: never, opts?: UploadFileOptions) => call((c) => uploadFile(c, source, opts)),
+    createToken: (id, opts) => call((c) => createUploadToken(c, id, opts)),
+    resume: (state, source, opts) => call((c) => uploadFile(c, source, { ...opts, resume: state })),
+    list: (opts) => listUploads(base, opts),
   };
   return { ...base, jobs, uploads };
 }

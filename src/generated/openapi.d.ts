@@ -162,7 +162,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/uploads": {
+    "/v1/jobs-stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch many jobs in one stream
+         * @description Server-sent events over a set of the tenant's jobs (spec §8.2.1): the jobs named by `ids`,
+         *     or those matching `status` and `type` when the stream opens (at most 100, newest first).
+         *     Each job's representations go out as in the one-job stream, as `event: job` with
+         *     `id: <job id> <ETag>` and `data: <Job JSON>`, interleaved; the stream ends after every job
+         *     of the set sent its terminal event (at once for an empty set). `Last-Event-ID` with a
+         *     comma-separated list of `<job id> <ETag>` pairs resumes each listed job as the one-job
+         *     stream does. An unknown id (or another tenant's, or one outside a scoped token) is `404`
+         *     before any event. Past its caps on open streams (shared with one-job streams) a server
+         *     answers `429` (per tenant) or `503` (in all). A server that does not offer it answers `404`.
+         */
+        get: operations["streamJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens": {
         parameters: {
             query?: never;
             header?: never;
@@ -170,6 +198,39 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
+        /**
+         * Mint a job- or upload-scoped token
+         * @description A short-lived bearer token for a browser (spec §8.3): with `jobs`, it reads and watches
+         *     those jobs (`GET /v1/jobs/{id}`, its long poll and stream, `GET /v1/jobs-stream?ids=…`) and,
+         *     with `cancel: true`, cancels them; with `upload`, it drives that upload (status, part URLs,
+         *     complete). Anywhere else it is refused: `404` on another job or upload, or on an operation
+         *     it does not grant; `401` on operations that name no job or upload (submit, list, minting).
+         *     Only a tenant token mints. A server that does not offer scoped tokens answers `404`.
+         */
+        post: operations["createScopedToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List pending uploads
+         * @description An extension (spec §8.4): the caller's pending uploads, newest first, with what a client
+         *     needs to match one to its source and resume it (its parts come from `GET
+         *     /v1/uploads/{id}`). Cursors are opaque; a page never repeats an upload nor skips one that
+         *     was pending when the first page was read and still is. A server without the extension
+         *     answers `404` or `405`.
+         */
+        get: operations["listUploads"];
         put?: never;
         /**
          * Create an upload
@@ -788,6 +849,24 @@ export interface components {
             /** @constant */
             type: "job.progress";
         };
+        /** @description What a scoped token grants: `jobs` (read, watch, optionally cancel) or `upload` (drive it); exactly one of the two. */
+        ScopedTokenRequest: {
+            jobs?: string[];
+            upload?: string;
+            /** @description With `jobs`, the token may also cancel them (default false). */
+            cancel?: boolean;
+            /** @description Lifetime in seconds (default 900, at most 3600). */
+            ttl_seconds?: number;
+        };
+        ScopedToken: {
+            /** @description The bearer token (`Authorization: Bearer <token>`), opaque. */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            jobs?: string[];
+            upload?: string;
+            cancel?: boolean;
+        };
         /** @description The file to upload. */
         CreateUploadRequest: {
             /** @description The file's name, without control characters. */
@@ -841,6 +920,33 @@ export interface components {
             expires_at: string;
             /** @description Every part; signed URLs are included for at most the first 100. */
             parts: components["schemas"]["Part"][];
+        };
+        /** @description A pending upload as the listing shows it (spec §8.4); its parts come from `GET /v1/uploads/{id}`. */
+        PendingUpload: {
+            id: string;
+            /** @constant */
+            status: "pending";
+            filename: string;
+            content_type: string;
+            size: number;
+            /** @description The SHA-256 declared at create, lowercase hex; `null` when none was. */
+            sha256: string | null;
+            /** @description The size of every part but the last. */
+            part_size: number;
+            part_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The upload expires then.
+             */
+            expires_at: string;
+        };
+        /** @description A page of pending uploads, newest first. */
+        PendingUploadList: {
+            data: components["schemas"]["PendingUpload"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
         };
         /** @description Part numbers to sign URLs for. */
         PartUrlsRequest: {
@@ -1075,6 +1181,11 @@ export interface components {
          * @example "3"
          */
         LastEventId: string;
+        /**
+         * @description Resumes a many-jobs stream: comma-separated `<job id> <ETag>` pairs, the last event received of each job still wanted.
+         * @example job_01JD3Z9A7C1E2F3G4H5J6K7M8N "3", job_01JD3Z9B0D2E3F4G5H6J7K8M9P "5"
+         */
+        JobsLastEventId: string;
         /**
          * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
          * @example req_7f3a9c
@@ -1531,6 +1642,153 @@ export interface operations {
                     "application/json": components["schemas"]["JobTypeList"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Overloaded"];
+        };
+    };
+    streamJobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated job ids, at most 100. Without it, `status` and `type` select the jobs.
+                 * @example job_01JD3Z9A7C1E2F3G4H5J6K7M8N,job_01JD3Z9B0D2E3F4G5H6J7K8M9P
+                 */
+                ids?: string;
+                /**
+                 * @description Without `ids`: comma-separated statuses of the jobs to watch (`queued,running`: all active jobs).
+                 * @example queued,running
+                 */
+                status?: string;
+                /** @description Without `ids`: only jobs of this type. */
+                type?: string;
+            };
+            header?: {
+                /**
+                 * @description Resumes a many-jobs stream: comma-separated `<job id> <ETag>` pairs, the last event received of each job still wanted.
+                 * @example job_01JD3Z9A7C1E2F3G4H5J6K7M8N "3", job_01JD3Z9B0D2E3F4G5H6J7K8M9P "5"
+                 */
+                "Last-Event-ID"?: components["parameters"]["JobsLastEventId"];
+                /**
+                 * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
+                 * @example req_7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream of the jobs' representations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 1000
+                     *
+                     *     event: job
+                     *     id: job_01JD3Z9A7C1E2F3G4H5J6K7M8N "3"
+                     *     data: {"id":"job_01JD3Z9A7C1E2F3G4H5J6K7M8N","status":"running"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Overloaded"];
+        };
+    };
+    createScopedToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
+                 * @example req_7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScopedTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "ajst_eyJraW5kIjoiam9icyJ9.Q2hhbmdlZCBpbiBldmVyeSB0b2tlbg",
+                     *       "expires_at": "2026-11-23T10:10:00Z",
+                     *       "jobs": [
+                     *         "job_01JD3Z9A7C1E2F3G4H5J6K7M8N",
+                     *         "job_01JD3Z9B0D2E3F4G5H6J7K8M9P"
+                     *       ],
+                     *       "cancel": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScopedToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Overloaded"];
+        };
+    };
+    listUploads: {
+        parameters: {
+            query: {
+                /** @description Which uploads to list; `pending` is the only value. */
+                status: "pending";
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description A request id of the client's; the server echoes it in the response's `X-Request-Id`.
+                 * @example req_7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of pending uploads. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingUploadList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];

@@ -9,6 +9,8 @@ export { listJobs, listJobPages, type ListJobsOptions, type JobPage } from "./li
 export { listJobTypes } from "./list-job-types.ts";
 export { awaitJob, defaultAwaitJobOptions, type AwaitJobOptions, type PollOptions } from "./await-job.ts";
 export { watchJob, defaultWatchJobOptions, type WatchJobOptions } from "./watch-job.ts";
+export { watchMany, type WatchManyOptions, type WatchManyTarget } from "./watch-many.ts";
+export { createJobToken, type CreateJobTokenOptions } from "./create-job-token.ts";
 export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 export * from "../errors.ts";

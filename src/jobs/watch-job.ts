@@ -151,7 +151,7 @@ export async function* jobStream<T extends JobTypeMap>(
 }
 
 /** The events of one response body; a body silent for `idleMs` is aborted (a dead connection). */
-async function* readEvents(body: ReadableStream<Uint8Array>, connection: AbortController, onRetry: (ms: number) => void): AsyncGenerator<ServerSentEvent> {
+export async function* readEvents(body: ReadableStream<Uint8Array>, connection: AbortController, onRetry: (ms: number) => void): AsyncGenerator<ServerSentEvent> {
   const events: ServerSentEvent[] = [];
   const parser = createEventStreamParser((e) => events.push(e), onRetry);
   const decoder = new TextDecoder();
@@ -182,12 +182,12 @@ async function* readEvents(body: ReadableStream<Uint8Array>, connection: AbortCo
 }
 
 /** Network loss, a cut stream, 408, 429 and 5xx: worth reconnecting (spec §6). */
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   return error instanceof TypeError || isNetworkError(error) || (isApiError(error) && (error.status === 408 || error.status === 429 || error.status >= 500));
 }
 
 /** The server's suggestion (or the default) at first, then exponential backoff with full jitter. */
-function reconnectDelay(failures: number, suggestedMs: number | undefined): number {
+export function reconnectDelay(failures: number, suggestedMs: number | undefined): number {
   const initialMs = suggestedMs ?? defaultWatchJobOptions.reconnectMs;
   if (failures <= 1) return initialMs;
   return fullJitter(backoffDelay(failures - 1, { initialMs, factor: 2, maxMs: defaultWatchJobOptions.maxReconnectMs }));

@@ -4,7 +4,10 @@ import { createMockState, type JobsMockOptions } from "./mock-state.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { jobRoutes } from "./routes/job-routes.ts";
 import { routeHandler, unmatchedHandler } from "./routes/mock-route.ts";
+import { uploadListRoutes } from "./routes/upload-list-routes.ts";
 import { uploadRoutes } from "./routes/upload-routes.ts";
+import { jobsStreamRoutes } from "./routes/jobs-stream-routes.ts";
+import { scopedTokenRoutes } from "./routes/scoped-token-routes.ts";
 
 export type { JobsMockOptions, MockRequestRecord } from "./mock-state.ts";
 
@@ -36,7 +39,7 @@ export interface JobsMock extends JobsMockControls {
  */
 export function createJobsMock(options: JobsMockOptions = {}): JobsMock {
   const state = createMockState(options);
-  const routes = [...healthRoutes(), ...jobRoutes(state), ...uploadRoutes(state)];
+  const routes = [...healthRoutes(), ...jobRoutes(state), ...uploadRoutes(state), ...uploadListRoutes(state), ...jobsStreamRoutes(state), ...scopedTokenRoutes(state)];
   const handlers = [...routes.map((route) => routeHandler(state, route)), unmatchedHandler(state, routes.filter((r) => !r.signed || state.storageUrl === state.baseUrl))];
   // Signed URLs on their own origin (an object store's): only those routes answer there.
   if (state.storageUrl !== state.baseUrl) handlers.push(unmatchedHandler(state, routes.filter((r) => r.signed), true));

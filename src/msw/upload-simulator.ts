@@ -20,6 +20,8 @@ export interface UploadSettings {
 interface UploadRecord {
   tenant: string;
   upload: Upload;
+  /** Virtual time of creation (the listing shows it, spec §8.4). */
+  createdAt: number;
   bytes: (Uint8Array<ArrayBuffer> | undefined)[];
 }
 
@@ -97,6 +99,8 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
   return {
     find,
     all: () => [...uploads.values()].map((rec) => structuredClone(current(rec).upload)),
+    /** A tenant's uploads in creation order, each brought up to date (expiry). */
+    ofTenant: (tenant: string) => [...uploads.values()].filter((rec) => rec.tenant === tenant).map(current),
     /** The Upload as the API shows it; signed URLs for at most the first 100 pending parts. */
     view(rec: UploadRecord): Upload {
       const pending = rec.upload.status === "pending";
@@ -130,7 +134,7 @@ export function createUploadSimulator(scheduler: VirtualScheduler, settings: Upl
         expires_at: iso(now + DAY_MS),
         parts: Array.from({ length: plan.partCount }, (_, i) => ({ number: i + 1, size: partSizeOf({ ...plan, size: req.size }, i + 1), etag: null })),
       };
-      const rec: UploadRecord = { tenant, upload, bytes: [] };
+      const rec: UploadRecord = { tenant, upload, createdAt: now, bytes: [] };
       uploads.set(upload.id, rec);
       return rec;
     },

@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,9 @@ import type { PartBody, PartSource, UploadSource } from "../uploads/part-source.
 import type { PartTransport } from "../uploads/part-transport.ts";
 import type { Sha256 } from "../uploads/sha256-stream.ts";
 import { uploadFile as uploadAny, type UploadFileOptions } from "../uploads/upload-file.ts";
+import { createFileResumeStore } from "./file-resume-store.ts";
+
+export { createFileResumeStore, defaultResumeStorePath } from "./file-resume-store.ts";
 
 /** Read size of file streams: big enough for throughput, small enough to keep memory flat. */
 const highWaterMark = 1024 * 1024;
@@ -32,12 +35,14 @@ const highWaterMark = 1024 * 1024;
  * const source = await fileSource("./talk.mp4"); await uploadFile(client, source)
  */
 export async function fileSource(path: string | URL): Promise<PartSource & { path: string }> {
-  const file = typeof path === "string" ? path : fileURLToPath(path);
-  const { size } = await stat(file);
+  const file = resolve(typeof path === "string" ? path : fileURLToPath(path));
+  const { size, mtimeMs } = await stat(file);
   return {
     path: file,
     size,
     sequential: false,
+    // A file rewritten in place keeps its path but not its mtime (resume: "auto" then starts afresh).
+    fingerprint: `path:v1:${JSON.stringify([file, size, mtimeMs])}`,
     read: async (start, end) =>
       end === start
         ? new Uint8Array(0)
@@ -131,8 +136,9 @@ async function* chunksOf(body: PartBody): AsyncIterable<Uint8Array> {
 
 /**
  * `uploadFile` for Node: also takes a file path (or `file:` URL), and sends parts with
- * `node:http` and hashes with `node:crypto` unless told otherwise. Same options and result as
- * `async-jobs/uploads`.
+ * `node:http` and hashes with `node:crypto` unless told otherwise; `resume: "auto"` keeps its
+ * entries in a JSON file under the user's cache directory (`createFileResumeStore()`) unless
+ * given another store. Same options and result as `async-jobs/uploads`.
  *
  * @example
  * import { uploadFile } from "async-jobs/uploads/node"
@@ -147,6 +153,7 @@ export async function uploadFile(
   const nodeOptions: UploadFileOptions = {
     transport: createNodePartTransport(),
     createSha256: createNodeSha256,
+    ...(options.resume === "auto" && !options.resumeStore ? { resumeStore: createFileResumeStore() } : {}),
     ...stripUndefined(options),
     ...(file && options.filename === undefined ? { filename: basename(file.path) } : {}),
   };

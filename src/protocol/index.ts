@@ -21,4 +21,6 @@ export { defaultPartSize, partSizeOf, planParts, s3PartLimits, type PartPlan, ty
 export { formatWaitPreference, parsePrefer, preferredWait, type Preferences } from "./prefer.ts";
 export { createProblem, isProblemCode, problemRegistry, problemType, type ProblemEntry, type ProblemInit } from "./problem-registry.ts";
 export { formatRetryAfter, parseRetryAfter } from "./retry-after.ts";
+export { formatJobsLastEventId, jobsStreamEventId, jobsStreamPath, parseJobIds, parseJobsLastEventId } from "./jobs-stream.ts";
+export { maxJobsPerScope, scopedTokenAccess, scopedTokenLifetimeS, scopedTokenTtl, type TokenScope } from "./scoped-token.ts";
 export { nextProgressEventAt, sendsWebhookEvent } from "./webhook-events.ts";

@@ -2,11 +2,24 @@
 // Entry files only re-export.
 export { uploadFile, defaultUploadFileOptions, type UploadFileOptions } from "./upload-file.ts";
 export type { UploadProgress } from "./progress.ts";
+export { createUploadToken, type CreateUploadTokenOptions } from "./create-upload-token.ts";
+export { listUploads, listUploadPages, type ListUploadsOptions } from "./list-uploads.ts";
+export { parseUploadHandleState, type UploadHandle, type UploadHandleState } from "./upload-handle.ts";
+export {
+  createMemoryResumeStore,
+  createLocalStorageResumeStore,
+  defaultResumeStore,
+  resumeKey,
+  type UploadResumeStore,
+  type KeyValueStorage,
+} from "./resume-store.ts";
+export { sourceFingerprint } from "./fingerprint.ts";
 export {
   toPartSource,
   blobSource,
   bytesSource,
   streamSource,
+  fileFingerprint,
   type PartSource,
   type PartBody,
   type StreamingPartBody,

@@ -38,6 +38,11 @@ export interface PartSource {
   chunks?(signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /** Releases what the source holds open (a file handle, a stream reader). */
   close?(): Promise<void>;
+  /**
+   * What identifies this source's content without reading it (a file's name, size and
+   * modification time), for `resume: "auto"`; absent when nothing does.
+   */
+  readonly fingerprint?: string | undefined;
 }
 
 /**
@@ -85,6 +90,7 @@ export function blobSource(blob: Blob): PartSource {
   return {
     size: blob.size,
     sequential: false,
+    fingerprint: typeof File !== "undefined" && blob instanceof File ? fileFingerprint(blob) : undefined,
     read: async (start, end) => blob.slice(start, end),
     async *chunks(signal) {
       for (let at = 0; at < blob.size; at += chunkSize) {
@@ -93,6 +99,17 @@ export function blobSource(blob: Blob): PartSource {
       }
     },
   };
+}
+
+/**
+ * A browser `File`'s fingerprint: its name, size, last modification and type (spec-free: the
+ * SDK's own key for `resume: "auto"`). A file picked again after a reload has the same one.
+ *
+ * @example
+ * fileFingerprint(input.files[0]) // 'file:v1:["talk.mp4",209715200,1764000000000,"video/mp4"]'
+ */
+export function fileFingerprint(file: File): string {
+  return `file:v1:${JSON.stringify([file.name, file.size, file.lastModified, file.type])}`;
 }
 
 /**

@@ -11,6 +11,9 @@ import { createProgressTracker, type UploadProgress } from "./progress.ts";
 import { putPart } from "./put-part.ts";
 import { createSha256, sha256OfChunks, type CreateSha256 } from "./sha256-stream.ts";
 import { createUploadApi } from "./upload-api.ts";
+import { createUploadHandle, type UploadHandle, type UploadHandleState } from "./upload-handle.ts";
+import type { UploadResumeStore } from "./resume-store.ts";
+import { findResumeTarget } from "./resume-target.ts";
 import { createXhrPartTransport } from "./xhr-part-transport.ts";
 
 /**
@@ -38,10 +41,24 @@ export interface UploadFileOptions {
   progressIntervalMs?: number | undefined;
   /** Aborts in-flight PUTs at once; the upload stays pending, so `resume` can finish it. */
   signal?: AbortSignal | undefined;
-  /** Id of a pending upload to finish: stored parts are skipped (a stream is read past them, not sent). */
-  resume?: string | undefined;
+  /**
+   * Continue a pending upload instead of creating one; stored parts are skipped (a stream is read
+   * past them, not sent). Its id; or a handle's state (`JSON.stringify(handle)`, from another
+   * process: same server, and the same source when it carries a fingerprint); or `"auto"`: the
+   * source's fingerprint is looked up in `resumeStore`, the upload found there is continued if the
+   * server still has it pending, else a new one is made and recorded there until it completes.
+   */
+  resume?: string | UploadHandleState | "auto" | undefined;
+  /** Where `resume: "auto"` keeps each source's upload. @default `localStorage` in browsers, else memory (the Node entry: a JSON file) */
+  resumeStore?: UploadResumeStore | undefined;
+  /** The source's fingerprint for `resume: "auto"` (required for a stream). @default its name, size and modification time, else a content sample */
+  fingerprint?: string | undefined;
+  /** Add a SHA-256 of the source's first and last 64 KiB to its fingerprint (catches a file rewritten in place). @default false */
+  fingerprintSample?: boolean | undefined;
   /** Called once the upload exists: persist `upload.id` to resume after a crash or a reload. */
   onUploadCreated?: ((upload: Upload) => void) | undefined;
+  /** Called once the upload is known (created or resumed) with its live handle: `JSON.stringify(handle)` at any time. */
+  onHandle?: ((handle: UploadHandle) => void) | undefined;
   /** Retries of each part on network errors and `5xx`. @default 5 */
   retries?: number | undefined;
   /** A part whose bytes stop moving this long is abandoned and retried (XHR and node:http report progress; fetch does not, so it is not watched). @default 60000 */
@@ -110,11 +127,26 @@ async function run(
   const api = createUploadApi(client);
   const clientOptions = transportOf(client).options;
 
+  const createHash = options.createSha256 ?? createSha256;
+  const target = await findResumeTarget({
+    api,
+    baseUrl: clientOptions.baseUrl,
+    source: src,
+    resume: options.resume,
+    store: options.resumeStore,
+    fingerprint: options.fingerprint,
+    sample: options.fingerprintSample ?? false,
+    createSha256: createHash,
+    signal,
+  });
   let upload: Upload;
-  if (options.resume) {
-    upload = await api.get(options.resume, signal);
+  if (target.upload) {
+    upload = target.upload;
     if (upload.size !== src.size) throw new RangeError(`Upload ${upload.id} is ${upload.size} bytes; the source has ${src.size}`);
-    if (upload.status === "completed") return upload;
+    if (upload.status === "completed") {
+      await target.forget();
+      return upload;
+    }
   } else {
     upload = await api.create(
       {
@@ -126,12 +158,16 @@ async function run(
       },
       signal,
     );
+    await target.remember(upload);
     options.onUploadCreated?.(upload);
   }
 
   const ranges = partRanges(upload.parts, src.size);
   const etags = new Map<number, string>();
   for (const part of upload.parts) if (part.etag) etags.set(part.number, part.etag);
+  // A handle names its source even without "auto" when that costs no read (a file's metadata).
+  const fingerprint = target.fingerprint ?? options.fingerprint ?? src.fingerprint ?? null;
+  options.onHandle?.(createUploadHandle({ baseUrl: clientOptions.baseUrl, upload, fingerprint, etags }));
   const progress = createProgressTracker({
     totalBytes: src.size,
     partCount: ranges.length,
@@ -159,7 +195,6 @@ async function run(
   };
 
   const checksum = options.checksum ?? defaultUploadFileOptions.checksum;
-  const createHash = options.createSha256 ?? createSha256;
   const streamHash = checksum && src.sequential ? await createHash() : undefined;
   // A random-access source is hashed by a second, sequential pass that runs beside the PUTs.
   if (checksum && !src.sequential && !src.chunks) throw new TypeError("checksum: this source cannot be read in order");
@@ -204,11 +239,13 @@ async function run(
     await all(Array.from({ length: Math.min(concurrency, Math.max(queue.length, 1)) }, () => worker), controller);
     const sha256 = streamHash ? streamHash.digestHex() : await hashPass;
     progress.flush();
-    return await api.complete(
+    const completed = await api.complete(
       upload.id,
       { parts: ranges.map((r) => ({ number: r.number, etag: etags.get(r.number)! })), ...(sha256 ? { sha256 } : {}) },
       signal,
     );
+    await target.forget();
+    return completed;
   } finally {
     progress.stop();
   }

@@ -174,7 +174,7 @@ describe("deliveries, listen, download, uploads", () => {
     }
   }, 60_000);
 
-  it("download -o writes a file.gzip result; uploads get shows an upload, uploads abort ends a pending one, uploads list says it is not supported", async () => {
+  it("download -o writes a file.gzip result; uploads get shows an upload, uploads abort ends a pending one, uploads list shows pending ones", async () => {
     const path = join(dir, "text.txt");
     const text = "async jobs\n".repeat(50_000);
     writeFileSync(path, text);
@@ -186,12 +186,15 @@ describe("deliveries, listen, download, uploads", () => {
       headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
       body: JSON.stringify({ filename: "x.bin", content_type: "application/octet-stream", size: 10 }),
     }).then((r) => r.json() as Promise<Upload>);
-    const [download, got, human, aborted, list, notSucceeded] = await Promise.all([
+    const listed = await cli(["uploads", "list", "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((u) => u.id)).toContain(pending.id);
+    expect((await cli(["uploads", "list"])).stdout).toMatch(new RegExp(`${pending.id} {2}x\\.bin {2}10 B in 1 part\\(s\\) {2}created `));
+    const [download, got, human, aborted, notSucceeded] = await Promise.all([
       cli(["download", gzip.id, "-o", out]),
       cli(["uploads", "get", upload.id, "--json"]),
       cli(["uploads", "get", upload.id]),
       cli(["uploads", "abort", pending.id]),
-      cli(["uploads", "list"]),
       cli(["download", upload.id.replace("upl_", "job_")]),
     ]);
     expect(download.code, download.stderr).toBe(0);
@@ -201,8 +204,9 @@ describe("deliveries, listen, download, uploads", () => {
     expect(human.stdout).toContain(`${upload.id}  completed  537.1 KiB in 1 part(s)`);
     expect(aborted.code, aborted.stderr).toBe(0);
     expect(JSON.parse((await cli(["uploads", "get", pending.id, "--json"])).stdout).status).toBe("aborted");
-    expect(list.code).toBe(4);
-    expect(list.stderr).toContain("not supported");
+    const afterAbort = JSON.parse((await cli(["uploads", "list", "--json"])).stdout) as { id: string }[];
+    expect(afterAbort.map((u) => u.id)).not.toContain(pending.id);
+    expect(afterAbort.map((u) => u.id)).not.toContain(upload.id);
     expect(notSucceeded.code).toBe(1); // 404 not_found from the server
   }, 60_000);
 });

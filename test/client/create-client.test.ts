@@ -58,7 +58,7 @@ describe("createClient", () => {
     const viaFree = await submit(client, { type: "conformance.echo", input: {} });
     const viaMethod = await client.jobs.submit({ type: "conformance.echo", input: {} });
     expect(viaFree.job).toEqual(viaMethod.job);
-    expect(Object.keys(client.jobs).sort()).toEqual(["cancel", "get", "list", "submit", "submitAndWait", "types", "wait", "watch"]);
+    expect(Object.keys(client.jobs).sort()).toEqual(["cancel", "createToken", "get", "list", "submit", "submitAndWait", "types", "wait", "watch", "watchMany"]);
   });
 
   it("rejects something that is not a client with a TypeError", async () => {

@@ -13,6 +13,9 @@ import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
 import { statusChecks } from "./status.ts";
 import { streamChecks } from "./stream.ts";
+import { jobsStreamChecks } from "./jobs-stream-many.ts";
+import { scopedTokenChecks } from "./scoped-tokens.ts";
+import { uploadListingChecks } from "./uploads-listing.ts";
 import { uploadChecks } from "./uploads.ts";
 import { webhookChecks } from "./webhooks.ts";
 
@@ -31,6 +34,7 @@ export const catalog: readonly Check[] = [
   ...statusChecks,
   ...longPollChecks,
   ...streamChecks,
+  ...jobsStreamChecks,
   ...lifecycleChecks,
   ...cancelChecks,
   ...listChecks,
@@ -38,5 +42,7 @@ export const catalog: readonly Check[] = [
   ...webhookChecks,
   ...lifecycleWebhookChecks,
   ...uploadChecks,
+  ...uploadListingChecks,
   ...downloadChecks,
+  ...scopedTokenChecks,
 ];

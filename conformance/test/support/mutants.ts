@@ -268,4 +268,9 @@ export const mutants: readonly Mutant[] = [
     privateWebhooks: "refused",
     api: { response: (req, res) => { if (isSubmit(req) && code(res) === "invalid_webhook_url") { res.status = 202; res.headers["content-type"] = "application/json"; writeJson(res, { id: "job_accepted", status: "queued" }); } } },
   },
+  // Scoped tokens and the many-jobs stream (spec §8.3, §8.2.1).
+  { id: "scoped-token-403", bug: "a scoped token on another job is 403, telling that the job exists", killers: ["tokens.job-scope", "tokens.upload-scope"], api: { response: (req, res) => { if (req.headers.authorization?.startsWith("Bearer ajst_") && res.status === 404) problem(res, 403, "forbidden"); } } },
+  { id: "scoped-token-never-expires", bug: "an expired scoped token still reads its job", killers: ["tokens.expired"], api: { response: (req, res) => { if (req.headers.authorization?.startsWith("Bearer ajst_") && res.status === 401 && /expired/.test(res.body.toString())) { res.status = 200; res.headers["content-type"] = "application/json"; writeJson(res, {}); } } } },
+  { id: "stream-many-ignores-resume", bug: "the many-jobs stream ignores Last-Event-ID and repeats terminal events", killers: ["stream-many.resume"], api: { request: (req) => { if (pathOf(req) === "/v1/jobs-stream") delete req.headers["last-event-id"]; } } },
+  { id: "stream-many-bare-ids", bug: "many-jobs events carry the bare ETag as id, so a client cannot tell whose it is", killers: ["stream-many.events"], api: { response: (req, res) => { if (pathOf(req) === "/v1/jobs-stream") res.body = Buffer.from(res.body.toString().replace(/^id: \S+ /gm, "id: ")); } } },
 ];

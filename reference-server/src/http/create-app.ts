@@ -16,6 +16,7 @@ import { ProblemError } from "./problems.ts";
 import { answerClientError, answerFrameworkError } from "./raw-problems.ts";
 import { defaultServerConfig } from "../config.ts";
 import { requestLogger } from "./request-log.ts";
+import type { ScopedTokenAuth } from "../tokens/index.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -48,6 +49,8 @@ export interface AppDeps {
   plugins?: readonly OperationsPlugin[];
   /** Bearer token → tenant. */
   tokens: ReadonlyMap<string, string>;
+  /** Bearers that are no tenant token: job- and upload-scoped tokens (spec §8.3). @default none */
+  scopedTokens?: ScopedTokenAuth | undefined;
   /** Largest JSON body in bytes (spec §1). @default defaultServerConfig.bodyLimit */
   bodyLimit?: number;
   /** fastify's logger option. @default false */
@@ -167,6 +170,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer +([\x21-\x7E]+) *$/i.exec(header) : null;
     const tenant = match ? deps.tokens.get(match[1]!) : undefined;
+    if (tenant === undefined && match && deps.scopedTokens) return done(deps.scopedTokens(match[1]!, request));
     if (tenant === undefined) {
       return done(
         new ProblemError("unauthorized", header ? "The bearer token is not valid." : "A bearer token is required.", {

@@ -1,9 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { eventStreamHeartbeat, eventStreamType, firstStreamStep, formatServerSentEvent, isTerminal, jobETag } from "async-jobs/protocol";
+import { eventStreamHeartbeat, firstStreamStep, formatServerSentEvent, isTerminal, jobETag } from "async-jobs/protocol";
 import { toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
-import { applyCors } from "./cors.ts";
+import { startEventStream } from "./event-stream-response.ts";
 
 /** Options of {@link streamJob}. */
 export interface JobStreamOptions {
@@ -31,7 +31,7 @@ export const defaultJobStreamOptions = { heartbeatMs: 15_000 } as const;
  * if (acceptsEventStream(request.headers.accept)) return streamJob({ store, retryMs: 1000 }, request, reply, job);
  */
 export async function streamJob(options: JobStreamOptions, request: FastifyRequest, reply: FastifyReply, found: StoredJob): Promise<void> {
-  const raw = openEventStream(reply);
+  const raw = startEventStream(reply, { vary: "Prefer, Accept" });
   const stream = createStreamState(raw, options.heartbeatMs ?? defaultJobStreamOptions.heartbeatMs, options.closing);
   if (stream.closed) {
     stream.finish();
@@ -53,25 +53,6 @@ export async function streamJob(options: JobStreamOptions, request: FastifyReque
     stream.finish();
   }
   return stream.ended;
-}
-
-/** Sends the stream's head on the raw socket: nothing buffers or compresses the events. */
-function openEventStream(reply: FastifyReply): ServerResponse {
-  const raw = reply.raw;
-  reply.hijack();
-  applyCors(reply);
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
-  raw.writeHead(200, {
-    "content-type": `${eventStreamType}; charset=utf-8`,
-    // no-transform: proxies must not compress or buffer events (RFC 9111 §5.2.2.6).
-    "cache-control": "no-cache, no-transform",
-    "x-accel-buffering": "no",
-    vary: "Prefer, Accept",
-    // A hijacked socket is not the server's to reuse: closing it with the stream lets shutdown finish.
-    connection: "close",
-  });
-  raw.socket?.setNoDelay(true);
-  return raw;
 }
 
 // ---- one open stream ---------------------------------------------------------------------------

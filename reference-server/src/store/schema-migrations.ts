@@ -91,6 +91,6 @@ export const fairnessAndRetentionIndexesSql = `
  * only (every job stored before the column existed), the same on both dialects.
  *
  * @example
- * { version: 5, name: "webhook events chosen per job", sql: webhookEventsColumnSql }
+ * { version: 6, name: "webhook events chosen per job", sql: webhookEventsColumnSql }
  */
 export const webhookEventsColumnSql = "ALTER TABLE jobs ADD COLUMN webhook_events TEXT;";

@@ -24,6 +24,16 @@ export interface UploadRecord {
   completedAt: number | null;
 }
 
+/** One page of a tenant's pending uploads (spec §8.4). */
+export interface PendingUploadsQuery {
+  tenant: string;
+  /** Uploads pending and unexpired at this time (epoch ms). */
+  now: number;
+  /** Only ids sorting before this one (the cursor). */
+  beforeId?: string | undefined;
+  limit: number;
+}
+
 /** Fields of a new upload (`status` pending, `version` 0). */
 export type NewUpload = Omit<UploadRecord, "status" | "version" | "completedAt">;
 
@@ -52,6 +62,11 @@ export interface UploadStore {
   completeUpload(id: string, version: number, sha256: string | null, now: number): Promise<boolean>;
   /** pending → aborted; `false` when it was not pending. */
   abortUpload(id: string, now: number): Promise<boolean>;
+  /**
+   * A tenant's uploads still pending at `now` (unexpired), newest first (by id, which sorts by
+   * creation), those before `beforeId` only: one page of the listing (spec §8.4).
+   */
+  listPending(query: PendingUploadsQuery): Promise<UploadRecord[]>;
   /** Ids of pending uploads whose `expiresAt` ≤ `now`, oldest first. */
   listExpired(now: number, limit: number): Promise<string[]>;
   /** pending (expired at `now`) → expired, dropping its part rows; `false` when it was not. */

@@ -10,6 +10,7 @@ import { openPostgresUploadStore } from "../store/postgres/postgres-upload-store
 import { openSqliteUploadStore } from "../store/sqlite/sqlite-upload-store.ts";
 import type { UploadStore } from "../store/upload-store.ts";
 import type { UploadHandlersOptions } from "./upload-handlers.ts";
+import { createPendingUploadsLister } from "./list-pending-uploads.ts";
 import { createUploadsPlugin } from "./uploads-plugin.ts";
 import { createUploadService, type UploadService, type UploadServiceOptions } from "./upload-service.ts";
 
@@ -76,7 +77,11 @@ export function createUploadsFeature(deps: UploadsFeatureDeps): UploadsFeature {
   const blobs = typeof blobsOption === "string" ? createLocalDiskBlobStore(blobsOption) : blobsOption;
   const service = createUploadService({ ...serviceOptions, store, blobs });
   return {
-    plugin: createUploadsPlugin(service, { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath }),
+    plugin: createUploadsPlugin(
+      service,
+      { tenantOf, publicUrl, partMinBytesPerS, requestTimeoutMs, basePath },
+      createPendingUploadsLister(store, { now: serviceOptions.now }),
+    ),
     jobTypes: [createFileChecksumJobType(service), createFileGzipJobType(service)],
     migrate: () => store.migrate(),
     cleanupExpired: () => service.cleanupExpired(),

@@ -5,6 +5,7 @@ import type { Part, PartList, Upload } from "async-jobs/types";
 import { type BlobStore, PartRefusedError, SizeMismatchError, type StoredPart } from "../blobs/blob-store.ts";
 import type { UploadRecord, UploadState, UploadStore } from "../store/upload-store.ts";
 import { hashStream } from "./hash-stream.ts";
+import { uploadFields } from "./upload-fields.ts";
 import { newId } from "../new-id.ts";
 import { createUrlSigner, type UrlSigner } from "./signed-url.ts";
 import { UploadError } from "./upload-error.ts";
@@ -159,18 +160,7 @@ export function createUploadService(options: UploadServiceOptions) {
           : { number, size: partSizeOf(record, number), etag },
       );
     }
-    return {
-      id: record.id,
-      status,
-      filename: record.filename,
-      content_type: record.contentType,
-      size: record.size,
-      sha256: record.sha256,
-      part_size: record.partSize,
-      part_count: record.partCount,
-      expires_at: new Date(record.expiresAt).toISOString(),
-      parts,
-    };
+    return { id: record.id, status, ...uploadFields(record), parts };
   }
 
   const notPending = (record: UploadRecord, status = statusOf(record, now())) =>

@@ -2,11 +2,13 @@ import type { FastifyInstance } from "fastify";
 import openapiGlue from "fastify-openapi-glue";
 import type { OperationsPlugin } from "../http/create-app.ts";
 import { routeHandlerOf } from "../http/operation-handler.ts";
+import type { OperationId } from "../http/operation-handler.ts";
+import { createListUploadsHandler, type PendingUploadsLister } from "./list-pending-uploads.ts";
 import { createUploadHandlers, registerPartBody, type UploadHandlersOptions, type UploadOperationId } from "./upload-handlers.ts";
 import type { UploadService } from "./upload-service.ts";
 
 /** The upload and transfer operations (spec §4), in the order openapi.yaml lists them. */
-export const UPLOAD_OPERATIONS: readonly UploadOperationId[] = [
+export const UPLOAD_OPERATIONS: readonly (UploadOperationId | "listUploads")[] = [
   "createUpload",
   "getUpload",
   "abortUpload",
@@ -14,6 +16,7 @@ export const UPLOAD_OPERATIONS: readonly UploadOperationId[] = [
   "completeUpload",
   "uploadPart",
   "downloadFile",
+  "listUploads", // the pending-uploads listing (spec §8.4)
 ];
 
 /**
@@ -25,10 +28,18 @@ export const UPLOAD_OPERATIONS: readonly UploadOperationId[] = [
  * @example
  * const app = await createApp({ handlers, tokens, plugins: [createUploadsPlugin(service)] });
  */
-export function createUploadsPlugin(service: UploadService, options: UploadHandlersOptions = {}): OperationsPlugin {
-  const handlers = createUploadHandlers(service, options);
+export function createUploadsPlugin(
+  service: UploadService,
+  options: UploadHandlersOptions = {},
+  listPending?: PendingUploadsLister,
+): OperationsPlugin {
+  const handlers = {
+    ...createUploadHandlers(service, options),
+    ...(listPending ? createListUploadsHandler(listPending, options.tenantOf) : {}),
+  };
+  const operations: readonly OperationId[] = listPending ? UPLOAD_OPERATIONS : UPLOAD_OPERATIONS.filter((id) => id !== "listUploads");
   return {
-    operations: UPLOAD_OPERATIONS,
+    operations,
     async register(app: FastifyInstance, { specification }: { specification: object }) {
       registerPartBody(app);
       await app.register(openapiGlue, {

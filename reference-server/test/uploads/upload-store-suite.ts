@@ -121,6 +121,25 @@ export function describeUploadStore(name: string, create: () => Promise<UploadSt
       expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
     });
 
+    test("lists one tenant's pending, unexpired uploads newest first, in pages before an id (spec §8.4)", async () => {
+      const tenant = `lister-${process.pid}-${counter}`;
+      const id = (n: number) => `upl_list${process.pid}_${String(n).padStart(3, "0")}`;
+      for (const n of [1, 2, 3, 4, 5, 6]) await store.createUpload(newUpload({ id: id(n), tenant, expiresAt: T0 + (n === 3 ? 10 : 1000) }));
+      await store.createUpload(newUpload({ id: id(7), tenant: `${tenant}-other` }));
+      await store.putPart(id(4), part(1), T0);
+      await store.completeUpload(id(4), 1, null, T0);
+      await store.abortUpload(id(5), T0);
+      const ids = async (query: { beforeId?: string; limit: number; now?: number }) =>
+        (await store.listPending({ tenant, now: query.now ?? T0 + 20, beforeId: query.beforeId, limit: query.limit })).map((u) => u.id);
+      // 3 expired at T0 + 10, 4 completed, 5 aborted, 7 another tenant's.
+      expect(await ids({ limit: 10 })).toEqual([id(6), id(2), id(1)]);
+      expect(await ids({ limit: 2 })).toEqual([id(6), id(2)]);
+      expect(await ids({ limit: 2, beforeId: id(2) })).toEqual([id(1)]);
+      expect(await ids({ limit: 10, now: T0 })).toEqual([id(6), id(3), id(2), id(1)]);
+      const [first] = await store.listPending({ tenant, now: T0, limit: 1 });
+      expect(first).toEqual({ ...newUpload({ id: id(6), tenant }), status: "pending", version: 0, completedAt: null });
+    });
+
     test("concurrent part writes all land, each bumping the version once", async () => {
       const upload = newUpload();
       await store.createUpload(upload);

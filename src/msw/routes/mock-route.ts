@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import { answerThroughFault, takeFault } from "../mock-fault.ts";
 import type { MockState } from "../mock-state.ts";
 import { ProblemError, problemResponse } from "../problem-response.ts";
-import { tenantOf } from "../read-request.ts";
+import { authenticateMock } from "./scoped-token-routes.ts";
 
 /** What a route handler gets for one request. */
 export interface RouteContext {
@@ -42,7 +42,7 @@ export function routeHandler(state: MockState, route: MockRoute): HttpHandler {
   return on(`${base}${route.path}`, ({ request, params }) =>
     serve(state, request, basePath, async (url, onDone) => {
       state.scheduler.runDue();
-      const tenant = route.auth ? tenantOf(request, state.options.tokens) : "";
+      const tenant = route.auth ? authenticateMock(state, route, request, url, params as Record<string, string>) : "";
       return route.handle({ request, url, tenant, params: params as Record<string, string>, onDone });
     }),
   );

@@ -120,7 +120,8 @@ export const commands: Record<string, CommandSpec> = {
   --part-size BYTES     part size to ask for (default 8 MiB)
   --content-type T      the file's media type
   --checksum            the server verifies the whole file's SHA-256
-  --resume UPLOAD_ID    finish an interrupted upload of the same file`,
+  --resume UPLOAD_ID    finish an interrupted upload of the same file
+  --resume auto         find this file's interrupted upload (by path, size and mtime) and finish it`,
     options: {
       concurrency: { type: "string" },
       "part-size": { type: "string" },
@@ -131,10 +132,10 @@ export const commands: Record<string, CommandSpec> = {
     load: async () => (await uploads()).uploadCommand,
   },
   uploads: {
-    usage: "uploads get|abort UPLOAD_ID",
-    summary: "show or abort an upload",
-    help: "  (uploads list is not available: the protocol has no upload listing)",
-    options: {},
+    usage: "uploads list [--limit N] | uploads get|abort UPLOAD_ID",
+    summary: "list your pending uploads, or show or abort one",
+    help: "  --limit N   list: at most N pending uploads, newest first (default 20)",
+    options: { limit: { type: "string" } },
     load: async () => (await uploads()).uploadsCommand,
   },
   listen: {

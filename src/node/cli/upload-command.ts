@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { request } from "../../internal/request.ts";
-import type { Upload } from "../../types.ts";
+import type { PendingUpload, Upload } from "../../types.ts";
 import { uploadFile } from "../uploads.ts";
 import { formatBytes } from "./byte-units.ts";
 import { numberOption, positional, stringOption, type CliContext } from "./cli-context.ts";
@@ -48,19 +48,32 @@ export async function uploadCommand(ctx: CliContext): Promise<ExitCode> {
 }
 
 /**
- * `async-jobs uploads get|abort UPLOAD_ID`. There is no `uploads list`: the protocol has no
- * listing of uploads (spec §4), so the CLI says so instead of guessing.
+ * `async-jobs uploads list [--limit N]`: the caller's pending uploads, newest first (spec §8.4),
+ * each with what `upload FILE --resume UPLOAD_ID` needs to tell it is the file's.
+ */
+async function listPendingUploads(ctx: CliContext): Promise<ExitCode> {
+  if (ctx.args.length > 1) throw new UsageError(`unexpected arguments: ${ctx.args.slice(1).join(" ")}`);
+  const limit = numberOption(ctx, "limit") ?? 20;
+  const pending: PendingUpload[] = [];
+  for await (const upload of ctx.client().uploads.list({ status: "pending", limit: Math.min(limit, 100) })) {
+    pending.push(upload);
+    if (pending.length >= limit) break;
+  }
+  const line = (u: PendingUpload) => `${u.id}  ${u.filename}  ${formatBytes(u.size)} in ${u.part_count} part(s)  created ${u.created_at}  expires ${u.expires_at}`;
+  ctx.print(pending, pending.length === 0 ? "no pending uploads" : pending.map(line).join("\n"));
+  return exitCodes.succeeded;
+}
+
+/**
+ * `async-jobs uploads list [--limit N]`, `async-jobs uploads get|abort UPLOAD_ID`.
  *
  * @example
  * await uploadsCommand(ctx)
  */
 export async function uploadsCommand(ctx: CliContext): Promise<ExitCode> {
   const [action, ...rest] = ctx.args;
-  if (action === "list") {
-    ctx.note("uploads list is not supported: the protocol (spec §4) has no endpoint listing uploads; keep the id `upload` prints");
-    return exitCodes.usage;
-  }
-  if (action !== "get" && action !== "abort") throw new UsageError(action ? `unknown action "${action}": get or abort` : "missing action: get or abort");
+  if (action === "list") return listPendingUploads(ctx);
+  if (action !== "get" && action !== "abort") throw new UsageError(action ? `unknown action "${action}": list, get or abort` : "missing action: list, get or abort");
   const id = positional({ ...ctx, args: rest }, "UPLOAD_ID");
   const client = ctx.client();
   if (action === "get") {

@@ -91,6 +91,17 @@ export function openPostgresUploadStore(database: string | pg.Pool, options: { n
       );
       return result.rowCount === 1;
     },
+    async listPending({ tenant, now: at, beforeId, limit }) {
+      if (hasNul(tenant) || hasNul(beforeId ?? "")) return [];
+      // Keyset paging in byte order, as the uploads_pending_tenant index is built (spec §8.4).
+      const before = beforeId === undefined ? "" : `AND id COLLATE "C" < $4`;
+      const { rows } = await pool.query<UploadRow>(
+        `SELECT * FROM uploads WHERE tenant = $1 AND status = 'pending' AND expires_at > $2 ${before}
+         ORDER BY id COLLATE "C" DESC LIMIT $3`,
+        beforeId === undefined ? [tenant, at, limit] : [tenant, at, limit, beforeId],
+      );
+      return rows.map(decodeUploadRow);
+    },
     async listExpired(now, limit) {
       const { rows } = await pool.query<{ id: string }>(
         "SELECT id FROM uploads WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",

@@ -76,7 +76,14 @@ export const postgresMigrations: readonly Migration[] = [
   },
   { version: 2, name: "uploads (adopts the tables of earlier unversioned releases)", sql: uploadTablesSql({ bigint: "BIGINT", bytes: "BYTEA" }) },
   { version: 3, name: "claim fairness and retention indexes", sql: fairnessAndRetentionIndexesSql },
-  { version: 4, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
+  {
+    version: 4,
+    name: "pending uploads by tenant (the pending-uploads listing)",
+    // Listing orders by id COLLATE "C" (byte order, as ULIDs sort by time; upload ids predate
+    // the "C" column collation): the index has the same collation, so it is a backward scan.
+    sql: `CREATE INDEX uploads_pending_tenant ON uploads (tenant, id COLLATE "C") WHERE status = 'pending';`,
+  },
+  { version: 5, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
 ];
 
 // Releases before the one runner recorded the job tables' versions here.

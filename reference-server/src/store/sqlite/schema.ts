@@ -81,7 +81,13 @@ export const sqliteMigrations: readonly Migration[] = [
    CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);`,
   },
   { version: 4, name: "claim fairness and retention indexes", sql: fairnessAndRetentionIndexesSql },
-  { version: 5, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
+  {
+    version: 5,
+    name: "pending uploads by tenant (the pending-uploads listing)",
+    // Listing is tenant = ? AND status = 'pending' ORDER BY id DESC (spec §8.4): a backward scan.
+    sql: "CREATE INDEX uploads_pending_tenant ON uploads (tenant, id) WHERE status = 'pending';",
+  },
+  { version: 6, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
 ];
 
 /**

@@ -29,6 +29,10 @@ function prepareUploadStatements(db: Database.Database) {
     abort: db.prepare<[number, string, number]>(
       "UPDATE uploads SET status = 'aborted', completed_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?",
     ),
+    pending: db.prepare<[string, string, number, number], UploadRow>(
+      `SELECT * FROM uploads WHERE tenant = ? AND status = 'pending' AND id < ? AND expires_at > ?
+       ORDER BY id DESC LIMIT ?`,
+    ),
     expired: db.prepare<[number, number], { id: string }>(
       "SELECT id FROM uploads WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
     ),
@@ -95,6 +99,10 @@ export function openSqliteUploadStore(database: string | Database.Database, opti
     },
     async abortUpload(id, at) {
       return sql().abort.run(at, id, at).changes === 1;
+    },
+    async listPending({ tenant, now: at, beforeId, limit }) {
+      // Every id sorts before "~" (ids are ASCII letters, digits and "_"): no cursor, no bound.
+      return sql().pending.all(tenant, beforeId ?? "~", at, limit).map(decodeUploadRow);
     },
     async listExpired(at, limit) {
       return sql().expired.all(at, limit).map((row) => row.id);
