@@ -55,7 +55,10 @@ export type Download = Schemas["Download"];
 export type JobSucceededEvent = Schemas["JobSucceededEvent"];
 export type JobFailedEvent = Schemas["JobFailedEvent"];
 export type JobCanceledEvent = Schemas["JobCanceledEvent"];
-export type JobEvent = JobSucceededEvent | JobFailedEvent | JobCanceledEvent;
+/** Sent only when the job's `webhook.events` lists them (spec §3.1.1). */
+export type JobStartedEvent = Schemas["JobStartedEvent"];
+export type JobProgressEvent = Schemas["JobProgressEvent"];
+export type JobEvent = JobStartedEvent | JobProgressEvent | JobSucceededEvent | JobFailedEvent | JobCanceledEvent;
 export type JobEventType = Schemas["JobEventType"];
 
 /**

@@ -122,8 +122,8 @@ export async function waitRunning(ctx: CheckContext, id: string, timeoutMs = 10_
  * @example
  * const { job } = await submitWithWebhook(ctx, route.url, { duration_ms: 0 });
  */
-export async function submitWithWebhook(ctx: CheckContext, url: string, input: EchoInput): Promise<{ res: HttpResponse; job: Job }> {
-  const res = await submitJob(ctx, { type: "conformance.echo", input, webhook: { url } });
+export async function submitWithWebhook(ctx: CheckContext, url: string, input: EchoInput, events?: string[]): Promise<{ res: HttpResponse; job: Job }> {
+  const res = await submitJob(ctx, { type: "conformance.echo", input, webhook: events ? { url, events } : { url } });
   if (res.status === 422 && (res.body as { code?: string } | undefined)?.code === "invalid_webhook_url") {
     skip(`the server refuses the receiver URL ${url} (invalid_webhook_url); run it with private webhooks allowed or pass --webhook-public-url`);
   }

@@ -515,6 +515,51 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "job.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An attempt of a job started (only when the job's webhook.events lists it)
+         * @description Sent to the job's `webhook.url` when an attempt starts (`queued → running`), only if the
+         *     submit listed `job.started` in `webhook.events` (spec §3.1.1). `data` is the running job;
+         *     signed and retried as `job.succeeded`, and never sent after the job's terminal event.
+         */
+        post: operations["onJobStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "job.progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A running job's progress (throttled; only when the job's webhook.events lists it)
+         * @description Sent to the job's `webhook.url` when a running job's progress changes, only if the submit
+         *     listed `job.progress` in `webhook.events`; at most one per job per throttle interval
+         *     (reference: 5 s), carrying the newest progress, and never after the job's terminal event
+         *     (spec §3.1.1). Signed and retried as `job.succeeded`.
+         */
+        post: operations["onJobProgress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -582,6 +627,12 @@ export interface components {
         WebhookTarget: {
             /** @description An absolute `http` or `https` URL. */
             url: string;
+            /**
+             * @description The events to send (spec §3.1.1). Absent: the terminal events only
+             *     (`job.succeeded`, `job.failed`, `job.canceled`). `job.started` and `job.progress` are
+             *     sent only when listed; a terminal type left out is not sent.
+             */
+            events?: components["schemas"]["JobEventType"][];
         };
         /** @description The fields every job has, whatever its type. */
         JobCommon: {
@@ -762,11 +813,11 @@ export interface components {
             data: components["schemas"]["Delivery"][];
         };
         /**
-         * @description The event types.
+         * @description The event types; `job.started` and `job.progress` only when a job's `webhook.events` lists them (spec §3.1.1).
          * @enum {string}
          */
-        JobEventType: "job.succeeded" | "job.failed" | "job.canceled";
-        /** @description `timestamp` is the job's `completed_at`; `data` the terminal job. */
+        JobEventType: "job.started" | "job.progress" | "job.succeeded" | "job.failed" | "job.canceled";
+        /** @description `timestamp` is the job's `completed_at` (a terminal event) or its `updated_at` (`job.started`, `job.progress`); `data` the job then. */
         JobEventCommon: {
             type: components["schemas"]["JobEventType"];
             /** Format: date-time */
@@ -787,6 +838,16 @@ export interface components {
         JobCanceledEvent: components["schemas"]["JobEventCommon"] & {
             /** @constant */
             type: "job.canceled";
+        };
+        /** @description Body of `job.started`. */
+        JobStartedEvent: components["schemas"]["JobEventCommon"] & {
+            /** @constant */
+            type: "job.started";
+        };
+        /** @description Body of `job.progress`. */
+        JobProgressEvent: components["schemas"]["JobEventCommon"] & {
+            /** @constant */
+            type: "job.progress";
         };
         /** @description What a scoped token grants: `jobs` (read, watch, optionally cancel) or `upload` (drive it); exactly one of the two. */
         ScopedTokenRequest: {
@@ -2342,6 +2403,74 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["JobCanceledEvent"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAccepted"];
+            410: components["responses"]["WebhookGone"];
+        };
+    };
+    onJobStarted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; the same on every retry of the event. Receivers dedupe on it.
+                 * @example evt_01JD3ZB0Q1R2S3T4V5W6X7Y8Z9
+                 */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /**
+                 * @description Unix seconds of this delivery attempt. Receivers accept it within 5 minutes of their clock.
+                 * @example 1795431602
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures over `{webhook-id}.{webhook-timestamp}.{raw body}`,
+                 *     keyed with the decoded bytes of the tenant's `whsec_…` secret; several while secrets rotate.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobStartedEvent"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAccepted"];
+            410: components["responses"]["WebhookGone"];
+        };
+    };
+    onJobProgress: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; the same on every retry of the event. Receivers dedupe on it.
+                 * @example evt_01JD3ZB0Q1R2S3T4V5W6X7Y8Z9
+                 */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /**
+                 * @description Unix seconds of this delivery attempt. Receivers accept it within 5 minutes of their clock.
+                 * @example 1795431602
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures over `{webhook-id}.{webhook-timestamp}.{raw body}`,
+                 *     keyed with the decoded bytes of the tenant's `whsec_…` secret; several while secrets rotate.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobProgressEvent"];
             };
         };
         responses: {

@@ -2,6 +2,7 @@ import type { Job, JobCommon, JobEvent, JobStatus, Problem } from "../types.ts";
 import type { MockJobRun } from "./mock-job-type.ts";
 import { createProblem } from "../protocol/problem-registry.ts";
 import { isTerminal } from "../protocol/job-state.ts";
+import { nextProgressEventAt, sendsWebhookEvent } from "../protocol/webhook-events.ts";
 import { ProblemError } from "./problem-response.ts";
 import type { VirtualScheduler } from "./virtual-scheduler.ts";
 
@@ -27,6 +28,8 @@ export interface JobTiming {
   retryDelayMs: number;
   /** Delay between a cancel of a running job and its worker stopping. */
   cancelDelayMs: number;
+  /** Least gap between two `job.progress` webhook events of a job (spec §3.1.1). */
+  progressEventIntervalMs: number;
 }
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -64,6 +67,34 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
     notify();
   };
 
+  /** The webhook events the job chose (spec §3.1.1): the terminal ones unless `webhook.events` says otherwise. */
+  const emit = (rec: JobRecord, type: JobEvent["type"]) => {
+    if (!rec.job.webhook || !sendsWebhookEvent(rec.job.webhook.events, type)) return;
+    // A terminal event's timestamp is completed_at, a lifecycle event's updated_at (spec §3.1, §3.1.1).
+    onEvent({ type, timestamp: rec.job.completed_at ?? rec.job.updated_at, data: structuredClone(rec.job) as Job } as JobEvent);
+  };
+
+  // job.progress throttle per job (spec §3.1.1): one event per interval, the newest progress.
+  const progressEvents = new WeakMap<JobRecord, { lastAt: number | undefined; due: boolean }>();
+  const progressed = (rec: JobRecord, at: number) => {
+    let state = progressEvents.get(rec);
+    if (!state) progressEvents.set(rec, (state = { lastAt: undefined, due: false }));
+    if (state.due) return;
+    const send = (t: number) => {
+      state.lastAt = t;
+      emit(rec, "job.progress");
+    };
+    const next = nextProgressEventAt({ lastAt: state.lastAt, now: at, intervalMs: timing.progressEventIntervalMs });
+    if (next <= at) return send(at);
+    state.due = true;
+    const { epoch } = rec;
+    scheduler.schedule(next, () => {
+      state.due = false;
+      // Never after the end (spec §3.1.1).
+      if (rec.epoch === epoch && rec.job.status === "running") send(next);
+    });
+  };
+
   const finish = (rec: JobRecord, at: number, status: JobStatus, fields: { result?: unknown; error?: Problem } = {}) => {
     if (isTerminal(rec.job.status)) return;
     rec.epoch++;
@@ -75,10 +106,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       job.result = fields.result ?? null;
       job.error = fields.error ?? null;
     });
-    // The terminal event a webhook would carry (spec §3): timestamp is completed_at.
-    if (rec.job.webhook) {
-      onEvent({ type: `job.${status}`, timestamp: rec.job.completed_at!, data: structuredClone(rec.job) as Job } as JobEvent);
-    }
+    emit(rec, `job.${status}` as JobEvent["type"]);
   };
 
   const scheduleStart = (rec: JobRecord, at: number) => {
@@ -115,6 +143,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
       job.progress = null;
       job.started_at ??= iso(at);
     });
+    emit(rec, "job.started");
     const epoch = rec.epoch;
     const later = (t: number, fn: (t: number) => void) =>
       scheduler.schedule(t, () => {
@@ -127,11 +156,12 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
     const duration = run.durationMs ?? 0;
     const steps = run.progressSteps ?? 0;
     for (let i = 1; i <= steps; i++) {
-      later(at + (i * duration) / steps, (t) =>
+      later(at + (i * duration) / steps, (t) => {
         change(rec, t, (job) => {
           job.progress = { percent: Math.floor((100 * i) / steps), message: run.progressMessage ? run.progressMessage(i, steps) : `step ${i} of ${steps}` };
-        }),
-      );
+        });
+        progressed(rec, t);
+      });
     }
     later(at + duration, (t) => {
       if (attempt <= (run.failAttempts ?? 0)) {
@@ -218,6 +248,7 @@ export function createJobSimulator(scheduler: VirtualScheduler, timing: JobTimin
     /** Sets a running job's progress now. */
     progress(rec: JobRecord, percent: number, message: string | null = null) {
       change(rec, scheduler.now(), (job) => void (job.progress = { percent, message }));
+      if (rec.job.status === "running") progressed(rec, scheduler.now());
     },
 
     pause() {

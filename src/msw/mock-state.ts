@@ -37,6 +37,8 @@ export interface JobsMockOptions {
   retryDelayMs?: number;
   /** Virtual delay between canceling a running job and its end. @default 0 */
   cancelDelayMs?: number;
+  /** Least virtual gap between two `job.progress` webhook events of a job (spec §3.1.1). @default 5000 */
+  progressEventIntervalMs?: number;
   /** Virtual duration of `file.checksum` and `file.gzip`. @default 1000 */
   fileJobDurationMs?: number;
   /** `Retry-After` on 202s, active 200s, 304s and 409s, seconds. @default 1 */
@@ -120,6 +122,7 @@ export function createMockState(options: JobsMockOptions): MockState {
       leaseTimeoutMs: options.leaseTimeoutMs ?? 30_000,
       retryDelayMs: options.retryDelayMs ?? 1000,
       cancelDelayMs: options.cancelDelayMs ?? 0,
+      progressEventIntervalMs: options.progressEventIntervalMs ?? 5000,
     },
     (event) => {
       events.push(event);

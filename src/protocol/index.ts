@@ -23,3 +23,4 @@ export { createProblem, isProblemCode, problemRegistry, problemType, type Proble
 export { formatRetryAfter, parseRetryAfter } from "./retry-after.ts";
 export { formatJobsLastEventId, jobsStreamEventId, jobsStreamPath, parseJobIds, parseJobsLastEventId } from "./jobs-stream.ts";
 export { maxJobsPerScope, scopedTokenAccess, scopedTokenLifetimeS, scopedTokenTtl, type TokenScope } from "./scoped-token.ts";
+export { nextProgressEventAt, sendsWebhookEvent } from "./webhook-events.ts";

@@ -1,4 +1,5 @@
 import { WebhookVerificationError } from "../errors.ts";
+import { webhookEventTypes } from "../protocol/webhook-events.ts";
 import type { JobCommon, JobEvent } from "../types.ts";
 
 // A hand-written validator of what spec §2/§3 promise, not zod: zod/mini's floor alone
@@ -87,13 +88,13 @@ const job = object({
 } satisfies { [K in keyof JobCommon]-?: Check }); // every Job field, and only those
 
 const event = object({
-  type: oneOf("job.succeeded", "job.failed", "job.canceled"),
+  type: oneOf(...webhookEventTypes),
   timestamp: time,
   data: job,
 });
 
 /**
- * Checks that a parsed webhook body is a job event (spec §3) and returns it, typed and
+ * Checks that a parsed webhook body is a job event (spec §3, §3.1.1) and returns it, typed and
  * untouched (fields a newer server adds are kept). `data.status` must be the one the event's
  * `type` announces. Throws `WebhookVerificationError("invalid_payload")` naming the first bad
  * field, e.g. "data.progress.percent must be a number from 0 to 100". `verifyWebhook` calls it
@@ -105,9 +106,11 @@ const event = object({
 export function parseJobEvent(value: unknown): JobEvent {
   let failure = event(value);
   if (!failure) {
-    // Discriminated on `type`: a job.failed event carries a failed job (spec §3).
+    // Discriminated on `type`: a job.failed event carries a failed job (spec §3), a job.started
+    // or job.progress one a running job (spec §3.1.1).
     const { type, data } = value as { type: string; data: { status: unknown } };
-    if (data.status !== type.slice(4)) failure = `.data.status must be "${type.slice(4)}" in a ${type} event`;
+    const status = type === "job.started" || type === "job.progress" ? "running" : type.slice(4);
+    if (data.status !== status) failure = `.data.status must be "${status}" in a ${type} event`;
   }
   if (failure) {
     throw new WebhookVerificationError(

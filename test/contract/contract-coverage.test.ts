@@ -146,8 +146,8 @@ describe("openapi.yaml encodes docs/spec.md", () => {
     expect(spec.components.schemas.GzipResult.required).toEqual(["size", "gzip_size", "download"]);
   });
 
-  it("§3 webhooks: three events, three webhook-* headers, 2xx success and 410", () => {
-    expect(Object.keys(spec.webhooks).sort()).toEqual(["job.canceled", "job.failed", "job.succeeded"]);
+  it("§3 webhooks: three terminal events and two lifecycle ones (§3.1.1), three webhook-* headers, 2xx success and 410", () => {
+    expect(Object.keys(spec.webhooks).sort()).toEqual(["job.canceled", "job.failed", "job.progress", "job.started", "job.succeeded"]);
     for (const event of Object.values<any>(spec.webhooks)) {
       const names = event.post.parameters.map((p: Ref) => resolve(p).name);
       expect(names).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature", "traceparent", "tracestate"]);

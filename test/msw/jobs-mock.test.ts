@@ -142,6 +142,24 @@ describe("jobs in virtual time", () => {
     expect(mock.events[0]).toMatchObject({ type: "job.failed", timestamp: job.completed_at, data: { id } });
   });
 
+  it("lifecycle webhooks (spec §3.1.1): job.started, job.progress throttled to one per interval with the newest progress, none after the end", async () => {
+    const mock = start({ time: "manual", progressEventIntervalMs: 2000 });
+    const webhook = { url: "https://app.test/hook", events: ["job.started", "job.progress", "job.succeeded"] };
+    const response = await api("/v1/jobs", { method: "POST", body: JSON.stringify({ type: "conformance.echo", input: { duration_ms: 5000, progress_steps: 5 }, webhook }) });
+    expect(((await response.json()) as Job).webhook).toEqual(webhook);
+    mock.runAll();
+    // Steps at 1 s … 5 s: the 1 s one at once, the 2 s one held to 3 s (carrying 3 s's 60 %), the 4 s one due at 5 s: the job ended.
+    expect(mock.events.map((e) => [e.type, e.data.progress?.percent ?? null])).toEqual([
+      ["job.started", null],
+      ["job.progress", 20],
+      ["job.progress", 60],
+      ["job.succeeded", 100],
+    ]);
+    expect(mock.events[1]!.timestamp).toBe(mock.events[1]!.data.updated_at);
+    const bad = await api("/v1/jobs", { method: "POST", body: JSON.stringify({ type: "conformance.echo", input: {}, webhook: { url: "https://app.test/hook", events: ["job.exploded"] } }) });
+    expect(bad.status).toBe(400);
+  });
+
   it("custom job types run with their own validation and plan", async () => {
     const mock = start({
       time: "manual",

@@ -112,8 +112,8 @@ describe("each field broken in turn → invalid_payload naming its path", () => 
   });
 
   it.each([
-    ["type", "job.started", "type must be one of job.succeeded, job.failed, job.canceled"],
-    ["type", undefined, "type must be one of job.succeeded, job.failed, job.canceled"],
+    ["type", "job.exploded", "type must be one of job.started, job.progress, job.succeeded, job.failed, job.canceled"],
+    ["type", undefined, "type must be one of job.started, job.progress, job.succeeded, job.failed, job.canceled"],
     ["timestamp", 1767323046, "timestamp must be an RFC 3339 date-time"],
     ["timestamp", "2026-13-02T03:04:06Z", "timestamp must be an RFC 3339 date-time"],
     ["timestamp", "2026-01-02T24:00:00Z", "timestamp must be an RFC 3339 date-time"],
@@ -131,6 +131,10 @@ describe("each field broken in turn → invalid_payload naming its path", () => 
   it("matches each event type with its status", () => {
     expect(verdict(withField(failed, "type", "job.canceled"))).toBe('data.status must be "canceled" in a job.canceled event');
     expect(verdict(withField(failed, "data.status", "succeeded"))).toBe('data.status must be "failed" in a job.failed event');
+    // job.started and job.progress carry a running job (spec §3.1.1).
+    expect(verdict(withField(failed, "type", "job.started"))).toBe('data.status must be "running" in a job.started event');
+    expect(verdict(withField(events["job.progress"] as unknown as Json, "data.status", "succeeded"))).toBe('data.status must be "running" in a job.progress event');
+    expect(verdict(events["job.started"] as unknown as Json)).toBe("ok");
   });
 
   it("accepts every RFC 3339 spelling: offsets, fractions, lower-case t and z, a leap second", () => {
@@ -181,7 +185,7 @@ const problemArb: fc.Arbitrary<Problem> = fc.record(
 );
 
 const eventArb: fc.Arbitrary<JobEvent> = fc
-  .constantFrom<JobEventType>("job.succeeded", "job.failed", "job.canceled")
+  .constantFrom<JobEventType>("job.started", "job.progress", "job.succeeded", "job.failed", "job.canceled")
   .chain((type) =>
     fc.record({
       type: fc.constant(type),
@@ -189,7 +193,7 @@ const eventArb: fc.Arbitrary<JobEvent> = fc
       data: fc.record({
         id: fc.string(),
         type: fc.string(),
-        status: fc.constant(type.slice(4) as JobStatus),
+        status: fc.constant((type === "job.started" || type === "job.progress" ? "running" : type.slice(4)) as JobStatus),
         input: json,
         metadata: fc.dictionary(fc.string(), fc.string()),
         progress: fc.option(fc.record({ percent: fc.double({ min: 0, max: 100, noNaN: true }), message: fc.option(fc.string()) })),

@@ -22,6 +22,18 @@ describe("webhookHandler (Fetch API Request → Response)", () => {
     expect(context.request).toBe(request);
   });
 
+  it("takes createTestWebhook's job.started and job.progress events (spec §3.1.1) like the terminal ones", async () => {
+    const onEvent = vi.fn();
+    const handler = webhookHandler(SECRET, onEvent, { now: NOW });
+    for (const type of ["job.started", "job.progress"] as const) {
+      const response = await handler(await createTestWebhook(events[type], SECRET, { timestamp: NOW }));
+      expect(response.status).toBe(204);
+    }
+    const received = onEvent.mock.calls.map(([event]) => event as JobEvent);
+    expect(received.map((e) => [e.type, e.data.status])).toEqual([["job.started", "running"], ["job.progress", "running"]]);
+    expect(received[1]).toEqual(events["job.progress"]);
+  });
+
   it("answers 400 problem+json with the reason as code, without calling onEvent", async () => {
     const onEvent = vi.fn();
     const handler = webhookHandler(SECRET, onEvent, { now: NOW });

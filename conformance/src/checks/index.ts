@@ -7,6 +7,7 @@ import { idempotencyChecks } from "./idempotency.ts";
 import { submitChecks } from "./jobs-submit.ts";
 import { jobTypeChecks } from "./job-types.ts";
 import { lifecycleChecks } from "./lifecycle.ts";
+import { lifecycleWebhookChecks } from "./lifecycle-webhooks.ts";
 import { limitChecks } from "./limits.ts";
 import { listChecks } from "./list.ts";
 import { longPollChecks } from "./long-poll.ts";
@@ -40,6 +41,7 @@ export const catalog: readonly Check[] = [
   ...listChecks,
   ...jobTypeChecks,
   ...webhookChecks,
+  ...lifecycleWebhookChecks,
   ...uploadChecks,
   ...uploadListingChecks,
   ...downloadChecks,

@@ -6,10 +6,11 @@ import { submitJob, submitWithWebhook } from "../job-helpers.ts";
 import { checkWebhookSignature } from "../verify-signature.ts";
 import type { ReceivedDelivery, WebhookRoute } from "../webhook-receiver.ts";
 
-const FIRST_DELIVERY_MS = 10_000;
+/** How long a first delivery may take to arrive. */
+export const FIRST_DELIVERY_MS = 10_000;
 
 /** A received delivery shown as evidence (the receiver's side of the exchange). */
-function asEvidence(d: ReceivedDelivery, url: string): RecordedExchange {
+export function asEvidence(d: ReceivedDelivery, url: string): RecordedExchange {
   const headers: Record<string, string> = {};
   for (const k of ["content-type", "webhook-id", "webhook-timestamp", "webhook-signature"]) if (d.headers[k] !== undefined) headers[k] = d.headers[k]!;
   const text = d.rawBody.toString("utf8");
@@ -28,7 +29,8 @@ function asEvidence(d: ReceivedDelivery, url: string): RecordedExchange {
   };
 }
 
-async function deliveries(ctx: CheckContext, route: WebhookRoute, count: number, waitMs: number): Promise<readonly ReceivedDelivery[]> {
+/** The first `count` deliveries of a route, or a failed check showing what arrived. */
+export async function deliveries(ctx: CheckContext, route: WebhookRoute, count: number, waitMs: number): Promise<readonly ReceivedDelivery[]> {
   try {
     return await route.waitFor(count, ctx.scaled(waitMs), ctx.signal);
   } catch (error) {
@@ -53,7 +55,8 @@ async function deliveryLog(ctx: CheckContext, jobId: string, until: (rows: Deliv
   }
 }
 
-function eventOf(d: ReceivedDelivery): { type?: unknown; timestamp?: unknown; data?: Job } | undefined {
+/** A delivery's body as JSON, or undefined when it is not JSON. */
+export function eventOf(d: ReceivedDelivery): { type?: unknown; timestamp?: unknown; data?: Job } | undefined {
   try {
     return JSON.parse(d.rawBody.toString("utf8"));
   } catch {

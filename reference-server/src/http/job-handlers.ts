@@ -175,6 +175,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       metadata: body.metadata ?? {},
       maxAttempts: body.max_attempts ?? registry.get(body.type)?.maxAttempts ?? deps.defaultMaxAttempts ?? defaultServerConfig.defaultMaxAttempts,
       webhookUrl: body.webhook?.url ?? null,
+      webhookEvents: body.webhook?.events ?? null,
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
       trace,
     });

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { eventStreamHeartbeat, firstStreamStep, formatServerSentEvent, isTerminal, jobETag } from "async-jobs/protocol";
 import { toJob } from "../store/job-representation.ts";
@@ -15,120 +16,246 @@ export interface JobStreamOptions {
   closing?: AbortSignal | undefined;
 }
 
-/** The defaults of {@link streamJob} (spec §2: a heartbeat at least every 15 s). */
+/** The defaults of {@link streamJob} (spec §8.2: a heartbeat at least every 15 s). */
 export const defaultJobStreamOptions = { heartbeatMs: 15_000 } as const;
 
 /**
- * Answers `GET /v1/jobs/{id}` as a job stream (spec §2, "Watching a job"): the current
- * representation as `event: job` with its ETag as `id`, then one event per change (re-read on
- * each wake, so changes coalesce and never go back), ending after the terminal one. Woken by the
- * store's change notifier, so a change committed by any process reaches it as it reaches a long
- * poll. Writes to the raw socket: nothing buffers or compresses the events.
+ * Answers `GET /v1/jobs/{id}` as a job stream (spec §8.2): the current representation as
+ * `event: job` with its ETag as `id`, then one event per change (coalesced, never older than the
+ * last sent), ending after the terminal one. Woken by the store's change notifier, so a change
+ * committed by any process reaches it as it reaches a long poll. Every stream of a job shares
+ * one fan-out: one store read and one event text per change, written to each stream in one
+ * loop (see {@link JobFanOut}). Resolves when the stream has ended.
  *
  * @example
  * if (acceptsEventStream(request.headers.accept)) return streamJob({ store, retryMs: 1000 }, request, reply, job);
  */
 export async function streamJob(options: JobStreamOptions, request: FastifyRequest, reply: FastifyReply, found: StoredJob): Promise<void> {
-  const { store } = options;
-  const heartbeatMs = options.heartbeatMs ?? defaultJobStreamOptions.heartbeatMs;
   const raw = startEventStream(reply, { vary: "Prefer, Accept" });
-
-  let wake: () => void = () => {};
-  let changed = false;
-  let closed = false;
-  // Subscribe before reading, so a change committed in between still wakes us.
-  let wokeAt = 0;
-  const unsubscribe = store.changes.onJob(found.id, () => {
-    changed = true;
-    wokeAt = ++order;
-    wake();
-  });
-  const onClose = () => {
-    closed = true;
-    wake();
-  };
-  raw.once("close", onClose);
-  options.closing?.addEventListener("abort", onClose, { once: true });
-  if (options.closing?.aborted) closed = true;
-  const lastEventId = header(request.headers["last-event-id"]);
+  const stream = createStreamState(raw, options.heartbeatMs ?? defaultJobStreamOptions.heartbeatMs, options.closing);
+  if (stream.closed) {
+    stream.finish();
+    return;
+  }
+  // Joined before reading, so a change committed in between still reaches this stream.
+  const fanOut = joinFanOut(options.store, found, stream);
   try {
-    raw.write(formatServerSentEvent({ retry: options.retryMs }));
-    let job = (await store.getJob(found.tenant, found.id)) ?? found;
-    let sent = -1; // the version last sent
-    const send = (j: StoredJob) => {
-      raw.write(jobEvent(j));
-      sent = j.version;
-    };
+    stream.write(formatServerSentEvent({ retry: options.retryMs }));
+    const job = (await options.store.getJob(found.tenant, found.id)) ?? found;
+    if (stream.closed) return await stream.ended;
+    const lastEventId = header(request.headers["last-event-id"]);
     const step = firstStreamStep({ etag: jobETag(job.version), terminal: isTerminal(job.status), lastEventId });
-    if (step === "end" || closed) return;
-    if (step === "send") send(job);
-    else sent = job.version;
-    while (!isTerminal(job.status) && !closed) {
-      if (!changed) {
-        const woke = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), heartbeatMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve(true);
-          };
-        });
-        if (closed) return;
-        if (!woke) {
-          raw.write(eventStreamHeartbeat);
-          continue;
-        }
-      }
-      changed = false;
-      const fresh = await readAfter(store, found.tenant, found.id, wokeAt);
-      if (!fresh) return; // swept by retention: nothing more will come
-      // Never older than what was sent: a read racing two commits may see either.
-      if (fresh.version > sent) {
-        job = fresh;
-        if (!closed) send(job);
-      }
-    }
+    if (step === "end") stream.finish();
+    else fanOut.start(stream, job, step === "send");
   } catch (error) {
     // The store failed (busy, connection lost): end the stream; the client resumes with Last-Event-ID.
     request.log.warn({ err: error }, "job stream ended by an error");
-  } finally {
-    unsubscribe();
-    raw.off("close", onClose);
-    options.closing?.removeEventListener("abort", onClose);
-    // Ended a turn later: the other streams woken by the same change write their event first.
-    setImmediate(() => raw.destroyed || raw.end());
+    stream.finish();
   }
+  return stream.ended;
 }
 
-// Every stream of a job wakes on the same change: one read and one serialisation serve them all
-// (a thousand streams on one job would otherwise be a thousand reads per change).
-let order = 0;
-const sharedReads = new WeakMap<JobStore, Map<string, { startedAt: number; job: Promise<StoredJob | undefined> }>>();
-const eventTexts = new WeakMap<StoredJob, string>();
+// ---- one open stream ---------------------------------------------------------------------------
 
-/** The job as read by a read started after `since` (a wake's place in `order`): one that sees the change that woke us. */
-function readAfter(store: JobStore, tenant: string, id: string, since: number): Promise<StoredJob | undefined> {
-  let reads = sharedReads.get(store);
-  if (!reads) sharedReads.set(store, (reads = new Map()));
-  const key = `${tenant}\0${id}`;
-  const current = reads.get(key);
-  if (current && current.startedAt > since) return current.job;
-  const entry = { startedAt: ++order, job: store.getJob(tenant, id) };
-  reads.set(key, entry);
-  const forget = () => {
-    if (reads.get(key) === entry) reads.delete(key);
+interface StreamState {
+  /** The version last sent (or known to the client through `Last-Event-ID`); -1 before the first. */
+  sent: number;
+  /** Whether the first step is done (until then the fan-out only notes that it missed a change). */
+  started: boolean;
+  missed: boolean;
+  closed: boolean;
+  lastWriteAt: number;
+  readonly ended: Promise<void>;
+  write(chunk: string | Buffer): void;
+  /** Ends the stream (idempotent): leaves every shared structure, then closes the socket a turn later. */
+  finish(): void;
+  /** Run by finish, to leave the fan-out. */
+  leave: () => void;
+}
+
+function createStreamState(raw: ServerResponse, heartbeatMs: number, closing: AbortSignal | undefined): StreamState {
+  let resolveEnded!: () => void;
+  let finished = false;
+  const heartbeat = heartbeatSweep(heartbeatMs);
+  const stream: StreamState = {
+    sent: -1,
+    started: false,
+    missed: false,
+    closed: false,
+    lastWriteAt: performance.now(),
+    ended: new Promise<void>((resolve) => (resolveEnded = resolve)),
+    write(chunk) {
+      if (stream.closed) return;
+      raw.write(chunk);
+      stream.lastWriteAt = performance.now();
+    },
+    leave: () => {},
+    finish() {
+      if (finished) return;
+      finished = stream.closed = true;
+      raw.off("close", onClose);
+      heartbeat.delete(stream);
+      closingStreams(closing)?.delete(stream);
+      stream.leave();
+      endSoon(raw);
+      resolveEnded();
+    },
   };
-  entry.job.then(forget, forget);
-  return entry.job;
+  const onClose = () => stream.finish();
+  raw.once("close", onClose);
+  heartbeat.add(stream);
+  if (closing?.aborted) stream.closed = true;
+  else closingStreams(closing)?.add(stream);
+  return stream;
 }
 
-/** The `event: job` text of a stored job, made once per read. */
-function jobEvent(job: StoredJob): string {
-  let text = eventTexts.get(job);
-  if (text === undefined) {
-    text = formatServerSentEvent({ event: "job", id: jobETag(job.version), data: JSON.stringify(toJob(job)) });
-    eventTexts.set(job, text);
+// Ended a turn later, all at once: the other streams woken by the same change write their event first.
+let ending: ServerResponse[] = [];
+function endSoon(raw: ServerResponse) {
+  if (ending.push(raw) > 1) return;
+  setImmediate(() => {
+    const batch = ending;
+    ending = [];
+    for (const r of batch) if (!r.destroyed) r.end();
+  });
+}
+
+// One listener per shutdown signal for all its streams (a listener each would make every
+// removal walk a thousand others).
+const onClosing = new WeakMap<AbortSignal, Set<StreamState>>();
+function closingStreams(closing: AbortSignal | undefined): Set<StreamState> | undefined {
+  if (!closing) return undefined;
+  let streams = onClosing.get(closing);
+  if (!streams) {
+    const set = (streams = new Set());
+    onClosing.set(closing, set);
+    closing.addEventListener("abort", () => [...set].forEach((s) => s.finish()), { once: true });
   }
-  return text;
+  return streams;
+}
+
+// One timer per heartbeat period for every stream: each sweep, at half the period, writes a
+// comment to the streams silent for half a period or more, so no gap exceeds the period (spec §8.2).
+const sweeps = new Map<number, Set<StreamState>>();
+function heartbeatSweep(periodMs: number): Set<StreamState> {
+  let streams = sweeps.get(periodMs);
+  if (!streams) {
+    const set = (streams = new Set());
+    sweeps.set(periodMs, set);
+    const heartbeatBytes = Buffer.from(eventStreamHeartbeat);
+    const timer = setInterval(() => {
+      const silentSince = performance.now() - periodMs / 2;
+      for (const stream of set) if (stream.lastWriteAt <= silentSince) stream.write(heartbeatBytes);
+      if (set.size === 0) {
+        clearInterval(timer);
+        sweeps.delete(periodMs);
+      }
+    }, periodMs / 2);
+    timer.unref();
+  }
+  return streams;
+}
+
+// ---- the fan-out of one job ---------------------------------------------------------------------
+
+/**
+ * The open streams of one job in this process, behind one change subscription: a change starts
+ * one store read (a change during it, one more read after it, so the newest commit is always
+ * read) and the event text is made once, then written to every stream that has not sent that
+ * version yet. A thousand streams on one job cost one read and one `JSON.stringify` per change.
+ */
+interface JobFanOut {
+  readonly streams: Set<StreamState>;
+  /** Sends the first step's representation (or marks it known) and lets changes through. */
+  start(stream: StreamState, job: StoredJob, send: boolean): void;
+  /** Unsubscribes, once the last stream left. */
+  close(): void;
+}
+
+const fanOuts = new WeakMap<JobStore, Map<string, JobFanOut>>();
+
+function joinFanOut(store: JobStore, found: StoredJob, stream: StreamState): JobFanOut {
+  let byJob = fanOuts.get(store);
+  if (!byJob) fanOuts.set(store, (byJob = new Map()));
+  const key = `${found.tenant}\0${found.id}`;
+  let fanOut = byJob.get(key);
+  if (!fanOut) {
+    fanOut = createJobFanOut(store, found.tenant, found.id, () => byJob.delete(key));
+    byJob.set(key, fanOut);
+  }
+  const { streams } = fanOut;
+  streams.add(stream);
+  stream.leave = () => {
+    streams.delete(stream);
+    if (streams.size === 0) fanOut.close();
+  };
+  return fanOut;
+}
+
+function createJobFanOut(store: JobStore, tenant: string, id: string, forget: () => void): JobFanOut {
+  const streams = new Set<StreamState>();
+  let reading = false;
+  let again = false;
+
+  const deliver = (job: StoredJob, to: Iterable<StreamState>) => {
+    let bytes: Buffer | undefined;
+    const terminal = isTerminal(job.status);
+    for (const stream of to) {
+      if (!stream.started || stream.closed || job.version <= stream.sent) continue;
+      bytes ??= jobEvent(job);
+      stream.write(bytes);
+      stream.sent = job.version;
+      if (terminal) stream.finish();
+    }
+  };
+
+  async function read() {
+    if (reading) return void (again = true);
+    reading = true;
+    try {
+      do {
+        again = false;
+        for (const stream of streams) if (!stream.started) stream.missed = true;
+        const job = await store.getJob(tenant, id);
+        // Swept by retention: nothing more will come.
+        if (!job) return [...streams].forEach((s) => s.started && s.finish());
+        deliver(job, [...streams]);
+      } while (again && streams.size > 0);
+    } catch {
+      // The store failed (busy, connection lost): end the streams; clients resume with Last-Event-ID.
+      for (const stream of [...streams]) if (stream.started) stream.finish();
+    } finally {
+      reading = false;
+    }
+  }
+
+  const unsubscribe = store.changes.onJob(id, () => void read());
+  return {
+    streams,
+    start(stream, job, send) {
+      stream.started = true;
+      if (send) deliver(job, [stream]);
+      else stream.sent = job.version;
+      // A change came while this stream read its first representation: read once more.
+      if (stream.missed && !stream.closed) void read();
+    },
+    close() {
+      unsubscribe();
+      forget();
+    },
+  };
+}
+
+const eventBytes = new WeakMap<StoredJob, Buffer>();
+
+/** The `event: job` of a stored job, serialised and encoded once per read (not once per stream). */
+function jobEvent(job: StoredJob): Buffer {
+  let bytes = eventBytes.get(job);
+  if (bytes === undefined) {
+    bytes = Buffer.from(formatServerSentEvent({ event: "job", id: jobETag(job.version), data: JSON.stringify(toJob(job)) }));
+    eventBytes.set(job, bytes);
+  }
+  return bytes;
 }
 
 function header(value: string | string[] | undefined): string | undefined {

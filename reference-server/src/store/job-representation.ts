@@ -26,7 +26,7 @@ export function toJob(job: StoredJob): Job {
     result: job.status === "succeeded" ? job.result : null,
     error: job.status === "failed" ? job.error : null,
     cancel_requested: job.cancelRequested,
-    webhook: job.webhookUrl === null ? null : { url: job.webhookUrl },
+    webhook: job.webhookUrl === null ? null : job.webhookEvents ? { url: job.webhookUrl, events: job.webhookEvents } : { url: job.webhookUrl },
     created_at: iso(job.createdAt),
     updated_at: iso(job.updatedAt),
     started_at: job.startedAt === null ? null : iso(job.startedAt),
@@ -36,13 +36,14 @@ export function toJob(job: StoredJob): Job {
 }
 
 /**
- * The webhook event body of a terminal job (spec §3).
+ * The webhook event body of a terminal job (spec §3), or with `type`, the lifecycle event of a
+ * running one, stamped with its `updated_at` (spec §3.1.1).
  *
  * @example
  * JSON.stringify(toJobEvent(terminalJob));
  */
-export function toJobEvent(job: StoredJob): JobEvent {
-  return { type: `job.${job.status}`, timestamp: iso(job.completedAt ?? job.updatedAt), data: toJob(job) } as JobEvent;
+export function toJobEvent(job: StoredJob, type: JobEvent["type"] = `job.${job.status as "succeeded" | "failed" | "canceled"}`): JobEvent {
+  return { type, timestamp: iso(job.completedAt ?? job.updatedAt), data: toJob(job) } as JobEvent;
 }
 
 /**

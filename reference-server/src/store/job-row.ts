@@ -22,6 +22,8 @@ export interface JobRow {
   error: string | null;
   cancel_requested: boolean | number;
   webhook_url: string | null;
+  /** JSON array text, or NULL: the terminal events only (spec §3.1.1). */
+  webhook_events: string | null;
   created_at: number | string;
   updated_at: number | string;
   started_at: number | string | null;
@@ -37,7 +39,7 @@ export interface JobRow {
 /** Every column of `jobs`, in one order for both dialects. */
 export const JOB_COLUMNS = [
   "id", "tenant", "type", "status", "input", "metadata", "progress_percent", "progress_message", "attempt",
-  "max_attempts", "result", "error", "cancel_requested", "webhook_url", "created_at", "updated_at", "started_at",
+  "max_attempts", "result", "error", "cancel_requested", "webhook_url", "webhook_events", "created_at", "updated_at", "started_at",
   "completed_at", "version", "run_at", "lease_token", "lease_expires_at", "traceparent", "tracestate",
 ] as const satisfies readonly (keyof JobRow)[];
 
@@ -76,6 +78,7 @@ export function decodeJobRow(row: JobRow): StoredJob {
     error: json(row.error),
     cancelRequested: Boolean(row.cancel_requested),
     webhookUrl: row.webhook_url,
+    webhookEvents: json(row.webhook_events),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     startedAt: time(row.started_at),
@@ -99,6 +102,7 @@ export interface NewJobRow {
   webhook_url: string | null;
   traceparent: string | null;
   tracestate: string | null;
+  webhook_events: string | null;
   /** Creation time: also `updated_at` and `run_at`. */
   now: number;
 }
@@ -120,6 +124,7 @@ export function encodeNewJob(command: CreateJobCommand, id: string, now: number)
     webhook_url: command.webhookUrl,
     traceparent: command.trace?.traceparent ?? null,
     tracestate: command.trace?.tracestate ?? null,
+    webhook_events: command.webhookEvents ? JSON.stringify(command.webhookEvents) : null,
     now,
   };
 }

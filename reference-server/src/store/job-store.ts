@@ -17,6 +17,8 @@ export interface StoredJob {
   error: Problem | null;
   cancelRequested: boolean;
   webhookUrl: string | null;
+  /** The webhook events chosen at submit; `null`: the terminal events only (spec §3.1.1). */
+  webhookEvents: readonly string[] | null;
   createdAt: number;
   updatedAt: number;
   startedAt: number | null;
@@ -65,6 +67,8 @@ export interface CreateJobCommand {
   metadata: Record<string, string>;
   maxAttempts: number;
   webhookUrl: string | null;
+  /** `webhook.events` of the submit; absent or `null`: the terminal events only (spec §3.1.1). */
+  webhookEvents?: readonly string[] | null;
   idempotency?: { key: string; fingerprint: string; ttlMs: number };
   /** Stored with the job, handed to `run` and sent on its webhooks (spec §8.6). */
   trace?: TraceContext | null;
@@ -170,6 +174,12 @@ export interface JobStore {
   heartbeat(leases: Lease[], leaseMs: number): Promise<Map<string, HeartbeatResult>>;
   /** Ignored (false) when the lease is lost or the percent would go down. */
   reportProgress(lease: Lease, percent: number, message: string | null): Promise<boolean>;
+  /**
+   * Writes a `job.started` or `job.progress` event of the leased job to the outbox, built from
+   * the job as it is in that transaction, only while the lease holds (so never after the job's
+   * terminal event, spec §3.1.1). False when the lease is gone or the job has no webhook.
+   */
+  enqueueLifecycleEvent(lease: Lease, type: "job.started" | "job.progress"): Promise<boolean>;
   completeJob(lease: Lease, result: unknown): Promise<boolean>;
   /**
    * Fails the attempt. With `retryAt`, and attempts left, the job goes back to `queued` until then;

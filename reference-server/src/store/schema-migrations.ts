@@ -95,3 +95,12 @@ export const fairnessAndRetentionIndexesSql = `
   CREATE INDEX jobs_running_tenant ON jobs (tenant) WHERE status = 'running';
   -- Ended jobs by end time (the retention sweep).
   CREATE INDEX jobs_completed ON jobs (completed_at) WHERE completed_at IS NOT NULL;`;
+
+/**
+ * The events a job's webhook gets (spec §3.1.1): a JSON array, NULL for the terminal events
+ * only (every job stored before the column existed), the same on both dialects.
+ *
+ * @example
+ * { version: 6, name: "webhook events chosen per job", sql: webhookEventsColumnSql }
+ */
+export const webhookEventsColumnSql = "ALTER TABLE jobs ADD COLUMN webhook_events TEXT;";

@@ -70,6 +70,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => {});
   const inFlight = new Set<Promise<void>>();
+  const jobTurns = new Map<string, Promise<void>>();
   const perTenant = new Map<string, number>();
   let stopped = false;
   let ticking = false;
@@ -91,6 +92,8 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
         // Hidden from other deliverers for longer than one attempt can take.
         const events = await store.claimDueEvents({ limit, leaseMs: timeoutMs + 15_000, skipTenants: full });
         const deferred: Promise<void>[] = [];
+        // Oldest first (ids grow with time; a claim's RETURNING has no order), for the per-job order below.
+        events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         for (const event of events) {
           const host = hostOf(event.url);
           const backoffUntil = hosts.until(host);
@@ -100,7 +103,11 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
             continue;
           }
           perTenant.set(event.tenant, (perTenant.get(event.tenant) ?? 0) + 1);
-          const p: Promise<void> = deliver(event, host).finally(() => {
+          // A job's events go out one after the other, as claimed (oldest first): its job.started
+          // or job.progress is answered before its terminal event is sent (spec §3.1.1).
+          const before = jobTurns.get(event.jobId);
+          const p: Promise<void> = (before ? before.then(() => deliver(event, host)) : deliver(event, host)).finally(() => {
+            if (jobTurns.get(event.jobId) === p) jobTurns.delete(event.jobId);
             inFlight.delete(p);
             const left = (perTenant.get(event.tenant) ?? 1) - 1;
             if (left > 0) perTenant.set(event.tenant, left);
@@ -108,6 +115,7 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
             if (!stopped) void tick();
           });
           inFlight.add(p);
+          jobTurns.set(event.jobId, p);
         }
         await Promise.all(deferred);
         if (events.length === limit) again = true;

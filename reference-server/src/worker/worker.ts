@@ -9,6 +9,7 @@ import { createTypeSlots } from "./type-slots.ts";
 import { defaultServerConfig } from "../config.ts";
 import { contextOfTrace } from "../tracing/trace-context.ts";
 import { inSpan, recordSpan } from "../tracing/tracer.ts";
+import { createLifecycleWebhooks } from "../webhooks/lifecycle-events.ts";
 
 export interface WorkerOptions {
   store: JobStore;
@@ -26,6 +27,8 @@ export interface WorkerOptions {
   log?: (message: string, error?: unknown) => void;
   /** A tenant's uploads as a job reads them. @default none (every open answers undefined) */
   uploadsFor?: (tenant: string) => JobUploads;
+  /** Least gap between two `job.progress` webhooks of one job (spec §3.1.1). @default defaultProgressEventIntervalMs */
+  progressEventIntervalMs?: number;
 }
 
 /** A running worker; `stop` drains it. */
@@ -60,6 +63,7 @@ const SETTLE_AFTER_DRAIN_MS = 2_000;
  */
 export function startWorker(options: WorkerOptions): Worker {
   const { store, registry } = options;
+  const lifecycle = createLifecycleWebhooks({ store, progressIntervalMs: options.progressEventIntervalMs, log: options.log });
   const id = `wrk_${randomUUID()}`;
   const concurrency = options.concurrency ?? defaultServerConfig.workerConcurrency;
   const leaseMs = options.leaseTimeoutMs ?? defaultServerConfig.leaseTimeoutMs;
@@ -131,6 +135,7 @@ export function startWorker(options: WorkerOptions): Worker {
       let timer: NodeJS.Timeout | undefined;
       try {
         if (!definition) throw new JobFailure({ code: "unknown_job_type", detail: `This worker cannot run ${job.type}.`, status: 422 });
+        await lifecycle.started(job, lease); // spec §3.1.1, when the job chose it
         // A job over its type's concurrency waits here, leased (and so cancelable), for a slot.
         release = await slots.acquire(job.type, definition.concurrency, controller.signal);
         if (definition.timeoutMs !== undefined) {
@@ -146,7 +151,7 @@ export function startWorker(options: WorkerOptions): Worker {
           uploads: options.uploadsFor?.(job.tenant) ?? { open: async () => undefined },
           reportProgress: async (percent, message) => {
             if (abandoned || controller.signal.aborted) return;
-            await store.reportProgress(lease, percent, message ?? null);
+            if (await store.reportProgress(lease, percent, message ?? null)) lifecycle.progressed(job, lease);
           },
           abandon: () => {
             abandoned = true;

@@ -160,6 +160,26 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
       expect(await store.listDeliveries("globex", job.id)).toBeUndefined();
     });
 
+    it("stores webhook.events, writes lifecycle events only while the lease holds and filters the terminal one (spec §3.1.1)", async () => {
+      const { webhookEvents } = await created({ webhookUrl: "https://example.net/hook", webhookEvents: ["job.started", "job.progress"] });
+      expect(webhookEvents).toEqual(["job.started", "job.progress"]);
+      const job = await claimOne();
+      expect(job.webhookEvents).toEqual(["job.started", "job.progress"]);
+      expect(await store.enqueueLifecycleEvent(leaseOf(job), "job.started")).toBe(true);
+      await store.reportProgress(leaseOf(job), 50, "half");
+      expect(await store.enqueueLifecycleEvent(leaseOf(job), "job.progress")).toBe(true);
+      await store.completeJob(leaseOf(job), { ok: true }); // job.succeeded not chosen: no event
+      expect(await store.enqueueLifecycleEvent(leaseOf(job), "job.progress")).toBe(false);
+      const events = (await store.claimDueEvents({ limit: 10, leaseMs: 60_000 })).map((e) => JSON.parse(e.payload));
+      expect(events.map((e) => [e.type, e.data.status, e.data.progress?.percent ?? null]).sort()).toEqual([
+        ["job.progress", "running", 50],
+        ["job.started", "running", null],
+      ]);
+      // A job without a webhook gets none.
+      await created();
+      expect(await store.enqueueLifecycleEvent(leaseOf(await claimOne()), "job.started")).toBe(false);
+    });
+
     it("requeues retryable failures until attempts run out, then attempts_exhausted", async () => {
       await created({ maxAttempts: 2 });
       let job = await claimOne();

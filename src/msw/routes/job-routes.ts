@@ -4,6 +4,7 @@ import { jobETag } from "../../protocol/job-etag.ts";
 import { isJobStatus, isTerminal } from "../../protocol/job-state.ts";
 import { formatWaitPreference, preferredWait } from "../../protocol/prefer.ts";
 import { requestFingerprint } from "../../protocol/canonical-json.ts";
+import { webhookEventTypes } from "../../protocol/webhook-events.ts";
 import type { JobList, JobTypeList, SubmitJobRequest } from "../../types.ts";
 import type { JobRecord } from "../job-simulator.ts";
 import type { IdempotencyRecord, MockState } from "../mock-state.ts";
@@ -90,8 +91,14 @@ export function jobRoutes(state: MockState): MockRoute[] {
             type: stringOfLength(1, 200),
             input: () => undefined,
             webhook: (v) => {
-              const url = (v as { url?: unknown } | null)?.url;
-              return typeof v === "object" && v !== null && typeof url === "string" && /^https?:\/\//.test(url) ? undefined : "must be { url } with an http(s) URL";
+              const { url, events } = (v ?? {}) as { url?: unknown; events?: unknown };
+              if (!(typeof v === "object" && v !== null && typeof url === "string" && /^https?:\/\//.test(url))) return "must be { url } with an http(s) URL";
+              // spec §3.1.1: distinct event types.
+              const types: readonly unknown[] = webhookEventTypes;
+              if (events !== undefined && !(Array.isArray(events) && events.every((e) => types.includes(e)) && new Set(events).size === events.length)) {
+                return `events must be distinct types among ${webhookEventTypes.join(", ")}`;
+              }
+              return undefined;
             },
             metadata: (v) =>
               typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((s) => typeof s === "string") ? undefined : "must map strings to strings",

@@ -67,6 +67,13 @@ export const commands: Record<string, CommandSpec> = {
     options: { timeout: { type: "string" } },
     load: async () => (await jobs()).waitCommand,
   },
+  watch: {
+    usage: "watch JOB_ID [--timeout S]",
+    summary: "print each change of a job as it happens (--json: one Job per line); exits like wait",
+    help: "  --timeout S   give up after S seconds (exit 3)",
+    options: { timeout: { type: "string" } },
+    load: async () => (await import("./watch-command.ts")).watchCommand,
+  },
   get: { usage: "get JOB_ID", summary: "show a job", help: "", options: {}, load: async () => (await jobs()).getCommand },
   cancel: { usage: "cancel JOB_ID", summary: "cancel a job", help: "", options: {}, load: async () => (await jobs()).cancelCommand },
   list: {

@@ -8,16 +8,22 @@ import { exitCodes, UsageError, type ExitCode } from "./exit-codes.ts";
 import { createJobBar } from "./progress-bars.ts";
 
 /** One line about a job, for people. */
-function summary(job: Job): string {
+export function summary(job: Job): string {
   const progress = job.progress ? ` ${job.progress.percent}%${job.progress.message ? ` (${job.progress.message})` : ""}` : "";
   return `${job.id}  ${job.type}  ${job.status}${progress}`;
 }
 
+/** The outcome of a terminal job (its result or error), or "" for any other. */
+export function outcome(job: Job): string {
+  if (job.status === "succeeded") return JSON.stringify(job.result, null, 2);
+  if (job.status === "failed") return `error: ${job.error?.code}: ${job.error?.detail ?? job.error?.title}`;
+  return "";
+}
+
 /** The summary plus the outcome of a terminal job. */
 function details(job: Job): string {
-  if (job.status === "succeeded") return `${summary(job)}\n${JSON.stringify(job.result, null, 2)}`;
-  if (job.status === "failed") return `${summary(job)}\nerror: ${job.error?.code}: ${job.error?.detail ?? job.error?.title}`;
-  return summary(job);
+  const end = outcome(job);
+  return end ? `${summary(job)}\n${end}` : summary(job);
 }
 
 /**

@@ -54,6 +54,7 @@ export function createJobBatches(deps: JobBatchesDeps) {
         at,
         rows.map((r) => r.traceparent),
         rows.map((r) => r.tracestate),
+        rows.map((r) => r.webhook_events),
       ]);
       const byId = new Map(result.rows.map((r) => [r.id, r]));
       for (const row of result.rows) emitJob(row.id, "queued");

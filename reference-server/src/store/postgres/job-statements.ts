@@ -30,8 +30,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
     createJobs: `
       WITH input AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-          $9::text[], $10::bigint[], $12::text[], $13::text[])
-        AS u(id, tenant, type, input, metadata, max_attempts, webhook_url, key, fingerprint, key_expires_at, traceparent, tracestate)
+          $9::text[], $10::bigint[], $12::text[], $13::text[], $14::text[])
+        AS u(id, tenant, type, input, metadata, max_attempts, webhook_url, key, fingerprint, key_expires_at, traceparent, tracestate, webhook_events)
       ), k AS (
         INSERT INTO idempotency_keys AS k (tenant, key, fingerprint, job_id, expires_at)
         SELECT tenant, key, fingerprint, id, key_expires_at FROM input WHERE key IS NOT NULL ORDER BY tenant, key
@@ -41,8 +41,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
         RETURNING job_id
       )
       INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-        created_at, updated_at, version, run_at, traceparent, tracestate)
-      SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, $11, $11, 1, $11, traceparent, tracestate
+        webhook_events, created_at, updated_at, version, run_at, traceparent, tracestate)
+      SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, webhook_events, $11, $11, 1, $11, traceparent, tracestate
       FROM input WHERE key IS NULL OR id IN (SELECT job_id FROM k)
       ORDER BY id
       RETURNING ${COLS}, ${notify("'queued'")} AS notified`,

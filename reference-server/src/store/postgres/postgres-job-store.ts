@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { guardPool, POOL_FAULT_OPTIONS } from "./pg-pool-guard.ts";
-import type { Problem } from "async-jobs/types";
+import { sendsWebhookEvent } from "async-jobs/protocol";
+import type { JobEvent, Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
@@ -84,14 +85,16 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     const columns = encodeEnd(status, result, error);
     const { rows } = await tx.query<JobRow>(sql.end, [id, status, columns.result, columns.error, at]);
     const job = decodeJobRow(rows[0]!);
-    if (job.webhookUrl !== null) {
-      const event = toJobEvent(job);
-      const payload = JSON.stringify(event);
-      await tx.query(sql.insertEvent, [newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, payload, at + firstDelay, at]);
-      tx.announce({ kind: "outbox" });
-    }
+    if (job.webhookUrl !== null && sendsWebhookEvent(job.webhookEvents, `job.${status}`)) await insertEventInTx(tx, job, toJobEvent(job));
     tx.announce({ kind: "job", jobId: id, status }, job.tenant);
     return job;
+  }
+
+  /** Writes a job's webhook event to the outbox, in the caller's transaction. */
+  async function insertEventInTx(tx: Tx, job: StoredJob, event: JobEvent) {
+    const at = now();
+    await tx.query(sql.insertEvent, [newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl, JSON.stringify(event), at + firstDelay, at]);
+    tx.announce({ kind: "outbox" });
   }
 
   async function applyInTx(tx: Tx, job: StoredJob, decision: AttemptDecision) {
@@ -309,6 +312,17 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       }
       // Not written: either the lease is gone, the percent would go down, or nothing changed.
       return row.held && row.percent === value && row.message === (message ?? null);
+    },
+
+    enqueueLifecycleEvent(lease, type) {
+      return transaction(async (tx) => {
+        // Locked while the lease holds: an end committing meanwhile waits, so its event comes after.
+        const { rows } = await tx.query<JobRow>(sql.lockLeased, [lease.id, lease.leaseToken]);
+        const job = rows[0] ? decodeJobRow(rows[0]) : undefined;
+        if (!job || job.webhookUrl === null) return false;
+        await insertEventInTx(tx, job, toJobEvent(job, type));
+        return true;
+      });
     },
 
     completeJob(lease, result) {

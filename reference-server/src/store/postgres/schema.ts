@@ -1,5 +1,5 @@
 import pg from "pg";
-import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, traceContextColumnsSql, uploadTablesSql } from "../schema-migrations.ts";
+import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, traceContextColumnsSql, webhookEventsColumnSql, uploadTablesSql } from "../schema-migrations.ts";
 
 /**
  * Ordered schema migrations of the Postgres database (jobs and uploads alike); each runs once,
@@ -83,7 +83,8 @@ export const postgresMigrations: readonly Migration[] = [
     // the "C" column collation): the index has the same collation, so it is a backward scan.
     sql: `CREATE INDEX uploads_pending_tenant ON uploads (tenant, id COLLATE "C") WHERE status = 'pending';`,
   },
-  { version: 5, name: "trace context of jobs", sql: traceContextColumnsSql },
+  { version: 5, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
+  { version: 6, name: "trace context of jobs", sql: traceContextColumnsSql },
 ];
 
 // Releases before the one runner recorded the job tables' versions here.

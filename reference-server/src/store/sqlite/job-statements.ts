@@ -29,8 +29,8 @@ export function prepareJobStatements(db: Database.Database) {
     // RETURNING: the stored row comes back from the insert itself, no second lookup.
     insertJob: stmt<[NewJobRow], JobRow>(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-         created_at, updated_at, version, run_at, traceparent, tracestate)
-       VALUES (@id, @tenant, @type, 'queued', @input, @metadata, 0, @max_attempts, 0, @webhook_url, @now, @now, 1, @now, @traceparent, @tracestate)
+         webhook_events, created_at, updated_at, version, run_at, traceparent, tracestate)
+       VALUES (@id, @tenant, @type, 'queued', @input, @metadata, 0, @max_attempts, 0, @webhook_url, @webhook_events, @now, @now, 1, @now, @traceparent, @tracestate)
        RETURNING ${COLS}`,
     ),
     // The group commit's per-item savepoints.

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, traceContextColumnsSql, uploadTablesSql } from "../schema-migrations.ts";
+import { fairnessAndRetentionIndexesSql, MIGRATIONS_TABLE, type Migration, pendingMigrations, traceContextColumnsSql, webhookEventsColumnSql, uploadTablesSql } from "../schema-migrations.ts";
 
 /**
  * Ordered schema migrations of the SQLite database (jobs and uploads alike); each runs once,
@@ -87,7 +87,8 @@ export const sqliteMigrations: readonly Migration[] = [
     // Listing is tenant = ? AND status = 'pending' ORDER BY id DESC (spec §8.4): a backward scan.
     sql: "CREATE INDEX uploads_pending_tenant ON uploads (tenant, id) WHERE status = 'pending';",
   },
-  { version: 6, name: "trace context of jobs", sql: traceContextColumnsSql },
+  { version: 6, name: "webhook events chosen per job", sql: webhookEventsColumnSql },
+  { version: 7, name: "trace context of jobs", sql: traceContextColumnsSql },
 ];
 
 /**

@@ -147,6 +147,10 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       return write("heartbeat", { leases, until: now() + leaseMs });
     },
 
+    enqueueLifecycleEvent(lease, type) {
+      return write("enqueueLifecycleEvent", { lease, type, at: now() });
+    },
+
     reportProgress(lease, percent, message) {
       return write("reportProgress", { lease, percent, message: message ?? null, at: now() });
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Problem } from "async-jobs/types";
+import { sendsWebhookEvent } from "async-jobs/protocol";
+import type { JobEvent, Problem } from "async-jobs/types";
 import type { Change } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
@@ -42,12 +43,16 @@ export function createWriteCommands(ctx: WriteCommandContext) {
     // Decoded only for the webhook event: most jobs have none, and this thread is every write's.
     if (row.webhook_url !== null) {
       const job = decodeJobRow(row);
-      const event = toJobEvent(job);
-      q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, row.webhook_url, JSON.stringify(event), at + ctx.webhookFirstDelayMs, at);
-      emit({ kind: "outbox" });
+      if (sendsWebhookEvent(job.webhookEvents, `job.${columns.status}`)) insertEvent(job, toJobEvent(job), at, emit);
     }
     emit({ kind: "job", jobId: id, status: columns.status });
     return row;
+  }
+
+  /** Writes a job's webhook event to the outbox, in the caller's transaction. */
+  function insertEvent(job: StoredJob, event: JobEvent, at: number, emit: Emit) {
+    q.insertEvent.run(newId("evt", at), job.tenant, job.id, event.type, job.webhookUrl!, JSON.stringify(event), at + ctx.webhookFirstDelayMs, at);
+    emit({ kind: "outbox" });
   }
 
   function apply(job: StoredJob, decision: AttemptDecision, at: number, emit: Emit) {
@@ -141,6 +146,14 @@ export function createWriteCommands(ctx: WriteCommandContext) {
         result.set(lease.id, row ? { state: "held", cancelRequested: row.cancel_requested === 1 } : { state: "lost", cancelRequested: false });
       }
       return result;
+    },
+
+    /** A `job.started` or `job.progress` event, only while the lease holds (spec §3.1.1). */
+    enqueueLifecycleEvent(args: { lease: Lease; type: "job.started" | "job.progress"; at: number }, emit: Emit): boolean {
+      const job = held(args.lease);
+      if (!job || job.webhookUrl === null) return false;
+      insertEvent(job, toJobEvent(job, args.type), args.at, emit);
+      return true;
     },
 
     reportProgress(args: { lease: Lease; percent: number; message: string | null; at: number }, emit: Emit): boolean {
