@@ -3,7 +3,7 @@ import { acceptsEventStream, formatRetryAfter, ifNoneMatchMatches, isJobStatus, 
 import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { toJob } from "../store/job-representation.ts";
+import { toJobJson } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
@@ -36,6 +36,11 @@ export interface JobHandlerDeps {
   streamHeartbeatMs?: number;
   /** Aborted when the server shuts down: open job streams end, and their clients resume elsewhere. */
   closing?: AbortSignal;
+}
+
+/** Answers with the Job representation as text: fastify's serializer never sees it. */
+function sendJob(reply: FastifyReply, job: StoredJob): FastifyReply {
+  return reply.type("application/json; charset=utf-8").send(toJobJson(job));
 }
 
 /** The operations these handlers serve. */
@@ -148,8 +153,8 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     const { job, applied } = await longPoll(request, reply, submitted, (j) => isTerminal(j.status));
     reply.header("Location", `/v1/jobs/${job.id}`);
     if (replayed) reply.header("Idempotent-Replayed", "true");
-    if (applied && isTerminal(job.status)) return reply.code(200).send(toJob(job));
-    return reply.code(202).header("Retry-After", retryAfter).send(toJob(job));
+    if (applied && isTerminal(job.status)) return sendJob(reply.code(200), job);
+    return sendJob(reply.code(202).header("Retry-After", retryAfter), job);
   }
 
   /** The stored job of a finished first request with this key, or a new job (key and job in one commit). */
@@ -232,7 +237,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         return reply.code(304).header("Retry-After", retryAfter).send();
       }
       if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
-      return reply.code(200).send(toJob(job));
+      return sendJob(reply.code(200), job);
     },
 
     async cancelJob(request, reply) {
@@ -244,13 +249,13 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         case "terminal":
           throw new ProblemError("job_already_terminal", `Job ${id} already ${outcome.job.status}.`);
         case "cancel_requested":
-          return reply.code(202).header("Retry-After", retryAfter).send(toJob(outcome.job));
+          return sendJob(reply.code(202).header("Retry-After", retryAfter), outcome.job);
         default:
-          return reply.code(200).send(toJob(outcome.job));
+          return sendJob(reply.code(200), outcome.job);
       }
     },
 
-    async listJobs(request) {
+    async listJobs(request, reply) {
       const { query } = request;
       let beforeId: string | undefined;
       if (query.cursor !== undefined) {
@@ -265,10 +270,10 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       const statuses = query.status?.split(",").filter(isJobStatus);
       const jobs = await store.listJobs({ tenant: request.tenant, statuses, type: query.type, limit: limit + 1, beforeId });
       const page = jobs.slice(0, limit);
-      return {
-        data: page.map(toJob),
-        next_cursor: jobs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
-      };
+      const nextCursor = jobs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      return reply
+        .type("application/json; charset=utf-8")
+        .send(`{"data":[${page.map(toJobJson).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`);
     },
 
     async listJobTypes() {
