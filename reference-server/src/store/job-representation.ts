@@ -1,7 +1,6 @@
 import { createProblem } from "async-jobs/protocol";
 import type { Job, JobEvent, Problem } from "async-jobs/types";
 import type { StoredJob } from "./job-store.ts";
-import { storedTextsOf } from "./job-row.ts";
 
 /** How long a job is kept after it ends (or after creation while it runs): `expires_at`. */
 export const JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -36,31 +35,27 @@ export function toJob(job: StoredJob): Job {
   } as Job;
 }
 
-const text = JSON.stringify;
-const isoText = (ms: number | null) => (ms === null ? "null" : `"${iso(ms)}"`);
+/** Job representations by job id, each with the version it shows. */
+const representations = new Map<string, { version: number; text: string }>();
+/** Enough for every job being polled at once; past it the cache starts over (one clear, no LRU bookkeeping). */
+const MAX_REPRESENTATIONS = 10_000;
 
 /**
- * The Job representation as JSON text, the same bytes as `JSON.stringify(toJob(job))`. A job read
- * from the store keeps its stored JSON texts: they go out as they are, never parsed and
- * re-serialized on a status read (issue 14).
+ * The Job representation as JSON text, `JSON.stringify(toJob(job))`, built once per job version:
+ * a job's version changes with every change of its representation (its ETag says so, spec §2),
+ * so polls of an unchanged job are answered with the same text, without building the object,
+ * formatting its dates and serializing it again (issue 14).
  *
  * @example
  * reply.type("application/json; charset=utf-8").send(toJobJson(stored));
  */
 export function toJobJson(job: StoredJob): string {
-  const stored = storedTextsOf(job);
-  if (!stored) return text(toJob(job));
-  const { progress } = job;
-  return (
-    `{"id":${text(job.id)},"type":${text(job.type)},"status":"${job.status}","input":${stored.input},"metadata":${stored.metadata}` +
-    `,"progress":${progress === null ? "null" : `{"percent":${text(progress.percent)},"message":${text(progress.message)}}`}` +
-    `,"attempt":${job.attempt},"max_attempts":${job.maxAttempts}` +
-    `,"result":${job.status === "succeeded" ? (stored.result ?? "null") : "null"}` +
-    `,"error":${job.status === "failed" ? (stored.error ?? "null") : "null"}` +
-    `,"cancel_requested":${job.cancelRequested},"webhook":${job.webhookUrl === null ? "null" : `{"url":${text(job.webhookUrl)}}`}` +
-    `,"created_at":${isoText(job.createdAt)},"updated_at":${isoText(job.updatedAt)},"started_at":${isoText(job.startedAt)}` +
-    `,"completed_at":${isoText(job.completedAt)},"expires_at":${isoText((job.completedAt ?? job.createdAt) + JOB_TTL_MS)}}`
-  );
+  const cached = representations.get(job.id);
+  if (cached !== undefined && cached.version === job.version) return cached.text;
+  const text = JSON.stringify(toJob(job));
+  if (representations.size >= MAX_REPRESENTATIONS) representations.clear();
+  representations.set(job.id, { version: job.version, text });
+  return text;
 }
 
 /**

@@ -51,79 +51,27 @@ export function jobColumns(alias?: string): string {
 }
 
 const time = (value: number | string | null) => (value === null ? null : Number(value));
-
-/** The JSON texts of a decoded job's `input`, `metadata`, `result` and `error`, as stored. */
-export interface StoredJobTexts {
-  input: string;
-  metadata: string;
-  result: string | null;
-  error: string | null;
-}
-
-// Keyed by the decoded object: a copy (`{ ...job, status }`) has no entry, so its texts are never stale.
-const storedTexts = new WeakMap<StoredJob, StoredJobTexts>();
+const json = (text: string | null) => (text === null ? null : JSON.parse(text));
 
 /**
- * The stored JSON texts of a job decoded by {@link decodeJobRow} (undefined for any other
- * object): the Job representation is built from them without a parse and a re-serialization.
- *
- * @example
- * const texts = storedTextsOf(job); // { input: '{"value":1}', metadata: "{}", … }
- */
-export function storedTextsOf(job: StoredJob): StoredJobTexts | undefined {
-  return storedTexts.get(job);
-}
-
-/**
- * A stored job from its row (either dialect). Its JSON columns are parsed on first read only:
- * a status read serves them as the stored text (`storedTextsOf`) and never parses them.
+ * A stored job from its row (either dialect).
  *
  * @example
  * const job = decodeJobRow(row);
  */
 export function decodeJobRow(row: JobRow): StoredJob {
-  const texts: StoredJobTexts = { input: row.input, metadata: row.metadata, result: row.result, error: row.error };
-  let input: unknown;
-  let metadata: Record<string, string> | undefined;
-  let result: unknown;
-  let error: Problem | null | undefined;
-  let parsed = 0; // bit per column: parsed or assigned
-  const job: StoredJob = {
+  return {
     id: row.id,
     tenant: row.tenant,
     type: row.type,
     status: row.status,
-    get input() {
-      if (!(parsed & 1)) (input = JSON.parse(texts.input)), (parsed |= 1);
-      return input;
-    },
-    set input(value) {
-      (input = value), (parsed |= 1), storedTexts.delete(job);
-    },
-    get metadata() {
-      if (!(parsed & 2)) (metadata = JSON.parse(texts.metadata)), (parsed |= 2);
-      return metadata!;
-    },
-    set metadata(value) {
-      (metadata = value), (parsed |= 2), storedTexts.delete(job);
-    },
+    input: JSON.parse(row.input),
+    metadata: JSON.parse(row.metadata),
     progress: row.progress_percent === null ? null : { percent: row.progress_percent, message: row.progress_message },
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
-    get result() {
-      if (!(parsed & 4)) (result = texts.result === null ? null : JSON.parse(texts.result)), (parsed |= 4);
-      return result;
-    },
-    set result(value) {
-      (result = value), (parsed |= 4), storedTexts.delete(job);
-    },
-    get error() {
-      if (!(parsed & 8)) (error = texts.error === null ? null : JSON.parse(texts.error)), (parsed |= 8);
-      return error!;
-    },
-    set error(value) {
-      (error = value), (parsed |= 8), storedTexts.delete(job);
-    },
+    result: json(row.result),
+    error: json(row.error),
     cancelRequested: Boolean(row.cancel_requested),
     webhookUrl: row.webhook_url,
     createdAt: Number(row.created_at),
@@ -135,8 +83,6 @@ export function decodeJobRow(row: JobRow): StoredJob {
     leaseToken: row.lease_token,
     leaseExpiresAt: time(row.lease_expires_at),
   };
-  storedTexts.set(job, texts);
-  return job;
 }
 
 /** The columns a new job is inserted with (the rest take the schema's defaults). */

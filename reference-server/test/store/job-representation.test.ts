@@ -38,23 +38,20 @@ const rows: [string, JobRow][] = [
   ["canceled", { ...queued, status: "canceled", error: '{"code":"canceled"}', completed_at: 1_764_000_002_000 }],
 ];
 
-describe("toJobJson: the stored texts served as they are", () => {
+describe("toJobJson: the Job representation's text, built once per job version", () => {
   it.each(rows)("%s: the same bytes as JSON.stringify(toJob(job))", (_name, row) => {
-    expect(toJobJson(decodeJobRow(row))).toBe(JSON.stringify(toJob(decodeJobRow(row))));
+    const job = decodeJobRow({ ...row, id: `job_${_name.replace(/\W/g, "")}` });
+    expect(toJobJson(job)).toBe(JSON.stringify(toJob(job)));
+    expect(toJobJson(job)).toBe(JSON.stringify(toJob(job))); // and again, from the cache
   });
 
-  it("a job changed after decoding is serialized from its values, not from stale stored texts", () => {
-    const job = decodeJobRow(rows[2]![1]);
-    job.result = { changed: true };
-    expect(JSON.parse(toJobJson(job)).result).toEqual({ changed: true });
-    const copy = { ...decodeJobRow(rows[2]![1]), result: "copied" };
-    expect(JSON.parse(toJobJson(copy)).result).toBe("copied");
-  });
-
-  it("decoding parses a JSON column only when it is read", () => {
-    const job = decodeJobRow({ ...queued, input: "{not json" });
-    expect(job.status).toBe("queued");
-    expect(() => job.input).toThrow(SyntaxError);
-    expect(toJobJson(decodeJobRow(queued))).toContain(`"input":${queued.input}`);
+  it("a new version of a job is a new text; the same version is served from the first build", () => {
+    const id = "job_01VERSIONS000000000000000";
+    const v1 = decodeJobRow({ ...queued, id, version: 1 });
+    const v2 = decodeJobRow({ ...queued, id, version: 2, status: "running", progress_percent: 10, started_at: 1_764_000_001_000 });
+    expect(JSON.parse(toJobJson(v1)).status).toBe("queued");
+    expect(JSON.parse(toJobJson(v2))).toMatchObject({ status: "running", progress: { percent: 10, message: null } });
+    // Within one version the representation cannot change (the ETag is the version): one text.
+    expect(toJobJson({ ...v2, status: "queued" })).toBe(toJobJson(v2));
   });
 });

@@ -1,0 +1,56 @@
+import { createProblem } from "async-jobs/protocol";
+import type { Job, JobEvent, Problem } from "async-jobs/types";
+import type { StoredJob } from "/work/wt/perf-http/reference-server/src/store/job-store.ts";
+
+/** How long a job is kept after it ends (or after creation while it runs): `expires_at`. */
+export const JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The contract's Job representation of a stored job (spec §2).
+ *
+ * @example
+ * reply.send(toJob(stored));
+ */
+export function toJob(job: StoredJob): Job {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    input: job.input,
+    metadata: job.metadata,
+    progress: job.progress,
+    attempt: job.attempt,
+    max_attempts: job.maxAttempts,
+    result: job.status === "succeeded" ? job.result : null,
+    error: job.status === "failed" ? job.error : null,
+    cancel_requested: job.cancelRequested,
+    webhook: job.webhookUrl === null ? null : { url: job.webhookUrl },
+    created_at: iso(job.createdAt),
+    updated_at: iso(job.updatedAt),
+    started_at: job.startedAt === null ? null : iso(job.startedAt),
+    completed_at: job.completedAt === null ? null : iso(job.completedAt),
+    expires_at: iso((job.completedAt ?? job.createdAt) + JOB_TTL_MS),
+  } as Job;
+}
+
+/**
+ * The webhook event body of a terminal job (spec §3).
+ *
+ * @example
+ * JSON.stringify(toJobEvent(terminalJob));
+ */
+export function toJobEvent(job: StoredJob): JobEvent {
+  return { type: `job.${job.status}`, timestamp: iso(job.completedAt ?? job.updatedAt), data: toJob(job) } as JobEvent;
+}
+
+/**
+ * The `error` of a job whose attempts ran out (spec §2 `attempts_exhausted`).
+ *
+ * @example
+ * attemptsExhausted(3, "The job's lease was lost.");
+ */
+export function attemptsExhausted(attempts: number, why: string): Problem {
+  return createProblem("attempts_exhausted", `${why} All ${attempts} attempts are used.`);
+}
