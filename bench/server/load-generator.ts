@@ -1,0 +1,47 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { CannonFigures, CannonRequest, LoadRequest, WakeFigures, WakeRequest } from "./load-messages.ts";
+
+/** The load generator: one child process that runs one request of the parent's at a time. */
+export interface LoadGenerator {
+  /** An autocannon run (`connections` and `duration` of the bench unless `options` say otherwise). */
+  cannon(options: Record<string, unknown>, idempotencyKeys?: boolean): Promise<CannonFigures>;
+  /** Held long polls woken one by one (see {@link WakeRequest}). */
+  wake(request: Omit<WakeRequest, "kind">): Promise<WakeFigures>;
+  stop(): void;
+}
+
+/**
+ * Starts the load generator's process. It runs apart from the server's, for the server and the
+ * bare fastify alike, so both share the machine's cores with it the same way.
+ *
+ * @example
+ * const load = startLoadGenerator({ connections: 32, durationS: 5 });
+ * const { rps } = await load.cannon({ url });
+ */
+export function startLoadGenerator(defaults: { connections: number; durationS: number }): LoadGenerator {
+  const child = fork(fileURLToPath(new URL("./load-child.ts", import.meta.url)), [], { stdio: "inherit" });
+  let queue = Promise.resolve();
+  function ask<T>(request: LoadRequest): Promise<T> {
+    const answer = queue.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          child.once("message", (figures) => resolve(figures as T));
+          child.once("error", reject);
+          child.send(request);
+        }),
+    );
+    queue = answer.then(() => undefined, () => undefined);
+    return answer;
+  }
+  return {
+    cannon: (options, idempotencyKeys = false) =>
+      ask<CannonFigures>({
+        kind: "cannon",
+        options: { connections: defaults.connections, duration: defaults.durationS, ...options },
+        idempotencyKeys,
+      } satisfies CannonRequest),
+    wake: (request) => ask<WakeFigures>({ kind: "wake", ...request }),
+    stop: () => child.kill(),
+  };
+}
