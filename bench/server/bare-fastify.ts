@@ -4,10 +4,16 @@ import type { LoadGenerator } from "./load-generator.ts";
 /** The submit body every POST figure sends, bare or not. */
 export const SUBMIT_BODY = '{"type":"conformance.echo","input":{"value":1}}';
 
+/** A bare run: requests/s, and requests per second of CPU of this process. */
+export interface BareFigures {
+  rps: number;
+  perCpuS: number;
+}
+
 /** The bare counterparts, each measured when asked: right before the figure it is compared with. */
 export interface BareFastify {
-  get(): Promise<number>;
-  post(): Promise<number>;
+  get(): Promise<BareFigures>;
+  post(): Promise<BareFigures>;
   close(): Promise<void>;
 }
 
@@ -17,7 +23,7 @@ export interface BareFastify {
  * it, so a machine whose load drifts during the run skews both alike.
  *
  * @example
- * const bare = await startBareFastify(load); const ceiling = await bare.get(); // req/s
+ * const bare = await startBareFastify(load); const { rps, perCpuS } = await bare.get();
  */
 export async function startBareFastify(load: LoadGenerator): Promise<BareFastify> {
   const bare = Fastify();
@@ -26,8 +32,8 @@ export async function startBareFastify(load: LoadGenerator): Promise<BareFastify
   await bare.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/c`;
   return {
-    get: async () => (await load.cannon({ url })).rps,
-    post: async () => (await load.cannon({ url, method: "POST", headers: { "content-type": "application/json" }, body: SUBMIT_BODY })).rps,
+    get: () => load.cannon({ url }),
+    post: () => load.cannon({ url, method: "POST", headers: { "content-type": "application/json" }, body: SUBMIT_BODY }),
     close: () => bare.close(),
   };
 }

@@ -5,7 +5,7 @@ import autocannonUntyped from "autocannon";
 import type { CannonFigures, CannonRequest, LoadRequest, WakeFigures, WakeRequest } from "./load-messages.ts";
 import { useSourceConditions } from "./source-conditions.ts";
 
-type CannonResult = { requests: { average: number }; non2xx: number; errors: number };
+type CannonResult = { requests: { average: number; total: number }; non2xx: number; errors: number };
 const autocannon = autocannonUntyped as (options: Record<string, unknown>) => Promise<CannonResult>;
 
 let run = 0;
@@ -17,7 +17,7 @@ async function cannon(job: CannonRequest): Promise<CannonFigures> {
     options.requests = [{ setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, "idempotency-key": `"k-${run}-${key++}"` } }) }];
   }
   const result = await autocannon(options);
-  return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
+  return { rps: result.requests.average, total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
 }
 
 async function wake(job: WakeRequest): Promise<WakeFigures> {

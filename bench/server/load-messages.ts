@@ -7,6 +7,8 @@ export interface CannonRequest {
 
 export interface CannonFigures {
   rps: number;
+  /** Requests answered in the run. */
+  total: number;
   non2xx: number;
   errors: number;
 }
