@@ -226,11 +226,15 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         if (release) return streamJob(streamOptions, request, reply, found).finally(release);
       }
       const ifNoneMatch = request.headers["if-none-match"];
-      // With If-None-Match: until the representation differs; without: until terminal.
-      const done = ifNoneMatch
-        ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
-        : (j: StoredJob) => isTerminal(j.status);
-      const { job } = await longPoll(request, reply, found, done);
+      let job = found;
+      // A plain status read (no Prefer) answers at once: no wait bookkeeping, no extra await.
+      if (request.headers.prefer !== undefined) {
+        // With If-None-Match: until the representation differs; without: until terminal.
+        const done = ifNoneMatch
+          ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
+          : (j: StoredJob) => isTerminal(j.status);
+        ({ job } = await longPoll(request, reply, found, done));
+      }
       const etag = jobETag(job.version);
       reply.header("ETag", etag).header("Cache-Control", "no-cache");
       if (ifNoneMatchMatches(ifNoneMatch, etag)) {
