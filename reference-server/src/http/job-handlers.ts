@@ -3,7 +3,7 @@ import { acceptsEventStream, formatRetryAfter, ifNoneMatchMatches, isJobStatus, 
 import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { toJobJson } from "../store/job-representation.ts";
+import { cachedJobJson, toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
@@ -38,9 +38,12 @@ export interface JobHandlerDeps {
   closing?: AbortSignal;
 }
 
-/** Answers with the Job representation as text: fastify's serializer never sees it. */
-function sendJob(reply: FastifyReply, job: StoredJob): FastifyReply {
-  return reply.type("application/json; charset=utf-8").send(toJobJson(job));
+/**
+ * Answers with the Job representation as text, so fastify's serializer never sees it; status
+ * reads (`cached`) reuse the text of the job's version.
+ */
+function sendJob(reply: FastifyReply, job: StoredJob, cached = false): FastifyReply {
+  return reply.type("application/json; charset=utf-8").send(cached ? cachedJobJson(job) : JSON.stringify(toJob(job)));
 }
 
 /** The operations these handlers serve. */
@@ -241,7 +244,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         return reply.code(304).header("Retry-After", retryAfter).send();
       }
       if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
-      return sendJob(reply.code(200), job);
+      return sendJob(reply.code(200), job, true);
     },
 
     async cancelJob(request, reply) {
@@ -259,7 +262,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       }
     },
 
-    async listJobs(request, reply) {
+    async listJobs(request) {
       const { query } = request;
       let beforeId: string | undefined;
       if (query.cursor !== undefined) {
@@ -274,10 +277,10 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       const statuses = query.status?.split(",").filter(isJobStatus);
       const jobs = await store.listJobs({ tenant: request.tenant, statuses, type: query.type, limit: limit + 1, beforeId });
       const page = jobs.slice(0, limit);
-      const nextCursor = jobs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
-      return reply
-        .type("application/json; charset=utf-8")
-        .send(`{"data":[${page.map(toJobJson).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`);
+      return {
+        data: page.map(toJob),
+        next_cursor: jobs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
     },
 
     async listJobTypes() {

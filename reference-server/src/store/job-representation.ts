@@ -41,15 +41,17 @@ const representations = new Map<string, { version: number; text: string }>();
 const MAX_REPRESENTATIONS = 10_000;
 
 /**
- * The Job representation as JSON text, `JSON.stringify(toJob(job))`, built once per job version:
- * a job's version changes with every change of its representation (its ETag says so, spec §2),
- * so polls of an unchanged job are answered with the same text, without building the object,
- * formatting its dates and serializing it again (issue 14).
+ * The Job representation as JSON text, `JSON.stringify(toJob(job))`, built once per job version
+ * for status reads: a job's version changes with every change of its representation (its ETag
+ * says so, spec §2), so polls of an unchanged job are answered with the same text, without
+ * building the object, formatting its dates and serializing it again (issue 14). Answers that
+ * are sent once (a submit's, a cancel's) use `JSON.stringify(toJob(job))`: caching them would only
+ * keep every new job's text alive into the old generation.
  *
  * @example
- * reply.type("application/json; charset=utf-8").send(toJobJson(stored));
+ * reply.type("application/json; charset=utf-8").send(cachedJobJson(stored));
  */
-export function toJobJson(job: StoredJob): string {
+export function cachedJobJson(job: StoredJob): string {
   const cached = representations.get(job.id);
   if (cached !== undefined && cached.version === job.version) return cached.text;
   const text = JSON.stringify(toJob(job));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeJobRow, type JobRow } from "../../src/store/job-row.ts";
-import { toJob, toJobJson } from "../../src/store/job-representation.ts";
+import { toJob, cachedJobJson } from "../../src/store/job-representation.ts";
 
 const queued: JobRow = {
   id: "job_01JD3Z9A7C1E2F3G4H5J6K7M8N",
@@ -38,20 +38,20 @@ const rows: [string, JobRow][] = [
   ["canceled", { ...queued, status: "canceled", error: '{"code":"canceled"}', completed_at: 1_764_000_002_000 }],
 ];
 
-describe("toJobJson: the Job representation's text, built once per job version", () => {
+describe("cachedJobJson: the Job representation's text, built once per job version", () => {
   it.each(rows)("%s: the same bytes as JSON.stringify(toJob(job))", (_name, row) => {
     const job = decodeJobRow({ ...row, id: `job_${_name.replace(/\W/g, "")}` });
-    expect(toJobJson(job)).toBe(JSON.stringify(toJob(job)));
-    expect(toJobJson(job)).toBe(JSON.stringify(toJob(job))); // and again, from the cache
+    expect(cachedJobJson(job)).toBe(JSON.stringify(toJob(job)));
+    expect(cachedJobJson(job)).toBe(JSON.stringify(toJob(job))); // and again, from the cache
   });
 
   it("a new version of a job is a new text; the same version is served from the first build", () => {
     const id = "job_01VERSIONS000000000000000";
     const v1 = decodeJobRow({ ...queued, id, version: 1 });
     const v2 = decodeJobRow({ ...queued, id, version: 2, status: "running", progress_percent: 10, started_at: 1_764_000_001_000 });
-    expect(JSON.parse(toJobJson(v1)).status).toBe("queued");
-    expect(JSON.parse(toJobJson(v2))).toMatchObject({ status: "running", progress: { percent: 10, message: null } });
+    expect(JSON.parse(cachedJobJson(v1)).status).toBe("queued");
+    expect(JSON.parse(cachedJobJson(v2))).toMatchObject({ status: "running", progress: { percent: 10, message: null } });
     // Within one version the representation cannot change (the ETag is the version): one text.
-    expect(toJobJson({ ...v2, status: "queued" })).toBe(toJobJson(v2));
+    expect(cachedJobJson({ ...v2, status: "queued" })).toBe(cachedJobJson(v2));
   });
 });
