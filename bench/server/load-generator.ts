@@ -6,7 +6,7 @@ import type { CannonFigures, CannonRequest, LoadRequest, WakeFigures, WakeReques
 export interface LoadGenerator {
   /**
    * An autocannon run (`connections` and `duration` of the bench unless `options` say otherwise),
-   * with the CPU time this process (the server's) spent meanwhile, per request answered.
+   * with the CPU time this process spent meanwhile (the bare fastify lives here), per request answered.
    */
   cannon(options: Record<string, unknown>, idempotencyKeys?: boolean): Promise<CannonFigures & { perCpuS: number }>;
   /** Held long polls woken one by one (see {@link WakeRequest}). */
@@ -25,17 +25,21 @@ export interface LoadGenerator {
 export function startLoadGenerator(defaults: { connections: number; durationS: number }): LoadGenerator {
   const child = fork(fileURLToPath(new URL("./load-child.ts", import.meta.url)), [], { stdio: "inherit" });
   let queue = Promise.resolve();
+  let answer: ((figures: unknown) => void) | undefined;
+  let fail: ((error: Error) => void) | undefined;
+  child.on("message", (figures) => answer?.(figures));
+  child.on("error", (error) => fail?.(error));
   function ask<T>(request: LoadRequest): Promise<T> {
-    const answer = queue.then(
+    const asked = queue.then(
       () =>
         new Promise<T>((resolve, reject) => {
-          child.once("message", (figures) => resolve(figures as T));
-          child.once("error", reject);
+          answer = resolve as (figures: unknown) => void;
+          fail = reject;
           child.send(request);
         }),
     );
-    queue = answer.then(() => undefined, () => undefined);
-    return answer;
+    queue = asked.then(() => undefined, () => undefined);
+    return asked;
   }
   return {
     async cannon(options, idempotencyKeys = false) {
