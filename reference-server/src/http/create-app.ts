@@ -5,7 +5,6 @@ import addFormats from "ajv-formats";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from "fastify";
 import openapiGlue from "fastify-openapi-glue";
 import { parse as parseYaml } from "yaml";
-import { newId } from "../new-id.ts";
 import { createBodyDeadline } from "./body-deadline.ts";
 import { StoreBusyError } from "../store/store-errors.ts";
 import { isStoreUnavailable, STORE_RETRY_AFTER_S } from "../store/store-unavailable.ts";
@@ -17,6 +16,7 @@ import { answerClientError, answerFrameworkError } from "./raw-problems.ts";
 import { defaultServerConfig } from "../config.ts";
 import { requestLogger } from "./request-log.ts";
 import type { ScopedTokenAuth } from "../tokens/index.ts";
+import { createRequestIds } from "./request-id.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -92,7 +92,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? false,
     bodyLimit,
     requestIdHeader: "x-request-id",
-    genReqId: () => newId("req"),
+    genReqId: createRequestIds(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
     // Every answer is problem+json with a request id (spec §1), even those made before routing
@@ -223,15 +223,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // fastify tests regex parsers against the whole header, parameters included.
   app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.+-]+\+json\s*(;|$)/i, { parseAs: "string" }, parseJson);
 
-  // ---- every response: X-Request-Id and CORS.
+  // ---- every response: X-Request-Id and CORS, set once when the request comes in (fastify keeps
+  // reply headers through its error handler, so refusals carry them too; answers made before
+  // routing set them in raw-problems.ts). One hook, no onSend pass per answer.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
-    done();
-  });
-  app.addHook("onSend", (request, reply, payload, done) => {
-    reply.header("X-Request-Id", request.id);
     applyCors(reply);
-    done(null, payload);
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => {

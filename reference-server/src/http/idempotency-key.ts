@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { parseIdempotencyKey, requestFingerprint } from "async-jobs/protocol";
 import { ProblemError } from "./problems.ts";
 
@@ -20,11 +20,11 @@ export function readIdempotencyKey(header: string | string[] | undefined): strin
 
 /**
  * The fingerprint the store keeps with a key: SHA-256 (hex) of the body's canonical JSON, a
- * fixed size whatever the body (spec §2).
+ * fixed size whatever the body (spec §2). One-shot `hash`: no Hash object per submit.
  *
  * @example
  * bodyFingerprint({ a: 1, b: 2 }) === bodyFingerprint({ b: 2, a: 1 }); // true
  */
 export function bodyFingerprint(body: unknown): string {
-  return requestFingerprint(body, (canonical) => createHash("sha256").update(canonical).digest("hex"));
+  return requestFingerprint(body, (canonical) => hash("sha256", canonical, "hex"));
 }

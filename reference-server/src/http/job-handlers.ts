@@ -3,7 +3,7 @@ import { acceptsEventStream, formatRetryAfter, ifNoneMatchMatches, isJobStatus, 
 import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { toJob } from "../store/job-representation.ts";
+import { cachedJobJson, toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
@@ -38,6 +38,14 @@ export interface JobHandlerDeps {
   streamHeartbeatMs?: number;
   /** Aborted when the server shuts down: open job streams end, and their clients resume elsewhere. */
   closing?: AbortSignal;
+}
+
+/**
+ * Answers with the Job representation as text, so fastify's serializer never sees it; status
+ * reads (`cached`) reuse the text of the job's version.
+ */
+function sendJob(reply: FastifyReply, job: StoredJob, cached = false): FastifyReply {
+  return reply.type("application/json; charset=utf-8").send(cached ? cachedJobJson(job) : JSON.stringify(toJob(job)));
 }
 
 /** The operations these handlers serve. */
@@ -150,8 +158,8 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     const { job, applied } = await longPoll(request, reply, submitted, (j) => isTerminal(j.status));
     reply.header("Location", `/v1/jobs/${job.id}`);
     if (replayed) reply.header("Idempotent-Replayed", "true");
-    if (applied && isTerminal(job.status)) return reply.code(200).send(toJob(job));
-    return reply.code(202).header("Retry-After", retryAfter).send(toJob(job));
+    if (applied && isTerminal(job.status)) return sendJob(reply.code(200), job);
+    return sendJob(reply.code(202).header("Retry-After", retryAfter), job);
   }
 
   /** The stored job of a finished first request with this key, or a new job (key and job in one commit). */
@@ -228,18 +236,22 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         if (release) return streamJob(streamOptions, request, reply, found).finally(release);
       }
       const ifNoneMatch = request.headers["if-none-match"];
-      // With If-None-Match: until the representation differs; without: until terminal.
-      const done = ifNoneMatch
-        ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
-        : (j: StoredJob) => isTerminal(j.status);
-      const { job } = await longPoll(request, reply, found, done);
+      let job = found;
+      // A plain status read (no Prefer) answers at once: no wait bookkeeping, no extra await.
+      if (request.headers.prefer !== undefined) {
+        // With If-None-Match: until the representation differs; without: until terminal.
+        const done = ifNoneMatch
+          ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
+          : (j: StoredJob) => isTerminal(j.status);
+        ({ job } = await longPoll(request, reply, found, done));
+      }
       const etag = jobETag(job.version);
       reply.header("ETag", etag).header("Cache-Control", "no-cache");
       if (ifNoneMatchMatches(ifNoneMatch, etag)) {
         return reply.code(304).header("Retry-After", retryAfter).send();
       }
       if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
-      return reply.code(200).send(toJob(job));
+      return sendJob(reply.code(200), job, true);
     },
 
     async cancelJob(request, reply) {
@@ -251,9 +263,9 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
         case "terminal":
           throw new ProblemError("job_already_terminal", `Job ${id} already ${outcome.job.status}.`);
         case "cancel_requested":
-          return reply.code(202).header("Retry-After", retryAfter).send(toJob(outcome.job));
+          return sendJob(reply.code(202).header("Retry-After", retryAfter), outcome.job);
         default:
-          return reply.code(200).send(toJob(outcome.job));
+          return sendJob(reply.code(200), outcome.job);
       }
     },
 

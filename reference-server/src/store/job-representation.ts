@@ -35,6 +35,31 @@ export function toJob(job: StoredJob): Job {
   } as Job;
 }
 
+/** Job representations by job id, each with the version it shows. */
+const representations = new Map<string, { version: number; text: string }>();
+/** Enough for every job being polled at once; past it the cache starts over (one clear, no LRU bookkeeping). */
+const MAX_REPRESENTATIONS = 10_000;
+
+/**
+ * The Job representation as JSON text, `JSON.stringify(toJob(job))`, built once per job version
+ * for status reads: a job's version changes with every change of its representation (its ETag
+ * says so, spec §2), so polls of an unchanged job are answered with the same text, without
+ * building the object, formatting its dates and serializing it again (issue 14). Answers that
+ * are sent once (a submit's, a cancel's) use `JSON.stringify(toJob(job))`: caching them would only
+ * keep every new job's text alive into the old generation.
+ *
+ * @example
+ * reply.type("application/json; charset=utf-8").send(cachedJobJson(stored));
+ */
+export function cachedJobJson(job: StoredJob): string {
+  const cached = representations.get(job.id);
+  if (cached !== undefined && cached.version === job.version) return cached.text;
+  const text = JSON.stringify(toJob(job));
+  if (representations.size >= MAX_REPRESENTATIONS) representations.clear();
+  representations.set(job.id, { version: job.version, text });
+  return text;
+}
+
 /**
  * The webhook event body of a terminal job (spec §3), or with `type`, the lifecycle event of a
  * running one, stamped with its `updated_at` (spec §3.1.1).

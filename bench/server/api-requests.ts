@@ -1,0 +1,47 @@
+import { type BareFastify, SUBMIT_BODY } from "./bare-fastify.ts";
+import { againstBare, type BenchRow } from "./bench-row.ts";
+import { JSON_AUTH, startServerProcess, submitOne, TOKEN } from "./bench-server.ts";
+import type { LoadGenerator } from "./load-generator.ts";
+
+/**
+ * Status reads (`GET /v1/jobs/{id}`) and durable submits (a fresh Idempotency-Key each, `202`
+ * after the commit is on disk), each against the bare fastify GET or POST measured just before it,
+ * with no worker running, so they measure the API and the store alone; and the peak RSS of the
+ * server's process (its own, as deployed) under the reads.
+ *
+ * @example
+ * rows.push(...(await measureApiRequests(load, { store: "sqlite:/tmp/b/jobs.db", dir: "/tmp/b", label: "SQLite", bare })));
+ */
+export async function measureApiRequests(
+  load: LoadGenerator,
+  options: { store: string; dir: string; label: string; bare: BareFastify },
+): Promise<BenchRow[]> {
+  const { label, bare } = options;
+  const api = await startServerProcess(options.store, options.dir, ["--no-worker"]);
+  try {
+    const id = await submitOne(api.url);
+    const bareGet = await bare.get();
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rss())), 100);
+    let cpu = api.cpuSeconds();
+    const reads = await load.cannon({ url: `${api.url}/v1/jobs/${id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+    const readsCpu = api.cpuSeconds() - cpu;
+    clearInterval(sampler);
+    const barePost = await bare.post();
+    cpu = api.cpuSeconds();
+    const submits = await load.cannon({ url: `${api.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY }, true);
+    const submitsCpu = api.cpuSeconds() - cpu;
+    for (const [name, figures] of [["reads", reads], ["submits", submits]] as const) {
+      if (figures.non2xx > 0 || figures.errors > 0) console.error(`! ${label} ${name}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
+    }
+    return [
+      againstBare({ figure: `status reads/s, ${label}`, value: reads.rps, unit: "req/s", goal: "≥ 0.65× bare GET" }, bareGet.rps),
+      againstBare({ figure: `  status reads per CPU-second, ${label}`, value: reads.total / readsCpu, unit: "req/s", goal: "(load-proof)" }, bareGet.perCpuS),
+      againstBare({ figure: `durable submits/s (Idempotency-Key), ${label}`, value: submits.rps, unit: "req/s", goal: "≥ 0.5× bare POST" }, barePost.rps),
+      againstBare({ figure: `  durable submits per CPU-second, ${label}`, value: submits.total / submitsCpu, unit: "req/s", goal: "(load-proof)" }, barePost.perCpuS),
+      { figure: `peak RSS of the server process under the read load, ${label}`, value: peakRss / 2 ** 20, unit: "MB", goal: "≤ 150 MB" },
+    ];
+  } finally {
+    await api.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { useSourceConditions } from "./source-conditions.ts";
+
+/** Bearer token of every bench server (tenant `bench`). */
+export const TOKEN = "bench_token";
+export const TENANT = "bench";
+export const JSON_AUTH = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+
+/**
+ * Starts a reference server in this process on `store` (`sqlite:<path>` or `postgres://…`),
+ * on a free loopback port, with the CLI's `args` added.
+ *
+ * @example
+ * const server = await startBenchServer("sqlite:/tmp/x/jobs.db", "/tmp/x", ["--no-worker"]);
+ */
+export async function startBenchServer(store: string, dir: string, args: string[] = []) {
+  useSourceConditions();
+  const { loadConfig } = await import("../../reference-server/src/config.ts");
+  const { startServer } = await import("../../reference-server/src/server.ts");
+  const base = ["--port", "0", "--host", "127.0.0.1", "--store", store, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:${TENANT}`];
+  return startServer(loadConfig(["serve", ...base, ...args]));
+}
+
+/** Submits one job (no key) and returns its id. */
+export async function submitOne(url: string, input: unknown = {}): Promise<string> {
+  const response = await fetch(`${url}/v1/jobs`, { method: "POST", headers: JSON_AUTH, body: JSON.stringify({ type: "conformance.echo", input }) });
+  if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** A reference server in a process of its own, as deployed: its RSS and CPU are its own. */
+export interface ServerProcess {
+  url: string;
+  /** Resident memory now, bytes (/proc/PID/status VmRSS). */
+  rss(): number;
+  /** CPU seconds used so far, all threads, user + system (/proc/PID/stat). */
+  cpuSeconds(): number;
+  close(): Promise<void>;
+}
+
+const BIN = fileURLToPath(new URL("../../reference-server/bin/async-jobs-server.js", import.meta.url));
+const CLOCK_TICKS_PER_S = 100; // Linux's USER_HZ
+
+/**
+ * Starts `async-jobs-server serve` on `store` in its own process (Linux: figures from /proc).
+ *
+ * @example
+ * const server = await startServerProcess("sqlite:/tmp/x/jobs.db", "/tmp/x", ["--no-worker"]);
+ */
+export async function startServerProcess(store: string, dir: string, args: string[] = []): Promise<ServerProcess> {
+  const base = ["serve", "--port", "0", "--host", "127.0.0.1", "--store", store, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:${TENANT}`];
+  const child = spawn(process.execPath, [BIN, ...base, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening: ${out}`)));
+  });
+  const pid = child.pid!;
+  return {
+    url,
+    rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
+    cpuSeconds() {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    },
+    async close() {
+      child.kill("SIGINT");
+      await exited;
+    },
+  };
+}

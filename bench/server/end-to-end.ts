@@ -1,0 +1,32 @@
+import { SUBMIT_BODY } from "./bare-fastify.ts";
+import type { BenchRow } from "./bench-row.ts";
+import { JSON_AUTH, startBenchServer } from "./bench-server.ts";
+import type { LoadGenerator } from "./load-generator.ts";
+
+/**
+ * End-to-end `conformance.echo` jobs/s in one process: `jobs` submitted through HTTP by the load
+ * generator, run by the in-process worker, timed until the last one has succeeded.
+ *
+ * @example
+ * rows.push(await measureEndToEnd(load, { store, dir, label: "SQLite", jobs: 4000 }));
+ */
+export async function measureEndToEnd(load: LoadGenerator, options: { store: string; dir: string; label: string; jobs: number }): Promise<BenchRow> {
+  const { jobs } = options;
+  const server = await startBenchServer(options.store, options.dir, ["--worker-concurrency", "64"]);
+  try {
+    let succeeded = 0;
+    let allDone!: () => void;
+    const done = new Promise<void>((resolve) => (allDone = resolve));
+    server.store.changes.onAny((change) => {
+      if (change.kind === "job" && change.status === "succeeded" && ++succeeded === jobs) allDone();
+    });
+    const started = performance.now();
+    const submits = await load.cannon({ url: `${server.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY, amount: jobs, duration: undefined });
+    if (submits.non2xx > 0 || submits.errors > 0) throw new Error(`end-to-end submits failed: ${JSON.stringify(submits)}`);
+    await done;
+    const perS = jobs / ((performance.now() - started) / 1000);
+    return { figure: `end-to-end conformance.echo jobs/s (${jobs} jobs), ${options.label}, one process`, value: perS, unit: "jobs/s", goal: "≥ 4,000" };
+  } finally {
+    await server.close();
+  }
+}
