@@ -18,6 +18,7 @@ const queued: JobRow = {
   error: null,
   cancel_requested: 0,
   webhook_url: null,
+  webhook_events: null,
   created_at: 1_764_000_000_123,
   updated_at: "1764000000456",
   started_at: null,
@@ -26,12 +27,15 @@ const queued: JobRow = {
   run_at: 1_764_000_000_123,
   lease_token: null,
   lease_expires_at: null,
+  traceparent: null,
+  tracestate: null,
 };
 
 /** Rows in every shape the representation branches on, in both drivers' column types. */
 const rows: [string, JobRow][] = [
   ["queued", queued],
   ["running with progress and a webhook", { ...queued, status: "running", progress_percent: 40, progress_message: 'half "way"', attempt: 1, started_at: "1764000001000", cancel_requested: true, webhook_url: "https://example.com/hook?a=\"b\"" }],
+  ["running with chosen webhook events", { ...queued, status: "running", attempt: 1, started_at: 1_764_000_001_000, webhook_url: "https://example.com/hook", webhook_events: '["job.started","job.succeeded"]' }],
   ["succeeded", { ...queued, status: "succeeded", result: '{"echo":[null,true]}', completed_at: 1_764_000_002_000, started_at: 1_764_000_001_000 }],
   ["succeeded with a null result", { ...queued, status: "succeeded", result: "null", completed_at: 1_764_000_002_000 }],
   ["failed (a stale result column is not shown)", { ...queued, status: "failed", result: '"stale"', error: '{"type":"about:blank","title":"x","code":"job_failed"}', completed_at: 1_764_000_002_000 }],
