@@ -1,0 +1,25 @@
+/** One figure of a bench section, beside its bare counterpart (what the same load does without the server's work). */
+export interface SectionRow {
+  figure: string;
+  value: number;
+  unit: string;
+  /** The bare counterpart's value, in the same unit. */
+  bare?: number;
+  /** value / bare. */
+  ratio?: number;
+  goal: string;
+}
+
+/** Prints a section's rows as a table (a section module run on its own). */
+export function printRows(rows: readonly SectionRow[]): void {
+  const cells = rows.map((r) => [
+    r.figure,
+    `${Math.round(r.value).toLocaleString("en-US")} ${r.unit}`,
+    r.bare === undefined ? "-" : Math.round(r.bare).toLocaleString("en-US"),
+    r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`,
+    r.goal,
+  ]);
+  const header = ["figure", "value", "bare", "ratio", "goal"];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  for (const row of [header, ...cells]) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+}
