@@ -1,7 +1,7 @@
 // The reference server's CLI (`serve`, `worker`) as child processes of a bench, from its sources.
 // BENCH_CPU_PROF=DIR starts them with `node --cpu-prof` (profiles written to DIR on exit).
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -58,11 +58,37 @@ export function createCliProcesses() {
 
 /** CPU seconds (user + system, every thread) a process has used so far; Linux `/proc`. */
 export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  return cpuTicks(statFields(pid)) / CLOCK_TICKS_PER_S;
 }
+
+/**
+ * CPU seconds of a process and its children alive now (a Postgres postmaster and its backends),
+ * plus what its ended children used; Linux `/proc`.
+ */
+export function treeCpuSecondsOf(pid: number): number {
+  const own = statFields(pid);
+  // cutime and cstime: the children that ended (and were waited for).
+  let ticks = cpuTicks(own) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(Number(entry));
+      if (Number(fields[1]) === pid) ticks += cpuTicks(fields);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_S;
+}
+
+/** The fields of /proc/PID/stat after the command name (which may hold spaces): state is [0]. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** utime + stime. */
+const cpuTicks = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
 
 // USER_HZ: 100 on every Linux ABI Node runs on.
 const CLOCK_TICKS_PER_S = 100;

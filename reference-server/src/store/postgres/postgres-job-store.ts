@@ -198,8 +198,7 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async findIdempotencyKey(tenant, key) {
       if (hasNul(key)) return undefined;
-      const { rows } = await run<{ fingerprint: string; job_id: string }>("find_key", sql.findKey, [tenant, key, now()]);
-      return rows[0] ? { fingerprint: rows[0].fingerprint, jobId: rows[0].job_id } : undefined;
+      return batches.findKey(tenant, key);
     },
 
     async countQueued(tenant, atMost) {
