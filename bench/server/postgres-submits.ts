@@ -35,7 +35,8 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
   try {
     const url = await cluster.createDatabase("bench_submits");
     const store = await openPostgresJobStore({ url, poolSize: CONNECTIONS });
-    const postgresCpu = await postgresCpuMeter(url);
+    const meters = await postgresMeters(url);
+    const postgresCpu = meters.cpuSeconds;
     const { match: api, pid: apiPid } = await cli.start(
       ["serve", "--port", "0", "--no-worker", "--store", url, "--blob-dir", blobDir, "--tokens", `${TOKEN}:t1`],
       /listening on (\S+)/,
@@ -58,25 +59,30 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
     let failed = 0;
     let p99 = 0;
     // CPU per submit is steadier than submits/s on a shared machine.
-    const cpu = { api: 0, postgresHttp: 0, postgresAlone: 0, storeAlone: 0, httpSubmits: 0, aloneSubmits: 0 };
+    const cpu = { api: 0, postgresHttp: 0, postgresAlone: 0, storeAlone: 0, httpSubmits: 0, aloneSubmits: 0, httpCommits: 0, aloneCommits: 0 };
     for (let round = 0; round < ROUNDS; round++) {
+      let commits0 = await meters.commits();
       let [pg0, own0] = [postgresCpu(), process.cpuUsage()];
       const storeRate = await storeSubmits(store, CONNECTIONS, opts.durationS);
       const own = process.cpuUsage(own0);
+      cpu.aloneCommits += (await meters.commits()) - commits0;
       cpu.storeAlone += (own.user + own.system) / 1e6;
       cpu.postgresAlone += postgresCpu() - pg0;
       cpu.aloneSubmits += storeRate * opts.durationS;
       alone = Math.max(alone, storeRate);
+      commits0 = await meters.commits();
       const api0 = cpuSecondsOf(apiPid);
       pg0 = postgresCpu();
       const figures = await submits(opts.durationS);
       cpu.api += cpuSecondsOf(apiPid) - api0;
       cpu.postgresHttp += postgresCpu() - pg0;
+      cpu.httpCommits += (await meters.commits()) - commits0;
       cpu.httpSubmits += figures.total;
       failed += figures.non2xx + figures.errors;
       if (figures.rps > http) [http, p99] = [figures.rps, figures.p99Ms];
     }
     await store.close();
+    await meters.close();
     const perSubmit = (seconds: number, count: number) => (seconds * 1e6) / count;
     if (failed > 0) throw new Error(`${failed} submits failed`);
     return [
@@ -104,6 +110,14 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
         ratio: cpu.postgresHttp / cpu.httpSubmits / (cpu.postgresAlone / cpu.aloneSubmits),
         goal: "(lower is better)",
       },
+      {
+        figure: "  Postgres statements (transactions) per HTTP submit (bare: per store submit)",
+        value: cpu.httpCommits / cpu.httpSubmits,
+        unit: "",
+        bare: cpu.aloneCommits / cpu.aloneSubmits,
+        ratio: cpu.httpCommits / cpu.httpSubmits / (cpu.aloneCommits / cpu.aloneSubmits),
+        goal: "(lower is better; group commit shares one among many)",
+      },
     ];
   } finally {
     load.close();
@@ -113,14 +127,27 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
   }
 }
 
-/** Reads the CPU seconds of the cluster's processes (postmaster and backends) so far. */
-async function postgresCpuMeter(url: string): Promise<() => number> {
+/**
+ * Meters of the cluster: CPU seconds of its processes (postmaster and backends) so far, and
+ * transactions committed in the database (every statement outside BEGIN is one); `close` ends
+ * the meter's connection.
+ */
+async function postgresMeters(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
-  await client.end();
   const postmaster = Number(readFileSync(join(rows[0]!.data_directory, "postmaster.pid"), "utf8").split("\n")[0]);
-  return () => treeCpuSecondsOf(postmaster);
+  return {
+    cpuSeconds: () => treeCpuSecondsOf(postmaster),
+    async commits(): Promise<number> {
+      // Backends report their counts when idle, at most once a second (PGSTAT_MIN_INTERVAL).
+      await new Promise((r) => setTimeout(r, 1_200));
+      await client.query("SELECT pg_stat_clear_snapshot()");
+      const stat = await client.query<{ n: string }>("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()");
+      return Number(stat.rows[0]!.n);
+    },
+    close: () => client.end(),
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

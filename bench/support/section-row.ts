@@ -12,10 +12,11 @@ export interface SectionRow {
 
 /** Prints a section's rows as a table (a section module run on its own). */
 export function printRows(rows: readonly SectionRow[]): void {
+  const format = (n: number) => (Math.abs(n) < 10 ? n.toFixed(2) : Math.round(n).toLocaleString("en-US"));
   const cells = rows.map((r) => [
     r.figure,
-    `${Math.round(r.value).toLocaleString("en-US")} ${r.unit}`,
-    r.bare === undefined ? "-" : Math.round(r.bare).toLocaleString("en-US"),
+    `${format(r.value)} ${r.unit}`.trim(),
+    r.bare === undefined ? "-" : format(r.bare),
     r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`,
     r.goal,
   ]);

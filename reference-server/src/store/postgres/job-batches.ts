@@ -23,17 +23,9 @@ export interface JobBatchesDeps {
   emitJob(id: string, status: string): void;
 }
 
-/** A live idempotency key: the request it was first used with, and its job. */
-export interface KeyRecord {
-  fingerprint: string;
-  jobId: string;
-}
-
 /**
- * The hot statements batched (see group-commit.ts): concurrent submits share one `create_jobs`
- * statement, concurrent ends of jobs without a webhook one `end_plain`, and the idempotency-key
- * lookups that precede keyed submits one `find_keys` (one statement per batch instead of one
- * per request: the lookup cost Postgres more CPU than the insert it precedes).
+ * The two hot writes as group commits (see group-commit.ts): concurrent submits share one
+ * `create_jobs` statement, concurrent ends of jobs without a webhook one `end_plain`.
  *
  * @example
  * const batches = createJobBatches({ run, sql, now, emitJob });
@@ -85,24 +77,7 @@ export function createJobBatches(deps: JobBatchesDeps) {
     },
   });
 
-  const keyLookups = createGroupCommit<{ tenant: string; key: string }, KeyRecord | undefined>({
-    // Reads take no locks: more batches in flight keep a lookup from waiting behind another.
-    maxInFlight: 4,
-    async run(lookups) {
-      const { rows } = await run<{ i: number; fingerprint: string; job_id: string }>("find_keys", sql.findKeys, [
-        lookups.map((l) => l.tenant),
-        lookups.map((l) => l.key),
-        now(),
-      ]);
-      const found: (KeyRecord | undefined)[] = lookups.map(() => undefined);
-      for (const row of rows) found[row.i - 1] = { fingerprint: row.fingerprint, jobId: row.job_id };
-      return found;
-    },
-  });
-
   return {
-    /** The live key `key` of `tenant`, or `undefined`. */
-    findKey: (tenant: string, key: string) => keyLookups.submit({ tenant, key }),
     /** The inserted row, or `undefined` when a live idempotency key kept the job from being inserted. */
     insertJob: (command: CreateJobCommand) => inserts.submit(command),
     /** `false` when the lease is lost or the job has a webhook (its end needs an outbox row). */

@@ -55,15 +55,7 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
       SELECT k.fingerprint, k.job_id AS key_job_id, ${jobColumns("j")}
       FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id
       WHERE k.tenant = $1 AND k.key = $2 AND k.expires_at > $3`,
-    // Concurrent lookups share one statement; `i` is the 1-based position of each found key.
-    // LATERAL … LIMIT 1 keeps it a primary-key probe per key: a plain join lets the generic plan
-    // of this prepared statement hash the whole table.
-    findKeys: `
-      SELECT u.i::int AS i, k.fingerprint, k.job_id
-      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(tenant, key, i)
-      CROSS JOIN LATERAL (
-        SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = u.tenant AND key = u.key AND expires_at > $3 LIMIT 1
-      ) k`,
+    findKey: "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND expires_at > $3",
     freeKey: "DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND job_id = $3",
     getJob: `SELECT ${COLS} FROM jobs WHERE id = $1 AND tenant = $2`,
     lockJob: `SELECT ${COLS} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`,

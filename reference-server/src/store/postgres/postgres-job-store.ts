@@ -198,7 +198,8 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async findIdempotencyKey(tenant, key) {
       if (hasNul(key)) return undefined;
-      return batches.findKey(tenant, key);
+      const { rows } = await run<{ fingerprint: string; job_id: string }>("find_key", sql.findKey, [tenant, key, now()]);
+      return rows[0] ? { fingerprint: rows[0].fingerprint, jobId: rows[0].job_id } : undefined;
     },
 
     async countQueued(tenant, atMost) {
