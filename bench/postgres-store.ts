@@ -18,7 +18,7 @@ import { openPostgresJobStore } from "../reference-server/src/store/postgres/pos
 import type { JobStore } from "../reference-server/src/store/job-store.ts";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
 import { createCliProcesses } from "./support/cli-processes.ts";
-import { type LoadFigures, startLoadGenerator } from "./support/load-generator.ts";
+import { keyedSubmitsRun, type LoadFigures, startLoadGenerator } from "./support/load-generator.ts";
 import { keyedSubmit as command, rate as rateFor, storeSubmits } from "./support/store-submits.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -39,20 +39,7 @@ const startCli = async (args: string[], ready: RegExp) => (await cli.start(args,
 /** Durable submits through HTTP, from the load generator's process: 16 connections spread over `urls`. */
 function httpSubmits(urls: string[]): Promise<LoadFigures[]> {
   return Promise.all(
-    urls.map((url) =>
-      load.run({
-        options: {
-          url: `${url}/v1/jobs`,
-          method: "POST",
-          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ type: "conformance.echo", input: { value: 1 } }),
-          connections: 16 / urls.length,
-          duration: SECONDS,
-        },
-        // A fresh key per request: every submit is a durable insert of job + key.
-        idempotencyKeys: true,
-      }),
-    ),
+    urls.map((api) => load.run(keyedSubmitsRun({ api, token: TOKEN, connections: 16 / urls.length, durationS: SECONDS }))),
   );
 }
 

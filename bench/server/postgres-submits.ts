@@ -13,7 +13,7 @@ import pg from "pg";
 import { openPostgresJobStore } from "../../reference-server/src/store/postgres/postgres-job-store.ts";
 import { startPostgresCluster } from "../../reference-server/test/support/postgres-cluster.ts";
 import { cpuSecondsOf, createCliProcesses, treeCpuSecondsOf } from "../support/cli-processes.ts";
-import { startLoadGenerator } from "../support/load-generator.ts";
+import { keyedSubmitsRun, startLoadGenerator } from "../support/load-generator.ts";
 import { printRows, type SectionRow } from "../support/section-row.ts";
 import { storeSubmits } from "../support/store-submits.ts";
 
@@ -41,18 +41,7 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
       ["serve", "--port", "0", "--no-worker", "--store", url, "--blob-dir", blobDir, "--tokens", `${TOKEN}:t1`],
       /listening on (\S+)/,
     );
-    const submits = (durationS: number) =>
-      load.run({
-        options: {
-          url: `${api}/v1/jobs`,
-          method: "POST",
-          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ type: "conformance.echo", input: { value: 1 } }),
-          connections: CONNECTIONS,
-          duration: durationS,
-        },
-        idempotencyKeys: true,
-      });
+    const submits = (durationS: number) => load.run(keyedSubmitsRun({ api, token: TOKEN, connections: CONNECTIONS, durationS }));
     await submits(2); // warm-up: JIT, pools, prepared statements
     let http = 0;
     let alone = 0;

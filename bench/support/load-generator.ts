@@ -24,6 +24,27 @@ export interface LoadRun {
 const CHILD_FLAG = "--load-generator-child";
 
 /**
+ * Durable submits of `conformance.echo` to an API, each with a fresh Idempotency-Key: every one
+ * is a durable insert of job and key.
+ *
+ * @example
+ * await load.run(keyedSubmitsRun({ api, token, connections: 16, durationS: 5 }));
+ */
+export function keyedSubmitsRun(o: { api: string; token: string; connections: number; durationS: number }): LoadRun {
+  return {
+    options: {
+      url: `${o.api}/v1/jobs`,
+      method: "POST",
+      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "conformance.echo", input: { value: 1 } }),
+      connections: o.connections,
+      duration: o.durationS,
+    },
+    idempotencyKeys: true,
+  };
+}
+
+/**
  * Forks a child that runs one autocannon run per `run()` call and sends its figures back.
  *
  * @example
