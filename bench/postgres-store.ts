@@ -2,7 +2,7 @@
 // fsync on (initdb + pg_ctl, as the tests do):
 //   1. durable submits/s through the store, with idempotency keys, 16 concurrent callers;
 //   2. claims + completes/s through the store (batch 1 × 16 claimers, batch 16 × 4 claimers);
-//   3. durable submits/s through HTTP (autocannon, 16 connections, a fresh Idempotency-Key each),
+//   3. durable submits/s through HTTP (autocannon in its own process, 16 connections, a fresh Idempotency-Key each),
 //      one API process, then two API processes sharing the database;
 //   4. long-poll wake latency across processes: a long poll parked on an API process, the change
 //      committed by this process (acting as the worker), time until the response arrives;
@@ -10,104 +10,36 @@
 // Anchors measured on this machine: pg-boss 10 enqueues 4,757/s with 16 callers; a plain SKIP LOCKED
 // queue claims and completes 4,813 jobs/s. Goals: ≥ 4,000 submits/s through HTTP; wake p99 < 50 ms.
 // Run: npx tsx bench/postgres-store.ts        (BENCH_SECONDS=5 per phase by default)
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { openPostgresJobStore } from "../reference-server/src/store/postgres/postgres-job-store.ts";
-import type { CreateJobCommand, JobStore } from "../reference-server/src/store/job-store.ts";
+import type { JobStore } from "../reference-server/src/store/job-store.ts";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+import { createCliProcesses } from "./support/cli-processes.ts";
+import { keyedSubmitsRun, type LoadFigures, startLoadGenerator } from "./support/load-generator.ts";
+import { keyedSubmit as command, rate as rateFor, storeSubmits } from "./support/store-submits.ts";
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  duration: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-// autocannon ships no types; this is the slice used here.
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
-const root = fileURLToPath(new URL("../", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const TOKEN = "bench-token";
-const children: ChildProcess[] = [];
 const figures: [string, string, string][] = [];
-
-const command = (i: number): CreateJobCommand => ({
-  tenant: "t1",
-  type: "conformance.echo",
-  input: { value: i },
-  metadata: {},
-  maxAttempts: 3,
-  webhookUrl: null,
-  idempotency: { key: randomUUID(), fingerprint: `fp-${i}`, ttlMs: 86_400_000 },
-});
+const cli = createCliProcesses();
+const load = startLoadGenerator();
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** Runs `callers` loops of `step` for SECONDS; returns operations per second. */
-async function rate(callers: number, step: () => Promise<number>): Promise<number> {
-  const until = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: callers }, async () => {
-      while (performance.now() < until) {
-        const n = await step(); // not `done += await step()`: that reads `done` before the await
-        done += n;
-      }
-    }),
-  );
-  return done / ((performance.now() - started) / 1000);
-}
+const rate = (callers: number, step: () => Promise<number>) => rateFor(callers, SECONDS, step);
 
-function startCli(args: string[], ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) resolve(match[1] ?? match[0]);
-    });
-    child.on("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-  });
-}
+const startCli = async (args: string[], ready: RegExp) => (await cli.start(args, ready)).match;
 
-async function httpSubmits(urls: string[]): Promise<AutocannonResult[]> {
-  const body = JSON.stringify({ type: "conformance.echo", input: { value: 1 } });
+/** Durable submits through HTTP, from the load generator's process: 16 connections spread over `urls`. */
+function httpSubmits(urls: string[]): Promise<LoadFigures[]> {
   return Promise.all(
-    urls.map((url) =>
-      autocannon({
-        url: `${url}/v1/jobs`,
-        connections: 16 / urls.length,
-        duration: SECONDS,
-        requests: [
-          {
-            method: "POST",
-            headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-            body,
-            // A fresh key per request: every submit is a durable insert of job + key.
-            setupRequest: (request: { headers: Record<string, string> }) => ({
-              ...request,
-              headers: { ...request.headers, "idempotency-key": randomUUID() },
-            }),
-          },
-        ],
-      }),
-    ),
+    urls.map((api) => load.run(keyedSubmitsRun({ api, token: TOKEN, connections: 16 / urls.length, durationS: SECONDS }))),
   );
 }
 
@@ -162,23 +94,6 @@ async function wakeLatencies(api: string, store: JobStore, samples: number, lane
   return { fromCommitStart: sort(latencies), fromCommitReturn: sort(afterCommit) };
 }
 
-async function stopChildren() {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-}
-
 async function main() {
   const cluster = await startPostgresCluster();
   const blobDir = mkdtempSync(join(tmpdir(), "async-jobs-bench-pg-"));
@@ -187,12 +102,8 @@ async function main() {
     const store = await openPostgresJobStore({ url, poolSize: 16 });
 
     // 1. Submits through the store.
-    let i = 0;
-    const storeSubmits = await rate(16, async () => {
-      const outcome = await store.createJob(command(i++));
-      return outcome.kind === "created" ? 1 : 0;
-    });
-    figures.push(["store: durable submits/s (idempotency keys, 16 callers)", storeSubmits.toFixed(0), "pg-boss enqueue 4,757/s"]);
+    const alone = await storeSubmits(store, 16, SECONDS);
+    figures.push(["store: durable submits/s (idempotency keys, 16 callers)", alone.toFixed(0), "pg-boss enqueue 4,757/s"]);
 
     // 2. Claims + completes through the store, on the queue step 1 filled.
     const claimOne = await rate(16, async () => {
@@ -220,13 +131,13 @@ async function main() {
     const one = (await httpSubmits([apiA]))[0]!;
     figures.push([
       "http: durable submits/s, 1 API process (16 connections)",
-      `${one.requests.average.toFixed(0)}`,
-      `goal ≥ 4,000; latency p50 ${one.latency.p50} ms p99 ${one.latency.p99} ms; non-2xx ${one.non2xx}`,
+      `${one.rps.toFixed(0)}`,
+      `goal ≥ 4,000; latency p50 ${one.p50Ms} ms p99 ${one.p99Ms} ms; non-2xx ${one.non2xx}`,
     ]);
     const two = await httpSubmits([apiA, apiB]);
     figures.push([
       "http: durable submits/s, 2 API processes (8 + 8 connections)",
-      `${two.reduce((sum, r) => sum + r.requests.average, 0).toFixed(0)}`,
+      `${two.reduce((sum, r) => sum + r.rps, 0).toFixed(0)}`,
       `goal ≥ 4,000; non-2xx ${two.reduce((sum, r) => sum + r.non2xx, 0)}`,
     ]);
 
@@ -278,7 +189,8 @@ async function main() {
 
     await store.close();
   } finally {
-    await stopChildren();
+    load.close();
+    await cli.stopAll();
     await cluster.stop();
     rmSync(blobDir, { recursive: true, force: true });
   }

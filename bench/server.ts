@@ -2,7 +2,7 @@
 // a constant), through HTTP on loopback, printing each goal of issue 14 in one run:
 //
 //   npx tsx --conditions=async-jobs-source bench/server.ts [--duration 5] [--connections 32]
-//       [--jobs 4000] [--waits 1000] [--samples 100] [--no-postgres] [--only reads,wake,e2e,pg,ingest]
+//       [--jobs 4000] [--waits 1000] [--samples 100] [--ingest-mib 256] [--no-postgres] [--only reads,wake,e2e,pg,ingest]
 //
 // | figure                                               | goal (issue 14, 2 cores)        |
 // | status reads/s ÷ bare fastify GET (SQLite, Postgres)  | ≥ 0.65                          |
@@ -17,14 +17,16 @@
 // load-child.ts), for the server and the bare fastify alike. Each section is a module under
 // bench/server/ returning rows of one shape (bench-row.ts). Figures move with the machine;
 // ratios measured in the same run are what to compare.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { measureApiRequests } from "./server/api-requests.ts";
 import { startBareFastify } from "./server/bare-fastify.ts";
-import { type BenchRow, formatRows, type SectionOptions } from "./server/bench-row.ts";
+import { type BenchRow, formatRows } from "./server/bench-row.ts";
 import { measureEndToEnd } from "./server/end-to-end.ts";
+import { measurePartIngest } from "./server/part-ingest.ts";
+import { measurePostgresSubmits } from "./server/postgres-submits.ts";
 import { startLoadGenerator } from "./server/load-generator.ts";
 import { measureWakeLatency } from "./server/wake-latency.ts";
 
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     waits: { type: "string", default: "1000" },
     samples: { type: "string", default: "100" },
     "no-postgres": { type: "boolean", default: false },
+    "ingest-mib": { type: "string", default: "256" },
     only: { type: "string" },
   },
 });
@@ -71,22 +74,10 @@ try {
     add(await measureWakeLatency(load, { store: await cluster.createDatabase("bench_wake"), dir, label: "Postgres", waits, samples, sameProcess: false }));
   }
 
-  // ---- PLUG-IN (pg-ingest): HTTP submits/s on Postgres and part PUT ingest ÷ a discarding server.
-  // Each module exports one function `(options: SectionOptions) => Promise<BenchRow[]>`; they are
-  // loaded only when present, so this bench runs before and after they land.
-  const options: SectionOptions = { durationS, connections };
-  const plugIns = [
-    { section: "pg", file: "postgres-submits.ts", name: "measurePostgresSubmits", postgres: true },
-    { section: "ingest", file: "part-ingest.ts", name: "measurePartIngest", postgres: false },
-  ];
-  for (const plugIn of plugIns) {
-    const path = new URL(`./server/${plugIn.file}`, import.meta.url);
-    if (!sections.has(plugIn.section) || !existsSync(path)) continue;
-    if (plugIn.postgres && !cluster) continue;
-    const mod = (await import(path.href)) as Record<string, (o: SectionOptions) => Promise<BenchRow[]>>;
-    const postgresUrl = plugIn.postgres ? await cluster!.createDatabase(`bench_${plugIn.file.replace(/\W/g, "_")}`) : undefined;
-    add(await mod[plugIn.name]!({ ...options, ...(postgresUrl ? { postgresUrl } : {}) }));
-  }
+  // HTTP submits/s on Postgres ÷ the store alone, and part PUT ingest ÷ a discarding server:
+  // each section starts what it needs (its own cluster, servers and load generator).
+  if (sections.has("pg") && !values["no-postgres"]) add(await measurePostgresSubmits({ durationS }));
+  if (sections.has("ingest")) add(await measurePartIngest({ sizeMiB: Number(values["ingest-mib"]) }));
 } finally {
   load.stop();
   await bare.close();

@@ -17,14 +17,6 @@ export interface BenchRow {
   goal: string;
 }
 
-/** What every section is told: the run's load shape and where Postgres is (absent: no Postgres sections). */
-export interface SectionOptions {
-  durationS: number;
-  connections: number;
-  /** An empty database on a throwaway cluster, for the sections that run on Postgres. */
-  postgresUrl?: string;
-}
-
 /** A row with its ratio to `bare` filled in. */
 export function againstBare(row: Omit<BenchRow, "bare" | "ratio">, bare: number): BenchRow {
   return { ...row, bare, ratio: row.value / bare };

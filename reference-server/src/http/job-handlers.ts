@@ -162,20 +162,21 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     return sendJob(reply.code(202).header("Retry-After", retryAfter), job);
   }
 
-  /** The stored job of a finished first request with this key, or a new job (key and job in one commit). */
+  /**
+   * A new job, or the stored job of a finished first request with this key (key and job in one
+   * commit). Validation comes first: a refused request stores no key (spec §2). The store
+   * answers a live key itself (replayed or key_reused), in the statement that would insert it,
+   * so a keyed submit is one round trip; only a refused body looks its key up, because a replay
+   * answers as the first request did, whatever validation says now.
+   */
   async function createOrReplay(tenant: string, body: SubmitJobRequest, key: string | undefined, print: string | undefined, trace: TraceContext | null) {
-    if (key !== undefined) {
-      const existing = await store.findIdempotencyKey(tenant, key);
-      if (existing) {
-        if (existing.fingerprint !== print) {
-          throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
-        }
-        const job = await store.getJob(tenant, existing.jobId);
-        if (job) return { kind: "replayed" as const, job };
-      }
+    try {
+      await checkSubmission(tenant, body);
+    } catch (error) {
+      const replay = key === undefined ? undefined : await findReplay(tenant, key, print);
+      if (replay) return replay;
+      throw error;
     }
-    // Validation first: a refused request stores no key (spec §2).
-    await checkSubmission(tenant, body);
     return store.createJob({
       tenant,
       type: body.type,
@@ -187,6 +188,17 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       idempotency: key === undefined ? undefined : { key, fingerprint: print!, ttlMs: keyTtlMs },
       trace,
     });
+  }
+
+  /** The job of a live key used with this body; refuses a key used with another body. */
+  async function findReplay(tenant: string, key: string, print: string | undefined) {
+    const existing = await store.findIdempotencyKey(tenant, key);
+    if (!existing) return undefined;
+    if (existing.fingerprint !== print) {
+      throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
+    }
+    const job = await store.getJob(tenant, existing.jobId);
+    return job ? { kind: "replayed" as const, job } : undefined;
   }
 
   return {

@@ -10,7 +10,7 @@ import { startS3TestServer } from "./s3-test-server.ts";
 
 describeBlobStore("local disk", async () => {
   const dir = mkdtempSync(join(tmpdir(), "blob-contract-"));
-  return { blobs: createLocalDiskBlobStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { blobs: createLocalDiskBlobStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }), etagHash: "sha256" };
 });
 
 describeBlobStore("S3 (s3rver on loopback)", async () => {
@@ -19,6 +19,7 @@ describeBlobStore("S3 (s3rver on loopback)", async () => {
   const blobs = createS3BlobStore(s3.blobsUrl("contract"), { outputPartSize: 5 * 1024 * 1024 });
   return {
     blobs,
+    etagHash: "md5",
     async close() {
       await blobs.close();
       await s3.close();

@@ -96,6 +96,12 @@ describe("idempotency (spec §2)", () => {
     expect(res.body.code).toBe("idempotency_key_reused");
   });
 
+  it("refuses a used key with another, invalid body as idempotency_key_reused, not invalid_input", async () => {
+    await t.request("POST", "/v1/jobs", { body: echo({ value: 1 }), headers: { "idempotency-key": "key-2b" } });
+    const res = await t.request("POST", "/v1/jobs", { body: echo({ duration_ms: -1 }), headers: { "idempotency-key": "key-2b" } });
+    expect([res.status, res.body.code]).toEqual([422, "idempotency_key_reused"]);
+  });
+
   it("answers 409 idempotency_key_in_use with Retry-After while the first request is in flight", async () => {
     // The first request is held in its webhook host resolution (a slow validation step).
     let release!: () => void;

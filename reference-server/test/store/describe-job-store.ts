@@ -70,6 +70,31 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
       expect(await store.findIdempotencyKey("acme", "other")).toBeUndefined();
     });
 
+    it("answers concurrent key lookups each with its own key, per tenant (one batch on Postgres)", async () => {
+      const made = await Promise.all(
+        ["a", "b", "c"].map((key, i) => store.createJob(command({ input: { i }, idempotency: { key: `lookup-${key}`, fingerprint: `f-${key}`, ttlMs: 86_400_000 } }))),
+      );
+      const ids = made.map((o) => (o as { job: StoredJob }).job.id);
+      await store.createJob(command({ idempotency: { key: "lookup-expired", fingerprint: "f-x", ttlMs: 1 } }));
+      await new Promise((r) => setTimeout(r, 20));
+      const found = await Promise.all([
+        store.findIdempotencyKey("acme", "lookup-expired"),
+        store.findIdempotencyKey("acme", "lookup-c"),
+        store.findIdempotencyKey("globex", "lookup-a"),
+        store.findIdempotencyKey("acme", "lookup-missing"),
+        store.findIdempotencyKey("acme", "lookup-a"),
+        store.findIdempotencyKey("acme", "lookup-b"),
+      ]);
+      expect(found).toEqual([
+        undefined,
+        { fingerprint: "f-c", jobId: ids[2] },
+        undefined,
+        undefined,
+        { fingerprint: "f-a", jobId: ids[0] },
+        { fingerprint: "f-b", jobId: ids[1] },
+      ]);
+    });
+
     it("commits concurrent creates (group commit) with distinct ids", async () => {
       const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.createJob(command({ input: { i } }))));
       const ids = new Set(outcomes.map((o) => (o as { job: StoredJob }).job.id));

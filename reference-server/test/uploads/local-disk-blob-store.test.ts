@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
@@ -15,13 +15,33 @@ const blobs = createLocalDiskBlobStore(root);
 async function* chunks(...parts: (string | Uint8Array)[]) {
   for (const part of parts) yield typeof part === "string" ? Buffer.from(part) : part;
 }
-const md5 = (text: string) => `"${createHash("md5").update(text).digest("hex")}"`;
+const sha256 = (text: string) => `"${createHash("sha256").update(text).digest("hex")}"`;
 const leftovers = (uploadId: string) => readdirSync(join(root, "uploads", uploadId)).filter((n) => n.startsWith(".tmp"));
 
 describe("local disk blob store", () => {
-  test("writes a part from chunks and answers its quoted MD5 ETag", async () => {
+  test("writes a part from chunks and answers its quoted SHA-256 ETag", async () => {
     const part = await blobs.writePart("upl_a", 1, chunks("hel", "lo"), 5);
-    expect(part).toEqual({ number: 1, size: 5, etag: md5("hello") });
+    expect(part).toEqual({ number: 1, size: 5, etag: sha256("hello") });
+  });
+
+  test("a body of many uneven chunks, over several write batches, is stored byte for byte", async () => {
+    // 3,000 chunks of 1..2,000 bytes: batches end on the byte bound and on the chunk-count bound.
+    const pieces = Array.from({ length: 3000 }, (_, i) => randomBytes(1 + ((i * 7919) % 2000)));
+    const whole = Buffer.concat(pieces);
+    const part = await blobs.writePart("upl_many", 1, chunks(...pieces), whole.byteLength);
+    expect(part.etag).toBe(`"${createHash("sha256").update(whole).digest("hex")}"`);
+    expect(Buffer.compare(await buffer(blobs.readUpload("upl_many", [part])), whole)).toBe(0);
+    expect(leftovers("upl_many")).toEqual([]);
+  });
+
+  test("a part stored by an earlier release under its MD5 name still reads back", async () => {
+    const md5 = createHash("md5").update("legacy").digest("hex");
+    mkdirSync(join(root, "uploads", "upl_legacy"), { recursive: true });
+    writeFileSync(join(root, "uploads", "upl_legacy", `1.${md5}`), "legacy");
+    const part = { number: 1, size: 6, etag: `"${md5}"` };
+    expect((await buffer(blobs.readUpload("upl_legacy", [part]))).toString()).toBe("legacy");
+    await blobs.deletePart("upl_legacy", part);
+    expect(readdirSync(join(root, "uploads", "upl_legacy"))).toEqual([]);
   });
 
   test("a body longer than the part is refused while streaming, shorter at its end; nothing is kept", async () => {

@@ -113,7 +113,7 @@ describe("create, resume and complete", () => {
     const put = await putPart(upload.parts[0]!.url!, bytes);
     expect(put.status).toBe(200);
     const etag = put.headers.get("etag")!;
-    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
     expect(put.headers.get("access-control-expose-headers")).toMatch(/ETag/);
     const resumed = await api<Upload>("GET", `/v1/uploads/${upload.id}`);
     expect(resumed.body.parts[0]!.etag).toBe(etag);
@@ -191,7 +191,7 @@ describe("create, resume and complete", () => {
     const tooMany = await api("POST", `/v1/uploads/${upload.id}/part-urls`, { body: { numbers: Array.from({ length: 101 }, (_, i) => i + 1) } });
     expect([tooMany.status, tooMany.body.code]).toEqual([400, "invalid_request"]);
     const renewedAgain = await api("GET", `/v1/uploads/${upload.id}`);
-    expect(renewedAgain.body.parts[149].etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(renewedAgain.body.parts[149].etag).toMatch(/^"[0-9a-f]{64}"$/);
     expect((await api("DELETE", `/v1/uploads/${upload.id}`)).status).toBe(204);
     const notPending = await api("POST", `/v1/uploads/${upload.id}/part-urls`, { body: { numbers: [1] } });
     expect([notPending.status, notPending.body.code]).toEqual([409, "upload_not_pending"]);
@@ -280,7 +280,7 @@ describe("signed part URLs", () => {
     expect((await api<Upload>("GET", `/v1/uploads/${upload.id}`)).body.parts[0]!.etag).toBeNull();
     const ok = await putChunked(url, [randomBytes(KiB), randomBytes(3 * KiB)]);
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(ok.headers.get("etag")).toMatch(/^"[0-9a-f]{64}"$/);
   });
 
   test("octet-stream on a JSON route stays 415 unsupported_media_type", async () => {

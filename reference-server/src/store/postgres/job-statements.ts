@@ -23,7 +23,7 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
       lease_token = gen_random_uuid()::text, lease_expires_at = ${DB_NOW_MS} + $3, started_at = COALESCE(j.started_at, $1),
       updated_at = $1, version = j.version + 1`;
   return {
-    // One statement is one transaction: the keys, the jobs and the NOTIFYs of a whole batch commit
+    // One statement is one transaction: the keys, the jobs and the NOTIFY of a whole batch commit
     // together (group commit). A live key (ON CONFLICT … WHERE expired fails) inserts no job; a
     // concurrent first insert of the same key makes this wait for it, then insert nothing. Keys go
     // in (tenant, key) order so two processes' batches lock them in the same order.
@@ -39,13 +39,19 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
           SET fingerprint = excluded.fingerprint, job_id = excluded.job_id, expires_at = excluded.expires_at
           WHERE k.expires_at <= $11
         RETURNING job_id
+      ), inserted AS (
+        INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
+          webhook_events, created_at, updated_at, version, run_at, traceparent, tracestate)
+        SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, webhook_events, $11, $11, 1, $11, traceparent, tracestate
+        FROM input WHERE key IS NULL OR id IN (SELECT job_id FROM k)
+        ORDER BY id
+        RETURNING ${COLS}
       )
-      INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
-        webhook_events, created_at, updated_at, version, run_at, traceparent, tracestate)
-      SELECT id, tenant, type, 'queued', input, metadata, 0, max_attempts, false, webhook_url, webhook_events, $11, $11, 1, $11, traceparent, tracestate
-      FROM input WHERE key IS NULL OR id IN (SELECT job_id FROM k)
-      ORDER BY id
-      RETURNING ${COLS}, ${notify("'queued'")} AS notified`,
+      -- One NOTIFY per batch, naming its first job: a job nobody can know of yet has no waiter,
+      -- and workers only need to hear that there is work (one per job cost every listening
+      -- process a message per submit). Evaluated once; not at all when nothing was inserted.
+      SELECT *, (SELECT ${notify("'queued'")} FROM (SELECT min(id) AS id, min(tenant) AS tenant FROM inserted) first) AS notified
+      FROM inserted`,
     findKeyedJob: `
       SELECT k.fingerprint, k.job_id AS key_job_id, ${jobColumns("j")}
       FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id
