@@ -2430,6 +2430,17 @@ export interface operations {
                  * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
+                /**
+                 * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+                 *     server's own); its parent may be the server's delivery span. Not signed.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["WebhookTraceparent"];
+                /**
+                 * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["WebhookTracestate"];
             };
             path?: never;
             cookie?: never;
@@ -2464,6 +2475,17 @@ export interface operations {
                  * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
+                /**
+                 * @description The job's W3C trace (spec §8.6): its trace id is the one received on submit (or the
+                 *     server's own); its parent may be the server's delivery span. Not signed.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["WebhookTraceparent"];
+                /**
+                 * @description The `tracestate` received with the job's `traceparent` (spec §8.6). Not signed.
+                 * @example vendor=t61rcWkgMzE
+                 */
+                tracestate?: components["parameters"]["WebhookTracestate"];
             };
             path?: never;
             cookie?: never;
