@@ -73,7 +73,7 @@ export interface CheckResult {
 }
 
 /** The protocol version these checks read (docs/spec.md, openapi.yaml `info.version` 1.1.x). */
-export const PROTOCOL_VERSION = "1.1";
+export const PROTOCOL_VERSION = "1.2";
 
 /** This suite's version (its package.json). */
 export const SUITE_VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;

@@ -75,7 +75,7 @@ describe("the conformance CLI never passes by accident", () => {
     const [lenient, strict] = await Promise.all([run(args), run([...args, "--strict"])]);
     expect(lenient.code).toBe(0);
     const report = JSON.parse(lenient.out);
-    expect(report).toMatchObject({ protocolVersion: "1.1", suiteVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), summary: { must: { ran: 1, passed: 1, skipped: 1 } } });
+    expect(report).toMatchObject({ protocolVersion: "1.2", suiteVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), summary: { must: { ran: 1, passed: 1, skipped: 1 } } });
     expect(strict.code).toBe(1);
     expect(strict.err).toMatch(/--strict: 1 MUST check\(s\) skipped: tenant.job-not-found \(.+\)/);
   });
