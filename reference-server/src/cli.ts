@@ -5,6 +5,7 @@ import { openJobStore } from "./store/open-job-store.ts";
 import { startServer } from "./server.ts";
 import { createUploadsFeature } from "./uploads/index.ts";
 import { createTenantSecrets } from "./webhooks/tenant-secrets.ts";
+import { logToStderr } from "./log-to-stderr.ts";
 
 // The async-jobs-server command: serve | worker | migrate | webhook-secret (see USAGE). Exit codes (docs/server.md):
 // 0 done, 1 could not start or crashed, 2 usage, 130 forced exit by a second Ctrl-C.
@@ -77,7 +78,7 @@ async function main(): Promise<number | undefined> {
     process.stderr.write(`error: missing command\n\n${USAGE}`);
     return exitCodes.usage;
   }
-  const log = config.log ? (message: string, error?: unknown) => console.error(message, error ?? "") : undefined;
+  const log = config.log ? logToStderr : undefined;
 
   try {
     if (config.command === "migrate") {
@@ -96,7 +97,7 @@ async function main(): Promise<number | undefined> {
       return exitCodes.ok;
     }
     keepDevCredentials(config);
-    const server = await startServer(config, log ?? ((message, error) => console.error(message, error ?? "")));
+    const server = await startServer(config, log ?? logToStderr);
     if (config.command === "serve") {
       process.stdout.write(`listening on ${server.url}\n`);
       if (config.generatedToken) process.stdout.write(`dev token: ${[...config.tokens.keys()][0]} (tenant "dev", kept in ${devCredentialsPath(config)})\n`);

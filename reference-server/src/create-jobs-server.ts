@@ -25,6 +25,7 @@ import { createUploadsFeature, type UploadsFeature } from "./uploads/index.ts";
 import { createTenantSecrets, type SecretsFor } from "./webhooks/tenant-secrets.ts";
 import { startWebhookDeliverer, type WebhookDeliverer } from "./webhooks/webhook-deliverer.ts";
 import { startWorker as startWorkerLoop, type Worker } from "./worker/worker.ts";
+import { logToStderr } from "./log-to-stderr.ts";
 
 /**
  * Options of {@link createJobsServer} and {@link startWorker}: the CLI's configuration
@@ -253,7 +254,7 @@ export interface JobsServer {
  */
 export async function createJobsServer(options: JobsServerOptions = {}): Promise<JobsServer> {
   const config = toServerConfig("serve", options);
-  const log = options.onError ?? ((message: string, error?: unknown) => console.error(message, error ?? ""));
+  const log = options.onError ?? logToStderr;
   const parts = await openServerParts(config, options.jobTypes, log);
   const app = await createProtocolApp(parts, { resolveHost: options.resolveHost });
   const background = startBackground(parts, config.worker, { resolveHost: options.resolveHost });

@@ -7,6 +7,7 @@ import {
 } from "./create-jobs-server.ts";
 import type { JobTypeRegistry } from "./job-types/index.ts";
 import type { JobStore } from "./store/job-store.ts";
+import { logToStderr } from "./log-to-stderr.ts";
 
 /** A worker process's running parts, made by {@link startWorker}. */
 export interface JobsWorker {
@@ -30,7 +31,7 @@ export interface JobsWorker {
  */
 export async function startWorker(options: JobsServerOptions = {}): Promise<JobsWorker> {
   const config = toServerConfig("worker", options);
-  const log = options.onError ?? ((message: string, error?: unknown) => console.error(message, error ?? ""));
+  const log = options.onError ?? logToStderr;
   const parts = await openServerParts(config, options.jobTypes, log);
   const background = startBackground(parts, true);
   let stopping: Promise<void> | undefined;

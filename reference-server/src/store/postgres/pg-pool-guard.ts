@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { logToStderr } from "../../log-to-stderr.ts";
 
 /**
  * Pool options every Postgres pool of the server uses so a database fault is an error, not a
@@ -27,8 +28,4 @@ export function guardPool<P extends pg.Pool>(pool: P, log: (message: string, err
     });
   });
   return pool;
-}
-
-function logToStderr(message: string, error?: unknown) {
-  console.error(message, error instanceof Error ? error.message : (error ?? ""));
 }
