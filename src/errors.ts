@@ -200,6 +200,11 @@ function hasName(e: unknown, name: string): boolean {
   return typeof e === "object" && e !== null && (e as { name?: unknown }).name === name;
 }
 
+/** A type guard that also knows the class by name, so it holds across two copies of the SDK. */
+function errorGuard<E extends Error>(type: abstract new (...args: never[]) => E, name: string): (e: unknown) => e is E {
+  return (e: unknown): e is E => e instanceof type || hasName(e, name);
+}
+
 /** True for any error thrown by this SDK. @example if (isAsyncJobsError(e)) … */
 export function isAsyncJobsError(e: unknown): e is AsyncJobsError {
   return (
@@ -232,31 +237,19 @@ export function isApiError<C extends ProblemCode | SdkProblemCode>(
 }
 
 /** @example if (isNetworkError(e)) retryLater() */
-export function isNetworkError(e: unknown): e is NetworkError {
-  return e instanceof NetworkError || hasName(e, "NetworkError");
-}
+export const isNetworkError = /* @__PURE__ */ errorGuard(NetworkError, "NetworkError");
 
 /** @example if (isTimeoutError(e)) resumeLater(e.lastJob) */
-export function isTimeoutError(e: unknown): e is TimeoutError {
-  return e instanceof TimeoutError || hasName(e, "TimeoutError");
-}
+export const isTimeoutError = /* @__PURE__ */ errorGuard(TimeoutError, "TimeoutError");
 
 /** @example if (isJobFailedError(e)) console.error(e.problem) */
-export function isJobFailedError(e: unknown): e is JobFailedError {
-  return e instanceof JobFailedError || hasName(e, "JobFailedError");
-}
+export const isJobFailedError = /* @__PURE__ */ errorGuard(JobFailedError, "JobFailedError");
 
 /** @example if (isJobCanceledError(e)) return */
-export function isJobCanceledError(e: unknown): e is JobCanceledError {
-  return e instanceof JobCanceledError || hasName(e, "JobCanceledError");
-}
+export const isJobCanceledError = /* @__PURE__ */ errorGuard(JobCanceledError, "JobCanceledError");
 
 /** @example if (isResultValidationError(e)) console.error(e.issues) */
-export function isResultValidationError(e: unknown): e is ResultValidationError {
-  return e instanceof ResultValidationError || hasName(e, "ResultValidationError");
-}
+export const isResultValidationError = /* @__PURE__ */ errorGuard(ResultValidationError, "ResultValidationError");
 
 /** @example if (isWebhookVerificationError(e)) return badRequest(e.reason) */
-export function isWebhookVerificationError(e: unknown): e is WebhookVerificationError {
-  return e instanceof WebhookVerificationError || hasName(e, "WebhookVerificationError");
-}
+export const isWebhookVerificationError = /* @__PURE__ */ errorGuard(WebhookVerificationError, "WebhookVerificationError");
