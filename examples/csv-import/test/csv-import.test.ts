@@ -37,6 +37,7 @@ function runImport(csv: string[], signal = new AbortController().signal, onProgr
     uploads: { open: async (id) => (id === "upl_1" ? { id, filename: "a.csv", contentType: "text/csv", size, read: () => bytes(...csv) } : undefined) },
     reportProgress: async (percent) => onProgress?.(percent),
     abandon: () => {},
+    trace: null,
   });
 }
 
