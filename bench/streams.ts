@@ -15,7 +15,6 @@
 // does not inflate the way it inflates latencies.
 // --profile DIR runs A with --cpu-prof into DIR and prints A's self time per function during the
 // delivery windows only (CPU profiles and process.hrtime share CLOCK_MONOTONIC).
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -23,6 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+import { createCliProcesses } from "./support/cli-processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ const setups = new Set(values.only.split(","));
 const root = values["server-root"] ?? fileURLToPath(new URL("../", import.meta.url));
 const TOKEN = "bench_token";
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-const children: ChildProcess[] = [];
+const servers = createCliProcesses({ root });
 /** Delivery windows in CLOCK_MONOTONIC microseconds, for --profile. */
 const windows: [number, number][] = [];
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -51,42 +51,14 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const onCpuMs = (pid: number) => (existsSync(`/proc/${pid}/schedstat`) ? Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6 : NaN);
 
 /** Starts a reference server process on `store`; resolves with its URL and pid. */
-function startServer(store: string, blobDir: string, profileDir?: string): Promise<{ url: string; pid: number }> {
+async function startServer(store: string, blobDir: string, profileDir?: string): Promise<{ url: string; pid: number }> {
   const caps = ["--max-held-waits", String(streams), "--max-held-waits-per-tenant", String(streams)];
   const args = ["serve", "--port", "0", "--store", store, "--blob-dir", blobDir, "--tokens", `${TOKEN}:bench`, "--no-worker", ...caps];
-  const profiling = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const child = spawn(process.execPath, [...profiling, "--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve({ url: match[1]!, pid: child.pid! });
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+  const { match, pid } = await servers.start(args, /listening on (\S+)/, { profileDir: profileDir ?? "" });
+  return { url: match, pid };
 }
 
-async function stopServers() {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-}
+const stopServers = () => servers.stopAll();
 
 /**
  * Opens one stream on a raw socket (the reader should cost little next to the server: no HTTP

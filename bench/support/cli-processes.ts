@@ -14,17 +14,19 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * const { match: url } = await cli.start(["serve", "--port", "0", "--store", db], /listening on (\S+)/);
  * await cli.stopAll();
  */
-export function createCliProcesses() {
+export function createCliProcesses(options: { root?: string } = {}) {
   const children: ChildProcess[] = [];
-  const profileDir = process.env.BENCH_CPU_PROF;
-  const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   return {
-    /** Resolves with the first capture group of `ready` (or the whole match) in the child's stdout, and its pid. */
-    start(args: string[], ready: RegExp): Promise<{ match: string; pid: number }> {
+    /**
+     * Resolves with the first capture group of `ready` (or the whole match) in the child's stdout,
+     * and its pid. `profileDir` (default BENCH_CPU_PROF) runs the child with `--cpu-prof`.
+     */
+    start(args: string[], ready: RegExp, { profileDir = process.env.BENCH_CPU_PROF }: { profileDir?: string } = {}): Promise<{ match: string; pid: number }> {
+      const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
       const child = spawn(
         process.execPath,
         [...nodeArgs, "--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args],
-        { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+        { cwd: options.root ?? root, stdio: ["ignore", "pipe", "inherit"] },
       );
       children.push(child);
       return new Promise((resolve, reject) => {

@@ -1,44 +1,24 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startReferenceServer, type ReferenceServer } from "../../../test/helpers/reference-server.ts";
 import { OTHER_TOKEN, TOKEN, apiRequest, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Job- and upload-scoped tokens (spec §8.3) over raw HTTP: each operation allowed or refused,
 // expiry, and a token minted by one process verified by another on the same store.
 
-const CLI = resolve(import.meta.dirname, "../../src/cli.ts");
-
 let t: TestServer;
-let other: { child: ChildProcess; url: string }; // a second API process on the same SQLite file
+let other: ReferenceServer; // a second API process on the same SQLite file
 
 beforeAll(async () => {
   t = await startTestServer();
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=async-jobs-source", "--import", "tsx", CLI, "serve", "--port", "0", "--no-worker",
-      "--store", `sqlite:${join(t.dir, "jobs.db")}`, "--blob-dir", join(t.dir, "blobs"), "--tokens", `${TOKEN}:acme`,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  other = {
-    child,
-    url: await new Promise<string>((resolveUrl, reject) => {
-      let out = "";
-      let err = "";
-      child.stdout!.on("data", (chunk) => {
-        out += chunk;
-        const m = /listening on (\S+)/.exec(out);
-        if (m) resolveUrl(m[1]!);
-      });
-      child.stderr!.on("data", (chunk) => (err += chunk));
-      child.on("exit", (code) => reject(new Error(`exited ${code}: ${err.slice(0, 2000)}`)));
-    }),
-  };
+  other = await startReferenceServer({
+    store: `sqlite:${join(t.dir, "jobs.db")}`,
+    args: ["--no-worker", "--blob-dir", join(t.dir, "blobs"), "--tokens", `${TOKEN}:acme`],
+  });
 }, 60_000);
 
 afterAll(async () => {
-  other?.child.kill("SIGKILL");
+  await other?.stop();
   await t?.close();
 });
 
