@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Change } from "../../change-notifier.ts";
+import type { WriteLock } from "./write-lock.ts";
 
 type Emit = (change: Change) => void;
 /** How one write of a batch ended (its savepoint released, or rolled back alone). */
@@ -23,11 +24,13 @@ export interface GroupCommit {
  * rolls back only itself. The caller announces the changes only after `commit` returned.
  *
  * @example
- * const group = createGroupCommit(db);
+ * const group = createGroupCommit(db, createWriteLock(db, { timeoutMs: 10_000 }));
  * const { outcomes, changes } = group.commit([(emit) => { q.flagCancel.run(now, id); emit({ kind: "job", jobId: id, status: "cancel_requested" }); }]);
  */
-export function createGroupCommit(db: Database.Database): GroupCommit {
+export function createGroupCommit(db: Database.Database, lock: Pick<WriteLock, "begin">): GroupCommit {
   const savepoint = db.prepare("SAVEPOINT item");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
   const release = db.prepare("RELEASE item");
   const rollbackTo = db.prepare("ROLLBACK TO item");
 
@@ -44,21 +47,25 @@ export function createGroupCommit(db: Database.Database): GroupCommit {
     }
   }
 
-  // One transaction function for every batch (better-sqlite3 wraps it once, not per batch).
-  const runBatch = db.transaction((writes: readonly ((emit: Emit) => unknown)[], changes: Change[], outcomes: Outcome[]) => {
-    for (const write of writes) {
-      const mark = changes.length;
-      const outcome = isolated(() => write((change) => changes.push(change)));
-      if (!outcome.ok) changes.length = mark;
-      outcomes.push(outcome);
-    }
-  });
-
   return {
     commit(writes) {
       const changes: Change[] = [];
       const outcomes: Outcome[] = [];
-      runBatch.immediate(writes, changes, outcomes);
+      // The lock's own BEGIN IMMEDIATE: it waits for another process's lock fairly (write-lock.ts).
+      lock.begin();
+      try {
+        for (const write of writes) {
+          const mark = changes.length;
+          const outcome = isolated(() => write((change) => changes.push(change)));
+          if (!outcome.ok) changes.length = mark;
+          outcomes.push(outcome);
+        }
+        commit.run();
+      } catch (error) {
+        // A failed COMMIT (disk full) may have ended the transaction already.
+        if (db.inTransaction) rollback.run();
+        throw error;
+      }
       return { outcomes, changes };
     },
     isolated,

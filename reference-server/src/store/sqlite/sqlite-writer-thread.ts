@@ -9,6 +9,7 @@ import { createGroupCommit } from "./group-commit.ts";
 import { prepareJobStatements } from "./job-statements.ts";
 import { openSqliteDatabase } from "./open-sqlite-database.ts";
 import { createWriteCommands } from "./write-commands.ts";
+import { createWriteLock } from "./write-lock.ts";
 import { type FromWriter, type ToWriter, toWireError, type WriterSettings } from "./writer-messages.ts";
 
 /** A command as the batch runs it: its arguments were typed where they were sent. */
@@ -19,7 +20,8 @@ const send = (message: FromWriter) => port.postMessage(message);
 
 /** Serves write batches on the open connection until asked to close. */
 function serve(db: Database.Database, settings: WriterSettings) {
-  const group = createGroupCommit(db);
+  const lock = createWriteLock(db, { timeoutMs: settings.busyTimeoutMs });
+  const group = createGroupCommit(db, lock);
   let logs: Extract<FromWriter, { type: "done" }>["logs"] = [];
   const commands = createWriteCommands({
     q: prepareJobStatements(db),
@@ -30,6 +32,16 @@ function serve(db: Database.Database, settings: WriterSettings) {
   });
   let queue: Extract<ToWriter, { type: "write" }>["items"] = [];
   let scheduled = false;
+  // While another process writes to the file too, each commit leaves it the lock for a moment (write-lock.ts).
+  let pausedUntil = 0;
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    const pause = pausedUntil - performance.now();
+    if (pause > 0) setTimeout(flush, pause);
+    else setImmediate(flush);
+  }
 
   function flush() {
     scheduled = false;
@@ -51,6 +63,7 @@ function serve(db: Database.Database, settings: WriterSettings) {
     }
     logs = [];
     send(reply);
+    pausedUntil = performance.now() + lock.pauseAfterCommitMs(batch.map((item) => item.op));
   }
 
   // Other processes' commits: PRAGMA data_version moves when another connection commits (never
@@ -67,11 +80,8 @@ function serve(db: Database.Database, settings: WriterSettings) {
   port.on("message", (message: ToWriter) => {
     if (message.type === "write") {
       queue.push(...message.items);
-      // Whatever else arrives before the next turn joins the same transaction.
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      // Whatever else arrives before the next turn (or the pause's end) joins the same transaction.
+      schedule();
       return;
     }
     flush();
@@ -84,7 +94,8 @@ function serve(db: Database.Database, settings: WriterSettings) {
 
 const settings = workerData as WriterSettings;
 try {
-  const db = openSqliteDatabase(settings.path, { busyTimeoutMs: settings.busyTimeoutMs });
+  // No busy handler of SQLite's own: the write lock waits for the lock itself, fairly (write-lock.ts).
+  const db = openSqliteDatabase(settings.path, { busyTimeoutMs: 0 });
   db.pragma("foreign_keys = OFF");
   serve(db, settings);
 } catch (error) {
