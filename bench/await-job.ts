@@ -9,7 +9,7 @@
 // schedule) runs against an injected fetch that plays a server ignoring `Prefer` (it answers at
 // once, no `Preference-Applied`, `Retry-After` on every non-terminal answer as spec §1.9 asks),
 // and an injected clock whose sleep only moves a virtual now. No real sleeps, no network: the
-// figures measure the schedule alone, are the same on every run for one seed, and take seconds.
+// figures measure the schedule alone and are the same on every run for one seed (~15 s).
 //
 // Per distribution, over the same sampled durations D (one job at a time, its wait starting
 // when it is submitted, at virtual 0):
