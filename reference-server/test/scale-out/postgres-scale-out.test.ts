@@ -4,8 +4,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // Two API processes (no in-process worker) and two worker processes on one Postgres database,
 // started through the real CLI: what a scaled-out deployment looks like.
@@ -95,14 +95,7 @@ async function until(base: string, id: string, done: (job: JobBody) => boolean) 
 const terminal = (job: JobBody) => ["succeeded", "failed", "canceled"].includes(job.status);
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  const name = `scale_out_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  storeUrl = url.toString();
+  storeUrl = await createTestDatabase(`scale_out_${process.pid}`);
   blobDir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
 
   receiver = createServer((request, response) => {
