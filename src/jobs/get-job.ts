@@ -53,9 +53,9 @@ export async function getJobState<T extends JobTypeMap>(
   options: { etag?: string | undefined; waitSeconds?: number; signal?: AbortSignal } & Pick<RequestOptions, "retry">,
 ): Promise<JobState<T>> {
   const header: Record<string, string> = {};
-  if (options.etag) header["If-None-Match"] = options.etag;
+  if (options.etag) header["if-none-match"] = options.etag;
   const wait = Math.floor(options.waitSeconds ?? 0);
-  if (wait > 0) header.Prefer = formatWaitPreference(wait);
+  if (wait > 0) header.prefer = formatWaitPreference(wait);
   const { data, response } = await request(
     client,
     (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id }, header } }),
