@@ -34,12 +34,17 @@ export const defaultWatchJobOptions = {
 /** How {@link jobStream} ended: the terminal event was yielded, or the server answered JSON. */
 export type JobStreamEnd<T extends JobTypeMap> = { streaming: true } | { streaming: false; state: JobState<T> };
 
-/** The first request of `awaitJob`: also a valid long poll, so a server that does not stream costs no extra request. */
+/**
+ * A first request that is also a valid long poll (each read of `awaitJob`, each long poll of
+ * `watchJob` once a server answered JSON), so a server that does not stream costs no extra request.
+ */
 export interface StreamProbe {
   etag: string | undefined;
   waitSeconds: number;
   /** Its transient failures are retried here (`watchJob`'s long polls), not thrown to the caller's loop (`awaitJob`'s). */
   retried?: boolean;
+  /** Asks for JSON only: the server said it does not stream, or the caller does not want a stream. */
+  json?: boolean;
 }
 
 /**
@@ -77,8 +82,8 @@ export async function* watchJob<T extends JobTypeMap>(
  * The job stream of one job, reconnecting as needed: yields each job event and returns once
  * the terminal one was yielded, or as soon as the server answers JSON instead (spec §2: that is
  * how a server says it does not stream). With a `probe`, the first request is also a long poll
- * and its failure is thrown (the caller's loop retries it). Not re-exported: `watchJob` and
- * `awaitJob` build on it.
+ * and, unless `probe.retried`, its failure is thrown (the caller's loop retries it). Not
+ * re-exported: `watchJob` and `awaitJob` build on it.
  *
  * @example
  * const end = yield* jobStream(client, id, { signal })
@@ -94,7 +99,7 @@ export async function* jobStream<T extends JobTypeMap>(
   let connected = false;
   for (let failures = 0; ; ) {
     try {
-      const headers: Record<string, string> = { accept: `${eventStreamType}, application/json` };
+      const headers: Record<string, string> = { accept: probe?.json ? "application/json" : `${eventStreamType}, application/json` };
       if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
       const wait = connected || !probe ? 0 : Math.floor(probe.waitSeconds);
       if (!connected && probe?.etag) headers["if-none-match"] = probe.etag;
