@@ -113,14 +113,9 @@ export class JobFailedError extends AsyncJobsError {
   declare readonly job: Job;
   declare readonly problem: Problem;
   constructor(job: Job) {
-    const problem: Problem = job.error ?? {
-      // type and code are one-to-one (spec §7).
-      type: problemType("job_failed"),
-      title: "Job failed",
-      status: 500,
-      detail: "The job failed without an error description.",
-      code: "job_failed",
-    };
+    // A failed job carries its `error` (spec §2.8); for a server that sent none, the registry's
+    // `job_failed` (type and code are one-to-one, spec §7).
+    const problem: Problem = job.error ?? { type: problemType("job_failed"), title: "Job failed", status: 500, code: "job_failed" };
     super(`Job ${job.id} failed: ${problem.code}: ${problem.detail || problem.title}`);
     this.job = job;
     this.problem = problem;
