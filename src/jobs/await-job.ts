@@ -6,7 +6,6 @@ import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
 import { validateResult } from "./validate-job.ts";
-import { getJobState } from "./get-job.ts";
 import { jobStream } from "./watch-job.ts";
 import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 
@@ -167,19 +166,16 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
           // fewest requests. With it, every change must come back, so send the ETag.
           etag: longPoll && !options.onProgress ? undefined : etag,
           waitSeconds: longPoll ? Math.min(waitSeconds, remainingS) : 0,
+          json: !streamOffered,
         };
-        let state;
-        if (streamOffered) {
-          // One request: a stream where the server offers one, else this very read (spec §2).
-          const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
-          let step = await stream.next();
-          for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
-          if (step.value.streaming) return await finish(client, last!);
-          streamOffered = false;
-          state = step.value.state;
-        } else {
-          state = await getJobState<T>(client, id, { ...read, signal: controller.signal, retry: false }); // this loop retries, within the deadline
-        }
+        // One request: a stream where the server offers one, else this very read (spec §2); its
+        // failure comes back here, where this loop retries it within the deadline.
+        const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
+        let step = await stream.next();
+        for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
+        if (step.value.streaming) return await finish(client, last!);
+        streamOffered = false;
+        const { state } = step.value;
         failures = 0;
         if (longPoll) honoured = honoured || state.longPolled;
         etag = state.etag;
