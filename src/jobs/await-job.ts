@@ -186,7 +186,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         // Plain polling (spec §6.3): a change of the job or of the server's Retry-After (§1.9:
         // the suggested interval) restarts from that hint; while neither changes, decorrelated
         // jitter floored at the last wait, so waits only grow (a wait that drops back costs
-        // requests and delay: decision 0016), capped, and never sooner than the hint.
+        // requests and delay: decision 0017), capped, and never sooner than the hint.
         const hint = state.retryAfterMs ?? poll.initialMs;
         const restart = unchanged === 0 || hint !== hintMs;
         hintMs = hint;
