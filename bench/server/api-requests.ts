@@ -1,7 +1,7 @@
 import { type BareFastify, SUBMIT_BODY } from "./bare-fastify.ts";
 import { againstBare, type BenchRow } from "./bench-row.ts";
 import { JSON_AUTH, startServerProcess, submitOne, TOKEN } from "./bench-server.ts";
-import type { LoadGenerator } from "./load-generator.ts";
+import type { LoadGenerator } from "../support/load-generator.ts";
 
 /**
  * Status reads (`GET /v1/jobs/{id}`) and durable submits (a fresh Idempotency-Key each, `202`
@@ -24,12 +24,12 @@ export async function measureApiRequests(
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rss())), 100);
     let cpu = api.cpuSeconds();
-    const reads = await load.cannon({ url: `${api.url}/v1/jobs/${id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+    const reads = await load.run({ options: { url: `${api.url}/v1/jobs/${id}`, headers: { authorization: `Bearer ${TOKEN}` } } });
     const readsCpu = api.cpuSeconds() - cpu;
     clearInterval(sampler);
     const barePost = await bare.post();
     cpu = api.cpuSeconds();
-    const submits = await load.cannon({ url: `${api.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY }, true);
+    const submits = await load.run({ options: { url: `${api.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY }, idempotencyKeys: true });
     const submitsCpu = api.cpuSeconds() - cpu;
     for (const [name, figures] of [["reads", reads], ["submits", submits]] as const) {
       if (figures.non2xx > 0 || figures.errors > 0) console.error(`! ${label} ${name}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
