@@ -1,7 +1,7 @@
 import type { Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
-import { decodeJobRow, encodeEnd, encodeNewJob } from "../job-row.ts";
+import { decodeJobRow, encodeEnd, encodeNewJob, jobRowOfValues } from "../job-row.ts";
 import type { JobStore, JobStoreOptions, Lease } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow } from "../outbox-row.ts";
 import { translateErrors } from "../store-errors.ts";
@@ -110,8 +110,8 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     },
 
     async getJob(tenant, id) {
-      const row = q.getJob.get(id, tenant);
-      return row ? decodeJobRow(row) : undefined;
+      const values = q.getJobValues.get(id, tenant);
+      return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
     },
 
     async listJobs(query) {
