@@ -13,8 +13,10 @@ import { startSqliteWriter } from "./sqlite-writer.ts";
 export interface SqliteJobStoreOptions extends JobStoreOptions {
   /** Database file; its directory is created. (Not `:memory:`: the writer thread opens the file too.) */
   path: string;
-  /** How often other processes' commits are looked for. @default 15 */
+  /** How often other processes' commits are looked for when no commit signal came (see commit-signal.ts). @default 15 */
   watchIntervalMs?: number;
+  /** The least time between two looks prompted by other processes' commit signals. @default 2 */
+  minCheckGapMs?: number;
   /** How long a write waits for another process's write lock before it is a `StoreBusyError`. @default 10000 */
   busyTimeoutMs?: number;
 }
@@ -43,9 +45,9 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   const q = prepareJobStatements(db);
 
   // ---- other processes' commits -------------------------------------------------------------
-  // The writer sees them (PRAGMA data_version); then the watched jobs are re-read and those
-  // whose version moved are announced, so a long poll here wakes on a worker's change in
-  // another process.
+  // The writer sees them (PRAGMA data_version, checked when another process bumps the commit
+  // signal and every watchIntervalMs); then the watched jobs are re-read and those whose
+  // version moved are announced, so a long poll here wakes on a worker's change in another process.
   const knownVersions = new Map<string, number>();
   function announceExternalChanges() {
     for (const id of changes.watchedJobIds()) {
@@ -65,6 +67,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
         path: options.path,
         busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
         watchIntervalMs: options.watchIntervalMs ?? 15,
+        minCheckGapMs: options.minCheckGapMs ?? 2,
         webhookFirstDelayMs: options.webhookFirstDelayMs ?? 0,
         maxRunningPerTenant: options.maxRunningPerTenant ?? Infinity,
       },

@@ -12,8 +12,10 @@ export type WriteResult<K extends WriteOp> = ReturnType<WriteCommands[K]>;
 export interface WriterSettings {
   path: string;
   busyTimeoutMs: number;
-  /** How often other processes' commits (`PRAGMA data_version`) are looked for. */
+  /** How often other processes' commits (`PRAGMA data_version`) are looked for without a signal. */
   watchIntervalMs: number;
+  /** The least time between two looks prompted by other processes' commit signals. */
+  minCheckGapMs: number;
   webhookFirstDelayMs: number;
   maxRunningPerTenant: number;
 }
