@@ -23,7 +23,12 @@ const oneByte = new Uint8Array(1);
  */
 export function openCommitSignal(path: string, onBump: () => void): CommitSignal {
   // Neither appended to nor truncated: the one byte at offset 0 is rewritten, the file stays 1 byte.
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644);
+  } catch {
+    // Cannot be created (a full disk): this process only polls, and the others poll for its commits.
+  }
   let watcher: FSWatcher | undefined;
   let closed = false;
   const start = () => {
@@ -46,6 +51,7 @@ export function openCommitSignal(path: string, onBump: () => void): CommitSignal
   start();
   return {
     bump() {
+      if (fd === undefined) return;
       try {
         writeSync(fd, oneByte, 0, 1, 0);
       } catch {
@@ -55,7 +61,7 @@ export function openCommitSignal(path: string, onBump: () => void): CommitSignal
     close() {
       closed = true;
       watcher?.close();
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     },
   };
 }

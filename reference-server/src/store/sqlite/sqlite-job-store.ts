@@ -13,7 +13,7 @@ import { startSqliteWriter } from "./sqlite-writer.ts";
 export interface SqliteJobStoreOptions extends JobStoreOptions {
   /** Database file; its directory is created. (Not `:memory:`: the writer thread opens the file too.) */
   path: string;
-  /** How often other processes' commits are looked for when no commit signal came (see commit-signal.ts). @default 15 */
+  /** How often other processes' commits are looked for when no commit signal came (see commit-signal.ts). @default 100 */
   watchIntervalMs?: number;
   /** The least time between two looks prompted by other processes' commit signals. @default 2 */
   minCheckGapMs?: number;
@@ -66,7 +66,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       {
         path: options.path,
         busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
-        watchIntervalMs: options.watchIntervalMs ?? 15,
+        watchIntervalMs: options.watchIntervalMs ?? 100,
         minCheckGapMs: options.minCheckGapMs ?? 2,
         webhookFirstDelayMs: options.webhookFirstDelayMs ?? 0,
         maxRunningPerTenant: options.maxRunningPerTenant ?? Infinity,
