@@ -80,7 +80,7 @@ describe("the SQLite writer thread", () => {
 
   it("fails its start with what SQLite said when the thread cannot prepare its statements", async () => {
     // A file the migration never ran on: the writer's statements name tables it lacks.
-    const settings = { path: join(dir, "unmigrated.db"), busyTimeoutMs: 1000, watchIntervalMs: 15, minCheckGapMs: 2, webhookFirstDelayMs: 0, maxRunningPerTenant: Infinity };
+    const settings = { path: join(dir, "unmigrated.db"), busyTimeoutMs: 1000, watchIntervalMs: 15, webhookFirstDelayMs: 0, maxRunningPerTenant: Infinity };
     await expect(startSqliteWriter(settings, hooks)).rejects.toThrow(/writer thread could not start: no such table/);
   });
 

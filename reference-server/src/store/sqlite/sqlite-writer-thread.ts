@@ -63,27 +63,13 @@ function serve(db: Database.Database, settings: WriterSettings) {
   // Checked when another process bumps the commit signal, and every watchIntervalMs besides.
   const dataVersion = db.prepare("PRAGMA data_version").pluck();
   let lastDataVersion = dataVersion.get();
-  let lastCheck = 0;
-  let checkLater: NodeJS.Timeout | undefined;
   const lookForExternalCommits = () => {
-    lastCheck = performance.now();
     const current = dataVersion.get();
     if (current === lastDataVersion) return;
     lastDataVersion = current;
     send({ type: "external" });
   };
-  // At most one check per minCheckGapMs: a busy writer elsewhere bumps hundreds of times a
-  // second, and each external change makes the event loop re-read every watched job.
-  const onBump = () => {
-    if (checkLater) return;
-    const wait = lastCheck + settings.minCheckGapMs - performance.now();
-    if (wait <= 0) return lookForExternalCommits();
-    checkLater = setTimeout(() => {
-      checkLater = undefined;
-      lookForExternalCommits();
-    }, wait);
-  };
-  const signal = openCommitSignal(`${settings.path}-commits`, onBump);
+  const signal = openCommitSignal(`${settings.path}-commits`, lookForExternalCommits);
   const watch = setInterval(lookForExternalCommits, settings.watchIntervalMs);
 
   port.on("message", (message: ToWriter) => {
@@ -98,7 +84,6 @@ function serve(db: Database.Database, settings: WriterSettings) {
     }
     flush();
     clearInterval(watch);
-    clearTimeout(checkLater);
     signal.close();
     db.close();
     port.close();

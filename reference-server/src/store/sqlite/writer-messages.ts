@@ -14,8 +14,6 @@ export interface WriterSettings {
   busyTimeoutMs: number;
   /** How often other processes' commits (`PRAGMA data_version`) are looked for without a signal. */
   watchIntervalMs: number;
-  /** The least time between two looks prompted by other processes' commit signals. */
-  minCheckGapMs: number;
   webhookFirstDelayMs: number;
   maxRunningPerTenant: number;
 }
