@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import type { Change } from "../../change-notifier.ts";
+import { openCommitSignal } from "./commit-signal.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { prepareJobStatements } from "./job-statements.ts";
 import { openSqliteDatabase } from "./open-sqlite-database.ts";
@@ -20,6 +21,7 @@ const send = (message: FromWriter) => port.postMessage(message);
 /** Serves write batches on the open connection until asked to close. */
 function serve(db: Database.Database, settings: WriterSettings) {
   const group = createGroupCommit(db);
+  const totalChanges = db.prepare("SELECT total_changes()").pluck();
   let logs: Extract<FromWriter, { type: "done" }>["logs"] = [];
   const commands = createWriteCommands({
     q: prepareJobStatements(db),
@@ -38,7 +40,10 @@ function serve(db: Database.Database, settings: WriterSettings) {
     if (batch.length === 0) return;
     let reply: Extract<FromWriter, { type: "done" }>;
     try {
+      const changedBefore = totalChanges.get();
       const { outcomes, changes } = group.commit(batch.map((item) => (emit) => (commands[item.op] as Command)(item.args, emit)));
+      // Only a batch that wrote rows wakes the other processes (an empty claim writes nothing).
+      if (totalChanges.get() !== changedBefore) signal.bump();
       const results = batch.map((item, i) => {
         const outcome = outcomes[i]!;
         return outcome.ok ? { id: item.id, ok: true as const, value: outcome.value } : { id: item.id, ok: false as const, error: toWireError(outcome.error) };
@@ -55,14 +60,17 @@ function serve(db: Database.Database, settings: WriterSettings) {
 
   // Other processes' commits: PRAGMA data_version moves when another connection commits (never
   // for this connection's own), so the event loop's thread learns of other processes only.
+  // Checked when another process bumps the commit signal, and every watchIntervalMs besides.
   const dataVersion = db.prepare("PRAGMA data_version").pluck();
   let lastDataVersion = dataVersion.get();
-  const watch = setInterval(() => {
+  const lookForExternalCommits = () => {
     const current = dataVersion.get();
     if (current === lastDataVersion) return;
     lastDataVersion = current;
     send({ type: "external" });
-  }, settings.watchIntervalMs);
+  };
+  const signal = openCommitSignal(`${settings.path}-commits`, lookForExternalCommits);
+  const watch = setInterval(lookForExternalCommits, settings.watchIntervalMs);
 
   port.on("message", (message: ToWriter) => {
     if (message.type === "write") {
@@ -76,6 +84,7 @@ function serve(db: Database.Database, settings: WriterSettings) {
     }
     flush();
     clearInterval(watch);
+    signal.close();
     db.close();
     port.close();
   });
