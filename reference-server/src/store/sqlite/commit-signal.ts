@@ -4,6 +4,8 @@ import { closeSync, constants, type FSWatcher, openSync, watch, writeSync } from
 export interface CommitSignal {
   /** Tells the other processes this one committed (one byte written, no fsync). */
   bump(): void;
+  /** Whether change events of the file arrive here; without them only a poll finds other processes' commits. */
+  readonly watching: boolean;
   close(): void;
 }
 
@@ -46,6 +48,7 @@ export function openCommitSignal(path: string, onBump: () => void): CommitSignal
   };
   const restart = () => {
     watcher?.close();
+    watcher = undefined;
     if (!closed) setTimeout(start, 100).unref();
   };
   start();
@@ -57,6 +60,9 @@ export function openCommitSignal(path: string, onBump: () => void): CommitSignal
       } catch {
         // A full disk refuses the byte: the others see the commit by polling.
       }
+    },
+    get watching() {
+      return watcher !== undefined;
     },
     close() {
       closed = true;

@@ -13,7 +13,7 @@ import { startSqliteWriter } from "./sqlite-writer.ts";
 export interface SqliteJobStoreOptions extends JobStoreOptions {
   /** Database file; its directory is created. (Not `:memory:`: the writer thread opens the file too.) */
   path: string;
-  /** How often other processes' commits are looked for when no commit signal came (see commit-signal.ts). @default 100 */
+  /** How often other processes' commits are looked for when no commit signal came (see commit-signal.ts); at most 15 ms where the signal file gives no change events. @default 100 */
   watchIntervalMs?: number;
   /** How long a write waits for another process's write lock before it is a `StoreBusyError`. @default 10000 */
   busyTimeoutMs?: number;

@@ -60,7 +60,8 @@ function serve(db: Database.Database, settings: WriterSettings) {
 
   // Other processes' commits: PRAGMA data_version moves when another connection commits (never
   // for this connection's own), so the event loop's thread learns of other processes only.
-  // Checked when another process bumps the commit signal, and every watchIntervalMs besides.
+  // Checked when another process bumps the commit signal, and every watchIntervalMs besides;
+  // without change events (a filesystem that has none) the poll is the only path, so it stays fast.
   const dataVersion = db.prepare("PRAGMA data_version").pluck();
   let lastDataVersion = dataVersion.get();
   const lookForExternalCommits = () => {
@@ -70,7 +71,13 @@ function serve(db: Database.Database, settings: WriterSettings) {
     send({ type: "external" });
   };
   const signal = openCommitSignal(`${settings.path}-commits`, lookForExternalCommits);
-  const watch = setInterval(lookForExternalCommits, settings.watchIntervalMs);
+  const unwatchedIntervalMs = Math.min(settings.watchIntervalMs, 15);
+  let watch: NodeJS.Timeout;
+  const poll = () => {
+    lookForExternalCommits();
+    watch = setTimeout(poll, signal.watching ? settings.watchIntervalMs : unwatchedIntervalMs);
+  };
+  poll();
 
   port.on("message", (message: ToWriter) => {
     if (message.type === "write") {
@@ -83,7 +90,7 @@ function serve(db: Database.Database, settings: WriterSettings) {
       return;
     }
     flush();
-    clearInterval(watch);
+    clearTimeout(watch);
     signal.close();
     db.close();
     port.close();
