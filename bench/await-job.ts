@@ -1,185 +1,178 @@
-// Bench: how fast and how cheaply awaitJob notices a job's end, long poll vs plain polling,
-// and the client's per-request overhead against a raw fetch.
+// Bench: how soon awaitJob notices a job's end on a server WITHOUT long poll (plain polling),
+// against a fixed-interval poll that sends the same mean number of requests (issue 14).
 //
-//   npx tsx bench/await-job.ts [--jobs 200] [--max-duration-ms 30000]
+//   npx tsx --conditions=async-jobs-source bench/await-job.ts [--jobs 2000] [--seed 1]
+//     [--retry-after-s 1] [--progress-steps 0] [--factor F] [--max-ms M]   (F, M: poll options)
+//   … bench/await-job.ts --live [--live-jobs 200] [--max-duration-ms 30000] [--modes long,plain,fixed]
 //
-// Starts the reference server (spawned from its sources, SQLite in a temp dir) and a small
-// loopback proxy in front of it that counts requests and, for the "plain polling" run, strips
-// the `Prefer` header: the server then answers at once with no `Preference-Applied`, exactly
-// what a server without long poll does (the reference server has no switch for it).
-// Both runs go through the same proxy, so the proxy's cost is the same on both sides.
-// Detection delay = when awaitJob resolved − max(the job's completed_at, when the wait began).
-// Plain polling is compared with fixed polls in the same run: every 1 s, and at the period that
-// makes as many status requests per job as the SDK made (the "equal request count" of #14).
-// `--durations log` spreads durations log-uniformly over 0.1 s–MAX instead of evenly over 0–MAX.
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+// Simulated time: the real awaitJob (defaults: stream probe, Prefer: wait, ETags, the poll
+// schedule) runs against an injected fetch that plays a server ignoring `Prefer` (it answers at
+// once, no `Preference-Applied`, `Retry-After` on every non-terminal answer as spec §1.9 asks),
+// and an injected clock whose sleep only moves a virtual now. No real sleeps, no network: the
+// figures measure the schedule alone and are the same on every run for one seed (~15 s).
+//
+// Per distribution, over the same sampled durations D (one job at a time, its wait starting
+// when it is submitted, at virtual 0):
+// - SDK: detection delay = virtual time when awaitJob resolved − D; requests = status reads.
+// - fixed at equal requests: reads at 0, T, 2T, … (the same first read at 0 as awaitJob), so
+//   requests = 1 + ⌈D/T⌉ and delay = ⌈D/T⌉·T − D, with T found by bisection so that the mean
+//   request count equals the SDK's on that distribution. "Beats" = lower mean delay than it.
+// - fixed 1 s, the issue's baseline, for reference.
+// `--live` adds the old real-time runs against the reference server (long poll, plain polling
+// through a Prefer-stripping proxy, per-request overhead): bench/support/await-job-live.ts.
 import { parseArgs } from "node:util";
-import { createClient } from "async-jobs";
-import { awaitJob } from "async-jobs/jobs";
-import { startReferenceServer } from "../test/helpers/reference-server.ts";
+import { awaitJob, createBaseClient, type PollOptions, type RetryClock } from "async-jobs/jobs";
+import { makeJob } from "../test/helpers/job-fixture.ts";
+import { percentile } from "./server/bench-row.ts";
+import { runLive } from "./support/await-job-live.ts";
+import { fixedPoll, fixedPollAt, mean } from "./support/fixed-poll.ts";
 
 const { values } = parseArgs({
   options: {
-    jobs: { type: "string", default: "200" },
+    jobs: { type: "string", default: "2000" },
+    seed: { type: "string", default: "1" },
+    "retry-after-s": { type: "string", default: "1" },
+    "progress-steps": { type: "string", default: "0" },
+    factor: { type: "string" },
+    "max-ms": { type: "string" },
+    live: { type: "boolean", default: false },
+    "live-jobs": { type: "string", default: "200" },
     "max-duration-ms": { type: "string", default: "30000" },
     modes: { type: "string", default: "long,plain,fixed" },
-    // Submits are spread by this much so that the figures measure detection, not how long the
-    // server takes to absorb a burst of 200 submits and 200 job starts at once (try 0).
     "stagger-ms": { type: "string", default: "20" },
     durations: { type: "string", default: "even" },
   },
 });
 const JOBS = Number(values.jobs);
-const MAX_MS = Number(values["max-duration-ms"]);
-
-/** A counting proxy; with `stripPrefer` the upstream never sees a long-poll or stream request. */
-async function startCountingProxy(upstream: string) {
-  const target = new URL(upstream);
-  const state = { stripPrefer: false, statusGets: 0 };
-  const server = createServer((req, res) => {
-    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
-    if (state.stripPrefer) {
-      // Neither long poll nor the job stream: a server with plain polling only.
-      delete headers.prefer;
-      headers.accept = "application/json";
-    }
-    if (req.method === "GET" && /^\/v1\/jobs\/job_/.test(req.url ?? "")) state.statusGets++;
-    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    res.on("close", () => !res.writableFinished && up.destroy());
-    req.pipe(up);
-  });
-  server.keepAliveTimeout = 120_000; // longer than any poll gap: no idle-close races with the client
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, state, close: () => server.close() };
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+const RETRY_AFTER_S = Number(values["retry-after-s"]);
+const PROGRESS_STEPS = Number(values["progress-steps"]);
+const poll: PollOptions = {
+  ...(values.factor && { factor: Number(values.factor) }),
+  ...(values["max-ms"] && { maxMs: Number(values["max-ms"]) }),
 };
 
-/** How a run waits: the SDK with long poll, the SDK polling plainly, or a fixed poll every `periodMs`. */
-type Mode = { name: string; kind: "long" | "plain" } | { name: string; kind: "fixed"; periodMs: number };
+/** mulberry32: a seeded uniform [0, 1) source, so that every run draws the same numbers. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const gaussian = (random: () => number) => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const exponential = (random: () => number, meanMs: number) => -meanMs * Math.log(1 - random());
+/** Redraws above `maxMs` (a distribution truncated there, not a pile of jobs at exactly `maxMs`). */
+const upTo = (maxMs: number, draw: (random: () => number) => number) => (random: () => number) => {
+  for (;;) {
+    const ms = draw(random);
+    if (ms <= maxMs) return ms;
+  }
+};
 
-// Two progress steps each so changes happen too. Evenly over [0, MAX_MS], or log-uniformly over
-// [100 ms, MAX_MS] (many short jobs, a long tail: closer to real job mixes).
-const durations = Array.from({ length: JOBS }, (_, i) =>
-  values.durations === "log" ? Math.round(100 * (MAX_MS / 100) ** (i / (JOBS - 1))) : Math.round((i * MAX_MS) / (JOBS - 1)),
-);
+// Job durations in ms. Short and bounded, memoryless, and three long-tailed ones; the last is
+// the old bench's spread (evenly over 0–30 s).
+const distributions: Array<{ name: string; draw: (random: () => number) => number }> = [
+  { name: "uniform 0.2–3 s", draw: (r) => 200 + r() * 2800 },
+  { name: "exponential, mean 2 s", draw: (r) => exponential(r, 2000) },
+  { name: "log-normal, median 2 s, σ 1.2, ≤ 60 s", draw: upTo(60_000, (r) => 2000 * Math.exp(1.2 * gaussian(r))) },
+  { name: "Pareto, 0.5 s, α 1.2, ≤ 60 s", draw: upTo(60_000, (r) => 500 / (1 - r()) ** (1 / 1.2)) },
+  { name: "70 % exp. 0.5 s + 30 % exp. 10 s, ≤ 60 s", draw: upTo(60_000, (r) => exponential(r, r() < 0.7 ? 500 : 10_000)) },
+  { name: "uniform 0–30 s", draw: (r) => r() * 30_000 },
+];
 
-async function runMode(mode: Mode, baseUrl: string, token: string, proxy: Awaited<ReturnType<typeof startCountingProxy>>) {
-  const client = createClient({ baseUrl, token });
-  proxy.state.stripPrefer = mode.kind !== "long";
-  proxy.state.statusGets = 0;
+const p95 = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 95);
+
+/**
+ * A server without long poll, for one job at a time: the job ends at virtual `endsAt` (with
+ * `PROGRESS_STEPS` changes before), a conditional read that matches answers `304`.
+ */
+function simulatedServer(clock: { t: number }) {
+  const job = { endsAt: 0, reads: 0 };
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    job.reads++;
+    const done = clock.t >= job.endsAt;
+    // Representation version: one per progress step reached, and one more at the end.
+    const version = done ? PROGRESS_STEPS + 1 : Math.floor((clock.t / job.endsAt) * (PROGRESS_STEPS + 1));
+    const headers = new Headers({ etag: `"${version}"`, "content-type": "application/json" });
+    if (!done) headers.set("retry-after", String(RETRY_AFTER_S));
+    if (request.headers.get("if-none-match") === `"${version}"`) return new Response(null, { status: 304, headers });
+    // updated_at: when the current version began, so that awaitJob sees each change once.
+    const at = new Date(Date.UTC(2026, 0, 1) + (done ? job.endsAt : (version * job.endsAt) / (PROGRESS_STEPS + 1))).toISOString();
+    const body = done
+      ? makeJob({ status: "succeeded", result: { ok: true }, updated_at: at, completed_at: at })
+      : makeJob({ status: "running", progress: version ? { percent: Math.round((100 * version) / (PROGRESS_STEPS + 1)) } : null, updated_at: at });
+    return Response.json(body, { headers });
+  };
+  return { job, fetch: fetch as typeof globalThis.fetch };
+}
+
+/** awaitJob on each duration, in virtual time: delays and request counts per job. */
+async function runSdk(durations: readonly number[], random: () => number) {
+  const clock = { t: 0 };
+  const virtual: RetryClock = {
+    now: () => clock.t,
+    random,
+    sleep: async (ms, signal) => {
+      signal?.throwIfAborted();
+      clock.t += ms;
+    },
+  };
+  const server = simulatedServer(clock);
+  const client = createBaseClient({ baseUrl: "http://jobs.test", token: "t", fetch: server.fetch, clock: virtual });
   const delays: number[] = [];
-  // Each job is awaited right after its own submit, as an app would.
-  await Promise.all(
-    durations.map(async (d, i) => {
-      await new Promise((r) => setTimeout(r, i * Number(values["stagger-ms"])));
-      const { job } = await client.jobs.submit({ type: "conformance.echo", input: { duration_ms: d, progress_steps: 2 } });
-      // A job that ended before we started waiting cannot be detected earlier than that.
-      const waitStarted = Date.now();
-      let done;
-      if (mode.kind === "fixed") {
-        for (;;) {
-          const res = await fetch(`${baseUrl}/v1/jobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } });
-          done = (await res.json()) as { status: string; completed_at: string | null };
-          if (done.completed_at) break;
-          await new Promise((r) => setTimeout(r, mode.periodMs));
-        }
-      } else {
-        done = await awaitJob(client, job.id);
-      }
-      delays.push(Date.now() - Math.max(waitStarted, Date.parse(done.completed_at!)));
-      if (process.env.BENCH_DEBUG && delays.at(-1)! > 100) console.log(mode, job.id, d, delays.at(-1), waitStarted - Date.parse(job.created_at), done.completed_at);
-    }),
-  );
-  const requestsPerJob = proxy.state.statusGets / JOBS;
-  const meanDurationS = durations.reduce((a, b) => a + b, 0) / JOBS / 1000;
-  return { mode: mode.name, p50: pct(delays, 50), p95: pct(delays, 95), p99: pct(delays, 99), max: Math.max(...delays), requestsPerJob, meanDurationS };
+  const requests: number[] = [];
+  for (const d of durations) {
+    Object.assign(server.job, { endsAt: d, reads: 0 });
+    clock.t = 0;
+    await awaitJob(client, "job_1", { poll });
+    delays.push(clock.t - d);
+    requests.push(server.job.reads);
+  }
+  return { delays, requests };
 }
 
-async function overhead(baseUrl: string, token: string) {
-  const client = createClient({ baseUrl, token });
-  const { job } = await client.jobs.submit({ type: "conformance.echo", input: {} }, { waitSeconds: 5 });
-  const url = `${baseUrl}/v1/jobs/${job.id}`;
-  const raw = async () => {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(String(res.status));
-    return res.json();
-  };
-  const sdk = () => client.jobs.get(job.id);
-  // Alternate raw and SDK calls so that load drift on a shared machine hits both alike.
-  const rawTimes: number[] = [];
-  const sdkTimes: number[] = [];
-  for (let i = 0; i < 3000; i++) {
-    for (const [fn, into] of [[raw, rawTimes], [sdk, sdkTimes]] as const) {
-      const t = performance.now();
-      await fn();
-      if (i >= 300) into.push(performance.now() - t); // the first 300 rounds warm up
-    }
-  }
-  const rawMs = pct(rawTimes, 50);
-  const sdkMs = pct(sdkTimes, 50);
-  return { rawMs, sdkMs, ratio: sdkMs / rawMs };
+const seed = Number(values.seed);
+console.log(
+  `Plain polling in simulated time: ${JOBS} jobs per distribution, server Retry-After ${RETRY_AFTER_S} s, ` +
+    `${PROGRESS_STEPS} progress changes per job, poll options ${JSON.stringify(poll)} over the SDK defaults, seed ${seed}\n`,
+);
+const cell = (xs: readonly number[]) => `${Math.round(mean(xs))} / ${Math.round(p95(xs))} ms`;
+const header = ["durations (mean)", "SDK delay mean / p95", "req", "fixed T at equal req", "delay mean / p95", "ratio mean", "ratio p95", "fixed 1 s: delay / req"];
+const table: string[][] = [];
+const started = performance.now();
+for (const [i, { name, draw }] of distributions.entries()) {
+  const random = seeded(seed * 1000 + i);
+  const durations = Array.from({ length: JOBS }, () => draw(random));
+  const sdk = await runSdk(durations, seeded(seed * 1000 + 500 + i));
+  const requests = mean(sdk.requests);
+  const equal = fixedPollAt(durations, requests);
+  const oneSecond = fixedPoll(durations, 1000);
+  const ratio = mean(sdk.delays) / mean(equal.delays);
+  table.push([
+    `${name} (${(mean(durations) / 1000).toFixed(2)} s)`,
+    cell(sdk.delays),
+    requests.toFixed(2),
+    `${(equal.periodMs / 1000).toFixed(3)} s (${mean(equal.requests).toFixed(2)} req)`,
+    cell(equal.delays),
+    `${ratio.toFixed(2)}× ${ratio.toFixed(2) === "1.00" ? "ties" : ratio < 1 ? "beats" : "does NOT beat"}`,
+    `${(p95(sdk.delays) / p95(equal.delays)).toFixed(2)}×`,
+    `${cell(oneSecond.delays)} / ${mean(oneSecond.requests).toFixed(2)}`,
+  ]);
 }
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+for (const row of [header, ...table]) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s of real time; ratio = SDK ÷ fixed poll at the SDK's mean request count, < 1 beats it)`);
 
-const server = await startReferenceServer({ tenants: ["bench"], args: ["--worker-concurrency", String(JOBS + 10)] });
-const proxy = await startCountingProxy(server.url);
-try {
-  const token = server.tokens.bench!;
-  console.log(
-    `${JOBS} jobs, durations spread ${values.durations === "log" ? "log-uniformly over 0.1" : "evenly over 0"}-${MAX_MS / 1000} s, submitted ${values["stagger-ms"]} ms apart, awaited concurrently (node ${process.version})\n`,
-  );
-  // Warm-up (JIT, SQLite pages, connections), not measured.
-  const warm = createClient({ baseUrl: proxy.url, token });
-  await Promise.all(Array.from({ length: 20 }, (_, i) => warm.jobs.submitAndWait({ type: "conformance.echo", input: { duration_ms: i * 50 } })));
-  const rows: Awaited<ReturnType<typeof runMode>>[] = [];
-  const print = (row: (typeof rows)[number]) =>
-    console.log(
-      `${row.mode.padEnd(38)} detection delay p50 ${String(row.p50).padStart(5)} ms  p95 ${String(row.p95).padStart(5)} ms  ` +
-        `p99 ${String(row.p99).padStart(5)} ms  max ${String(row.max).padStart(5)} ms  status requests/job ${row.requestsPerJob.toFixed(2)}`,
-    );
-  const allModes: Record<string, Mode> = {
-    long: { name: "long poll", kind: "long" },
-    plain: { name: "plain polling (SDK backoff)", kind: "plain" },
-    fixed: { name: "fixed 1 s polling (baseline)", kind: "fixed", periodMs: 1000 },
-  };
-  for (const mode of values.modes.split(",").map((m) => allModes[m]!)) {
-    rows.push(await runMode(mode, proxy.url, token, proxy));
-    print(rows.at(-1)!);
-  }
-  const plain = rows.find((r) => r.mode === allModes.plain!.name);
-  if (plain) {
-    // A fixed poll every T makes about 1 + duration/T requests: T at the SDK's request count.
-    const periodMs = Math.round((plain.meanDurationS * 1000) / Math.max(0.1, plain.requestsPerJob - 1));
-    const equal = await runMode({ name: `fixed ${(periodMs / 1000).toFixed(2)} s polling (SDK's requests)`, kind: "fixed", periodMs }, proxy.url, token, proxy);
-    rows.push(equal);
-    print(equal);
-    const fixed1 = rows.find((r) => r.mode === allModes.fixed!.name);
-    console.log(
-      `\nplain polling at equal request count (${plain.requestsPerJob.toFixed(2)} vs ${equal.requestsPerJob.toFixed(2)}/job): ` +
-        `p50 ${plain.p50} vs ${equal.p50} ms (${plain.p50 < equal.p50 ? "beats" : "does NOT beat"} the fixed poll), ` +
-        `p95 ${plain.p95} vs ${equal.p95} ms` +
-        (fixed1 ? `; against fixed 1 s: ${(plain.requestsPerJob / fixed1.requestsPerJob).toFixed(2)}× the requests, p50 ${plain.p50} vs ${fixed1.p50} ms` : ""),
-    );
-  }
-  const lp = rows.find((r) => r.mode === "long poll");
-  if (lp) console.log(
-    `long poll goal: p99 < 50 ms (${lp.p99 < 50 ? "met" : "NOT met"}); requests/job ≤ 1 + mean duration/20 s + progress updates ` +
-      `= ${(1 + lp.meanDurationS / 20 + 2).toFixed(2)} (${lp.requestsPerJob <= 1 + lp.meanDurationS / 20 + 2 ? "met" : "NOT met"})`,
-  );
-  const { rawMs, sdkMs, ratio } = await overhead(server.url, token);
-  console.log(
-    `per-request overhead (GET status, direct, median of 2700 alternating calls): raw fetch ${rawMs.toFixed(3)} ms, ` +
-      `SDK ${sdkMs.toFixed(3)} ms, ratio ${ratio.toFixed(2)}×`,
-  );
-} finally {
-  proxy.close();
-  await server.stop();
+if (values.live) {
+  console.log("\nLive, against the reference server:\n");
+  await runLive({
+    jobs: Number(values["live-jobs"]),
+    maxDurationMs: Number(values["max-duration-ms"]),
+    modes: values.modes,
+    staggerMs: Number(values["stagger-ms"]),
+    durations: values.durations === "log" ? "log" : "even",
+  });
 }

@@ -3,6 +3,7 @@
 //
 //   npx tsx --conditions=async-jobs-source bench/server.ts [--duration 5] [--connections 32]
 //       [--jobs 4000] [--waits 1000] [--samples 100] [--ingest-mib 256] [--no-postgres] [--only reads,wake,e2e,pg,ingest]
+//   (pg is pg-reads,pg-wake,pg-submits; BENCH_CPU_PROF=DIR profiles the server processes)
 //
 // | figure                                               | goal (issue 14, 2 cores)        |
 // | status reads/s ÷ bare fastify GET (SQLite, Postgres)  | ≥ 0.65                          |
@@ -13,8 +14,8 @@
 // | RSS of the server process under the read load        | ≤ 150 MB                        |
 // | part PUT ingest ÷ a discarding server                | ≥ 0.7 (bench/server/part-ingest.ts) |
 //
-// The load generator (autocannon, the held polls) runs in its own process (bench/server/
-// load-child.ts), for the server and the bare fastify alike. Each section is a module under
+// The load generator (autocannon, the held polls) runs in its own process (bench/support/
+// load-generator.ts), for the server and the bare fastify alike. Each section is a module under
 // bench/server/ returning rows of one shape (bench-row.ts). Figures move with the machine;
 // ratios measured in the same run are what to compare.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,7 +28,7 @@ import { type BenchRow, formatRows } from "./server/bench-row.ts";
 import { measureEndToEnd } from "./server/end-to-end.ts";
 import { measurePartIngest } from "./server/part-ingest.ts";
 import { measurePostgresSubmits } from "./server/postgres-submits.ts";
-import { startLoadGenerator } from "./server/load-generator.ts";
+import { startLoadGenerator } from "./support/load-generator.ts";
 import { measureWakeLatency } from "./server/wake-latency.ts";
 
 const { values } = parseArgs({
@@ -42,13 +43,15 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-const sections = new Set((values.only ?? "reads,wake,e2e,pg,ingest").split(","));
+const sections = new Set(
+  (values.only ?? "reads,wake,e2e,pg,ingest").split(",").flatMap((s) => (s === "pg" ? ["pg-reads", "pg-wake", "pg-submits"] : [s])),
+);
 const durationS = Number(values.duration);
 const connections = Number(values.connections);
 const waits = Number(values.waits);
 const samples = Number(values.samples);
 
-const load = startLoadGenerator({ connections, durationS });
+const load = startLoadGenerator({ connections, duration: durationS });
 const dir = mkdtempSync(join(tmpdir(), "async-jobs-bench-"));
 const rows: BenchRow[] = [];
 const add = (more: BenchRow[]) => {
@@ -64,22 +67,24 @@ try {
   if (sections.has("wake")) add(await measureWakeLatency(load, { store: sqlite("wake"), dir, label: "SQLite", waits, samples }));
   if (sections.has("e2e")) add([await measureEndToEnd(load, { store: sqlite("e2e"), dir, label: "SQLite", jobs: Number(values.jobs) })]);
 
-  const postgres = !values["no-postgres"] && (sections.has("pg") || sections.has("ingest"));
+  const postgres = !values["no-postgres"] && (sections.has("pg-reads") || sections.has("pg-wake"));
   if (postgres) {
     const { startPostgresCluster } = await import("../reference-server/test/support/postgres-cluster.ts");
     cluster = await startPostgresCluster();
   }
-  if (cluster && sections.has("pg")) {
+  if (cluster && sections.has("pg-reads")) {
     add(await measureApiRequests(load, { store: await cluster.createDatabase("bench_requests"), dir, label: "Postgres", bare }));
+  }
+  if (cluster && sections.has("pg-wake")) {
     add(await measureWakeLatency(load, { store: await cluster.createDatabase("bench_wake"), dir, label: "Postgres", waits, samples, sameProcess: false }));
   }
 
   // HTTP submits/s on Postgres ÷ the store alone, and part PUT ingest ÷ a discarding server:
   // each section starts what it needs (its own cluster, servers and load generator).
-  if (sections.has("pg") && !values["no-postgres"]) add(await measurePostgresSubmits({ durationS }));
+  if (sections.has("pg-submits") && !values["no-postgres"]) add(await measurePostgresSubmits({ durationS }));
   if (sections.has("ingest")) add(await measurePartIngest({ sizeMiB: Number(values["ingest-mib"]) }));
 } finally {
-  load.stop();
+  load.close();
   await bare.close();
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -48,7 +48,7 @@ async function main() {
       }
       if (sizeMiB === Math.max(...sizes) && process.env.BENCH_S3 !== "0") {
         // The same file to S3: presigned UploadPart URLs straight to the bucket (docs/object-storage.md).
-        const { startS3TestServer } = await import("../reference-server/test/blobs/s3-test-server.ts");
+        const { startS3TestServer } = await import("../test/helpers/s3-test-server.ts");
         const s3 = await startS3TestServer();
         const s3Server = await startReferenceServer({ args: ["--blobs", s3.blobsUrl("bench")] });
         try {

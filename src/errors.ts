@@ -25,17 +25,17 @@ export class AsyncJobsError extends Error {
 export class ApiError extends AsyncJobsError {
   override name = "ApiError";
   /** HTTP status of the response. */
-  readonly status: number;
+  declare readonly status: number;
   /** Stable problem code (spec §7); `"unexpected_response"` when the body was not a problem (a proxy's page). */
-  readonly code: ProblemCode | SdkProblemCode | (string & {});
+  declare readonly code: ProblemCode | SdkProblemCode | (string & {});
   /** The problem+json body as the server sent it. */
-  readonly problem: Problem;
+  declare readonly problem: Problem;
   /** The response's `X-Request-Id`, to quote in a support ticket. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** `Retry-After` in milliseconds, when the server sent one. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   /** The server's `RateLimit`/`RateLimit-Policy` on this answer, when it sent them (spec §1). */
-  readonly rateLimit: RateLimitInfo | undefined;
+  declare readonly rateLimit: RateLimitInfo | undefined;
 
   constructor(init: {
     status: number;
@@ -83,9 +83,6 @@ export interface RateLimitInfo {
  */
 export class NetworkError extends AsyncJobsError {
   override name = "NetworkError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -97,7 +94,7 @@ export class NetworkError extends AsyncJobsError {
  */
 export class TimeoutError extends AsyncJobsError {
   override name = "TimeoutError";
-  readonly lastJob: Job | undefined;
+  declare readonly lastJob: Job | undefined;
   constructor(message: string, lastJob?: Job) {
     super(message);
     this.lastJob = lastJob;
@@ -113,17 +110,12 @@ export class TimeoutError extends AsyncJobsError {
  */
 export class JobFailedError extends AsyncJobsError {
   override name = "JobFailedError";
-  readonly job: Job;
-  readonly problem: Problem;
+  declare readonly job: Job;
+  declare readonly problem: Problem;
   constructor(job: Job) {
-    const problem: Problem = job.error ?? {
-      // type and code are one-to-one (spec §7).
-      type: problemType("job_failed"),
-      title: "Job failed",
-      status: 500,
-      detail: "The job failed without an error description.",
-      code: "job_failed",
-    };
+    // A failed job carries its `error` (spec §2.8); for a server that sent none, the registry's
+    // `job_failed` (type and code are one-to-one, spec §7).
+    const problem: Problem = job.error ?? { type: problemType("job_failed"), title: "Job failed", status: 500, code: "job_failed" };
     super(`Job ${job.id} failed: ${problem.code}: ${problem.detail || problem.title}`);
     this.job = job;
     this.problem = problem;
@@ -138,7 +130,7 @@ export class JobFailedError extends AsyncJobsError {
  */
 export class JobCanceledError extends AsyncJobsError {
   override name = "JobCanceledError";
-  readonly job: Job;
+  declare readonly job: Job;
   constructor(job: Job) {
     super(`Job ${job.id} was canceled`);
     this.job = job;
@@ -162,8 +154,8 @@ export interface ValidationIssue {
 export class ResultValidationError extends AsyncJobsError {
   override name = "ResultValidationError";
   /** The job's id; `undefined` for an input refused before it was sent. */
-  readonly jobId: string | undefined;
-  readonly issues: ValidationIssue[];
+  declare readonly jobId: string | undefined;
+  declare readonly issues: ValidationIssue[];
   constructor(jobId: string | undefined, issues: ValidationIssue[]) {
     const what = jobId ? `The result of job ${jobId}` : "The input";
     super(`${what} does not match its schema: ${issues.map((i) => `${i.path || "/"} ${i.message}`).join("; ")}`);
@@ -189,7 +181,7 @@ export type WebhookVerificationReason =
  */
 export class WebhookVerificationError extends AsyncJobsError {
   override name = "WebhookVerificationError";
-  readonly reason: WebhookVerificationReason;
+  declare readonly reason: WebhookVerificationReason;
   constructor(reason: WebhookVerificationReason, message: string) {
     super(message);
     this.reason = reason;
@@ -197,7 +189,7 @@ export class WebhookVerificationError extends AsyncJobsError {
 }
 
 function hasName(e: unknown, name: string): boolean {
-  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === name;
+  return (e as { name?: unknown } | null | undefined)?.name === name;
 }
 
 /** A type guard that also knows the class by name, so it holds across two copies of the SDK. */

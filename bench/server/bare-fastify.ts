@@ -1,5 +1,5 @@
 import Fastify from "fastify";
-import type { LoadGenerator } from "./load-generator.ts";
+import type { LoadGenerator, LoadRun } from "../support/load-generator.ts";
 
 /** The submit body every POST figure sends, bare or not. */
 export const SUBMIT_BODY = '{"type":"conformance.echo","input":{"value":1}}';
@@ -31,9 +31,17 @@ export async function startBareFastify(load: LoadGenerator): Promise<BareFastify
   bare.post("/c", async (_request, reply) => reply.code(202).send({ status: "ok" }));
   await bare.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/c`;
+  // The bare handler lives in this process: its CPU during a run is this process's.
+  async function measure(options: LoadRun["options"]): Promise<BareFigures> {
+    const before = process.cpuUsage();
+    const { rps, total } = await load.run({ options: { url, ...options } });
+    const cpu = process.cpuUsage(before);
+    // Requests per second of CPU (user + system): what a quiet core would answer.
+    return { rps, perCpuS: total / ((cpu.user + cpu.system) / 1e6) };
+  }
   return {
-    get: () => load.cannon({ url }),
-    post: () => load.cannon({ url, method: "POST", headers: { "content-type": "application/json" }, body: SUBMIT_BODY }),
+    get: () => measure({}),
+    post: () => measure({ method: "POST", headers: { "content-type": "application/json" }, body: SUBMIT_BODY }),
     close: () => bare.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useSourceConditions } from "./source-conditions.ts";
@@ -31,7 +31,7 @@ export async function submitOne(url: string, input: unknown = {}): Promise<strin
   return ((await response.json()) as { id: string }).id;
 }
 
-/** A reference server in a process of its own, as deployed: its RSS and CPU are its own. */
+/** A reference server in a process of its own, as deployed (from dist/): its RSS and CPU are its own. */
 export interface ServerProcess {
   url: string;
   /** Resident memory now, bytes (/proc/PID/status VmRSS). */
@@ -41,18 +41,27 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
-const BIN = fileURLToPath(new URL("../../reference-server/bin/async-jobs-server.js", import.meta.url));
+// The built CLI, what the installed bin runs (the repository's bin would run the sources
+// through tsx, whose transpiler and loader thread are no part of a deployed server's memory).
+// BENCH_SERVER_DIST=DIR runs another build (e.g. a copy of dist/ built from older code).
+const BUILT_CLI = process.env.BENCH_SERVER_DIST
+  ? join(process.env.BENCH_SERVER_DIST, "cli.js")
+  : fileURLToPath(new URL("../../reference-server/dist/cli.js", import.meta.url));
 const CLOCK_TICKS_PER_S = 100; // Linux's USER_HZ
 
 /**
- * Starts `async-jobs-server serve` on `store` in its own process (Linux: figures from /proc).
+ * Starts the built `async-jobs-server serve` (`npm run prepare` builds it) on `store` in its own
+ * process (Linux: figures from /proc). BENCH_CPU_PROF=DIR runs it with `node --cpu-prof`;
+ * BENCH_SERVER_DIST=DIR runs the build in DIR instead.
  *
  * @example
  * const server = await startServerProcess("sqlite:/tmp/x/jobs.db", "/tmp/x", ["--no-worker"]);
  */
 export async function startServerProcess(store: string, dir: string, args: string[] = []): Promise<ServerProcess> {
+  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: build the server first (npm run prepare)`);
   const base = ["serve", "--port", "0", "--host", "127.0.0.1", "--store", store, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:${TENANT}`];
-  const child = spawn(process.execPath, [BIN, ...base, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, BUILT_CLI, ...base, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";

@@ -1,7 +1,7 @@
 import { SUBMIT_BODY } from "./bare-fastify.ts";
 import type { BenchRow } from "./bench-row.ts";
 import { JSON_AUTH, startBenchServer } from "./bench-server.ts";
-import type { LoadGenerator } from "./load-generator.ts";
+import type { LoadGenerator } from "../support/load-generator.ts";
 
 /**
  * End-to-end `conformance.echo` jobs/s in one process: `jobs` submitted through HTTP by the load
@@ -21,7 +21,7 @@ export async function measureEndToEnd(load: LoadGenerator, options: { store: str
       if (change.kind === "job" && change.status === "succeeded" && ++succeeded === jobs) allDone();
     });
     const started = performance.now();
-    const submits = await load.cannon({ url: `${server.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY, amount: jobs, duration: undefined });
+    const submits = await load.run({ options: { url: `${server.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY, amount: jobs, duration: undefined } });
     if (submits.non2xx > 0 || submits.errors > 0) throw new Error(`end-to-end submits failed: ${JSON.stringify(submits)}`);
     await done;
     const perS = jobs / ((performance.now() - started) / 1000);

@@ -121,7 +121,7 @@ export async function measurePostgresSubmits(opts: { durationS: number }): Promi
  * transactions committed in the database (every statement outside BEGIN is one); `close` ends
  * the meter's connection.
  */
-async function postgresMeters(url: string) {
+export async function postgresMeters(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");

@@ -1,6 +1,6 @@
 import { type BenchRow, percentile } from "./bench-row.ts";
 import { startBenchServer, submitOne, TENANT, TOKEN } from "./bench-server.ts";
-import type { LoadGenerator } from "./load-generator.ts";
+import type { LoadGenerator } from "../support/load-generator.ts";
 
 /**
  * Long-poll wake latency with `waits` polls held at once (each on its own queued job, from the

@@ -1,13 +1,16 @@
-// autocannon in its own process: in the process under test (or the bench's, beside a store)
-// it would take a share of this 2-core machine's CPU from what it measures.
+// The benches' one load generator: autocannon runs and held long polls in a process of their
+// own. In the process under test (or the bench's, beside a store or a bare fastify) they would
+// take a share of this 2-core machine's CPU from what they measure.
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import type { WakeFigures, WakeRequest } from "./held-polls.ts";
 
 /** The slice of autocannon's result the benches read. */
 export interface LoadFigures {
   rps: number;
+  /** Requests answered in the run. */
   total: number;
   p50Ms: number;
   p99Ms: number;
@@ -20,6 +23,10 @@ export interface LoadRun {
   options: Record<string, unknown>;
   idempotencyKeys?: boolean;
 }
+
+/** What the parent asks the child for; answers carry `id`. */
+type LoadAsk = { kind: "run"; job: LoadRun } | { kind: "wake"; request: WakeRequest };
+type LoadRequest = LoadAsk & { id: number };
 
 const CHILD_FLAG = "--load-generator-child";
 
@@ -44,35 +51,41 @@ export function keyedSubmitsRun(o: { api: string; token: string; connections: nu
   };
 }
 
+/** The load generator {@link startLoadGenerator} returns. */
+export type LoadGenerator = ReturnType<typeof startLoadGenerator>;
+
 /**
- * Forks a child that runs one autocannon run per `run()` call and sends its figures back.
+ * Forks the child. `run()` is one autocannon run (`defaults` fill autocannon options a run
+ * leaves out, e.g. `{ connections: 32, duration: 5 }`); `wake()` holds long polls and times
+ * their wakes. Calls may overlap (one run per API process at once).
  *
  * @example
- * const load = startLoadGenerator();
- * const { rps } = await load.run({ options: { url, connections: 16, duration: 5 } });
+ * const load = startLoadGenerator({ connections: 16, duration: 5 });
+ * const { rps } = await load.run({ options: { url } });
  * load.close();
  */
-export function startLoadGenerator() {
+export function startLoadGenerator(defaults: Record<string, unknown> = {}) {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], { stdio: "inherit" });
-  // Runs may overlap (one per API process at once): answers carry the run's number.
-  const pending = new Map<number, { resolve(figures: LoadFigures): void; reject(error: Error): void }>();
-  let runs = 0;
-  child.on("message", ({ run, figures }: { run: number; figures: LoadFigures }) => {
-    pending.get(run)?.resolve(figures);
-    pending.delete(run);
+  const pending = new Map<number, { resolve(answer: unknown): void; reject(error: Error): void }>();
+  let asked = 0;
+  child.on("message", ({ id, answer }: { id: number; answer: unknown }) => {
+    pending.get(id)?.resolve(answer);
+    pending.delete(id);
   });
   child.on("exit", (code) => {
     for (const waiter of pending.values()) waiter.reject(new Error(`the load generator exited with ${code}`));
     pending.clear();
   });
+  function ask<T>(request: LoadAsk): Promise<T> {
+    const id = ++asked;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      child.send({ ...request, id });
+    });
+  }
   return {
-    run(job: LoadRun): Promise<LoadFigures> {
-      const run = ++runs;
-      return new Promise((resolve, reject) => {
-        pending.set(run, { resolve, reject });
-        child.send({ run, job });
-      });
-    },
+    run: (job: LoadRun) => ask<LoadFigures>({ kind: "run", job: { ...job, options: { ...defaults, ...job.options } } }),
+    wake: (request: WakeRequest) => ask<WakeFigures>({ kind: "wake", request }),
     close: () => child.kill(),
   };
 }
@@ -81,7 +94,7 @@ if (process.argv.includes(CHILD_FLAG)) {
   // autocannon ships no types; this is the slice used here.
   type Result = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
   const autocannon = createRequire(import.meta.url)("autocannon") as (options: Record<string, unknown>) => Promise<Result>;
-  process.on("message", async ({ run, job }: { run: number; job: LoadRun }) => {
+  const run = async (job: LoadRun): Promise<LoadFigures> => {
     const options = { ...job.options };
     if (job.idempotencyKeys) {
       const request = { method: options.method, headers: options.headers, body: options.body };
@@ -93,7 +106,7 @@ if (process.argv.includes(CHILD_FLAG)) {
       ];
     }
     const result = await autocannon(options);
-    const figures: LoadFigures = {
+    return {
       rps: result.requests.average,
       total: result.requests.total,
       p50Ms: result.latency.p50,
@@ -101,6 +114,9 @@ if (process.argv.includes(CHILD_FLAG)) {
       non2xx: result.non2xx,
       errors: result.errors,
     };
-    process.send!({ run, figures });
+  };
+  process.on("message", async (request: LoadRequest) => {
+    const answer = request.kind === "run" ? await run(request.job) : await (await import("./held-polls.ts")).wakeHeldPolls(request.request);
+    process.send!({ id: request.id, answer });
   });
 }

@@ -45,13 +45,11 @@ export function createApiClient(baseUrl: string, defaultHeaders: Record<string, 
     if (options.signal) init.signal = options.signal;
     const search = query.toString();
     const response = await options.fetch(new Request(search ? `${url}?${search}` : url, init));
-    if (response.status === 204 || response.headers.get("content-length") === "0") {
-      return response.ok ? { data: undefined, response } : { error: undefined, response };
-    }
     if (response.ok && parseAs === "stream") return { data: response.body, response };
     const text = await response.text();
     let parsed: unknown = text;
     try {
+      // No body (204, 304, `Content-Length: 0`) is undefined, as in openapi-fetch.
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // Not JSON (a proxy's page): the error keeps the text (`toApiError` quotes it).

@@ -32,9 +32,9 @@ export function fullJitter(ms: number, random: () => number = Math.random): numb
 
 /**
  * Decorrelated jitter: the next wait is drawn from [base, previous × growth], capped. Unlike full
- * jitter it never drops below `base` (the server's `Retry-After`, spec §6.3), so no poll comes
- * sooner than the server asked, and it grows from the last wait actually slept rather than
- * from a step count (AWS Architecture Blog, "Exponential Backoff And Jitter").
+ * jitter it never drops below `base`, and it grows from the last wait actually slept rather than
+ * from a step count (AWS Architecture Blog, "Exponential Backoff And Jitter"). The plain-polling
+ * waiter passes its previous wait as `base`, so its waits only grow (spec §6.3; docs/sdk.md).
  *
  * @example
  * decorrelatedJitter(1000, { initialMs: 1000, factor: 3, maxMs: 30_000 }) // somewhere in [1000, 3000)

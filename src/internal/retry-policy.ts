@@ -84,8 +84,18 @@ export function retryDelay(policy: RetryPolicy, outcome: RetryOutcome, retry: nu
 export function waitRetryDelay(policy: RetryPolicy, outcome: RetryOutcome, retry: number): number | undefined {
   const delay = retryDelay(policy, outcome, retry);
   if (delay !== undefined || outcome.status === undefined) return delay;
-  const transient = outcome.status >= 500 || (retryableStatuses.includes(outcome.status) && outcome.status !== 409);
-  return transient ? outcome.retryAfterMs ?? backoff(policy, retry) : undefined;
+  return isTransientStatus(outcome.status) ? outcome.retryAfterMs ?? backoff(policy, retry) : undefined;
+}
+
+/**
+ * The statuses a wait or a watch outlasts (spec §6.3): `408`, `429` and any `5xx`. Wider than
+ * `retryDelay` for one call (a `500` ends a call, not a wait).
+ *
+ * @example
+ * isTransientStatus(500) // true
+ */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }
 
 function backoff(policy: RetryPolicy, retry: number): number {

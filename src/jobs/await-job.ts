@@ -6,21 +6,21 @@ import { isTerminal } from "../protocol/job-state.ts";
 import type { Job, JobTypeMap } from "../types.ts";
 import { cancelJob } from "./cancel-job.ts";
 import { validateResult } from "./validate-job.ts";
-import { getJobState } from "./get-job.ts";
 import { jobStream } from "./watch-job.ts";
 import type { JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 
 /**
  * Plain polling, used when the server does not honour `Prefer: wait`: the first poll after a
- * change comes after the server's `Retry-After` (or `initialMs`), each next one after a wait
- * drawn from [that base, previous wait × `factor`] (decorrelated jitter), capped at `maxMs`.
+ * change of the job (or of the server's `Retry-After`) comes after that `Retry-After` (or
+ * `initialMs`), each next one after a wait drawn from [previous wait, previous wait × `factor`]
+ * (decorrelated jitter that never drops back), capped at `maxMs` but never below `Retry-After`.
  */
 export interface PollOptions {
   /** Base interval when the server gives no `Retry-After` hint. @default 1000 */
   initialMs?: number;
-  /** Upper bound of the growth per unchanged poll. @default 2 */
+  /** Upper bound of the growth per unchanged poll (×1.05 on average with 1.1). @default 1.1 */
   factor?: number;
-  /** Cap of the interval. @default 30000 */
+  /** Cap of the interval (a server's longer `Retry-After` still wins). @default 30000 */
   maxMs?: number;
 }
 
@@ -42,7 +42,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
    * @default 20
    */
   waitSeconds?: number | undefined;
-  /** Plain polling backoff. @default { initialMs: 1000, factor: 2, maxMs: 30000 } */
+  /** Plain polling backoff. @default { initialMs: 1000, factor: 1.1, maxMs: 30000 } */
   poll?: PollOptions | undefined;
   /**
    * On abort, also cancel the job on the server (`POST /v1/jobs/{id}/cancel`, sent without
@@ -61,7 +61,7 @@ export interface AwaitJobOptions<T extends JobTypeMap, K extends JobTypeName<T> 
 /** The defaults of `awaitJob`, in one place. */
 export const defaultAwaitJobOptions = {
   waitSeconds: 20,
-  poll: { initialMs: 1_000, factor: 2, maxMs: 30_000 },
+  poll: { initialMs: 1_000, factor: 1.1, maxMs: 30_000 },
   cancelOnAbort: false,
   stream: true,
 } as const;
@@ -135,6 +135,7 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
   let unchanged = 0;
   let failures = 0;
   let pollMs = 0;
+  let hintMs: number | undefined; // the Retry-After the last wait started from
   // Ask for the stream until the server answers JSON once (spec §2: that is its "no").
   let streamOffered = options.stream ?? defaultAwaitJobOptions.stream;
 
@@ -165,19 +166,16 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
           // fewest requests. With it, every change must come back, so send the ETag.
           etag: longPoll && !options.onProgress ? undefined : etag,
           waitSeconds: longPoll ? Math.min(waitSeconds, remainingS) : 0,
+          json: !streamOffered,
         };
-        let state;
-        if (streamOffered) {
-          // One request: a stream where the server offers one, else this very read (spec §2).
-          const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
-          let step = await stream.next();
-          for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
-          if (step.value.streaming) return await finish(client, last!);
-          streamOffered = false;
-          state = step.value.state;
-        } else {
-          state = await getJobState<T>(client, id, { ...read, signal: controller.signal, retry: false }); // this loop retries, within the deadline
-        }
+        // One request: a stream where the server offers one, else this very read (spec §2); its
+        // failure comes back here, where this loop retries it within the deadline.
+        const stream = jobStream<T>(client, id, { signal: controller.signal, probe: read });
+        let step = await stream.next();
+        for (; !step.done; step = await stream.next()) report(step.value as TypedJob<T, K>);
+        if (step.value.streaming) return await finish(client, last!);
+        streamOffered = false;
+        const { state } = step.value;
         failures = 0;
         if (longPoll) honoured = honoured || state.longPolled;
         etag = state.etag;
@@ -185,9 +183,14 @@ export async function awaitJobUntil<T extends JobTypeMap, K extends JobTypeName<
         else unchanged++;
         if (last && isTerminal(last.status)) return await finish(client, last);
         const paced = state.longPolled || fetchingEtag; // the server already waited, or will
-        // Plain polling (spec §6.3): the server's Retry-After after a change, then decorrelated jitter.
-        const base = { ...poll, initialMs: state.retryAfterMs ?? poll.initialMs };
-        pollMs = paced ? 0 : unchanged === 0 ? base.initialMs : decorrelatedJitter(pollMs, base, retry.clock.random);
+        // Plain polling (spec §6.3): a change of the job or of the server's Retry-After (§1.9:
+        // the suggested interval) restarts from that hint; while neither changes, decorrelated
+        // jitter floored at the last wait, so waits only grow (a wait that drops back costs
+        // requests and delay: decision 0017), capped, and never sooner than the hint.
+        const hint = state.retryAfterMs ?? poll.initialMs;
+        const restart = unchanged === 0 || hint !== hintMs;
+        hintMs = hint;
+        pollMs = paced ? 0 : restart ? hint : Math.max(hint, decorrelatedJitter(pollMs, { ...poll, initialMs: pollMs }, retry.clock.random));
         track.onRead?.(etag, paced ? undefined : retry.clock.now() + pollMs);
         if (!paced) await retry.clock.sleep(pollMs, controller.signal);
       } catch (error) {

@@ -31,7 +31,8 @@ export async function createJobToken<T extends JobTypeMap>(
   const { data } = await request(
     client,
     (api, init) =>
-      api.POST("/v1/tokens", { ...init, body: { jobs, ...(options.cancel ? { cancel: true } : {}), ...(options.ttlSeconds === undefined ? {} : { ttl_seconds: options.ttlSeconds }) } }),
+      // JSON leaves out what is undefined: the server's defaults apply.
+      api.POST("/v1/tokens", { ...init, body: { jobs, cancel: options.cancel || undefined, ttl_seconds: options.ttlSeconds } }),
     { signal: options.signal },
   );
   return data;

@@ -1,7 +1,6 @@
 import type { BaseClient } from "../client/create-base-client.ts";
 import { parseRetryAfter } from "../internal/retry-after.ts";
-import { request, type RequestOptions } from "../internal/request.ts";
-import { formatWaitPreference } from "../protocol/prefer.ts";
+import { request } from "../internal/request.ts";
 import type { JobTypeMap } from "../types.ts";
 import type { TypedJob } from "./typed-job.ts";
 
@@ -29,7 +28,7 @@ export async function getJob<T extends JobTypeMap>(
   return data as unknown as TypedJob<T>;
 }
 
-/** One conditional or long-poll read, as `awaitJob` needs it. */
+/** One conditional or long-poll read (`jobStream`'s answer from a server that answered JSON), as `awaitJob` needs it. */
 export interface JobState<T extends JobTypeMap> {
   /** The job, or `undefined` on `304 Not Modified`. */
   job: TypedJob<T> | undefined;
@@ -38,35 +37,6 @@ export interface JobState<T extends JobTypeMap> {
   retryAfterMs: number | undefined;
   /** The server honoured `Prefer: wait` (it said so in `Preference-Applied`). */
   longPolled: boolean;
-}
-
-/**
- * A conditional (`If-None-Match`) and optionally long-polling (`Prefer: wait=N`) read. Internal
- * to `async-jobs/jobs` (not re-exported): `awaitJob` is the public way to wait.
- *
- * @example
- * const state = await getJobState(client, id, { etag, waitSeconds: 20 })
- */
-export async function getJobState<T extends JobTypeMap>(
-  client: BaseClient<T>,
-  id: string,
-  options: { etag?: string | undefined; waitSeconds?: number; signal?: AbortSignal } & Pick<RequestOptions, "retry">,
-): Promise<JobState<T>> {
-  const header: Record<string, string> = {};
-  if (options.etag) header["If-None-Match"] = options.etag;
-  const wait = Math.floor(options.waitSeconds ?? 0);
-  if (wait > 0) header.Prefer = formatWaitPreference(wait);
-  const { data, response } = await request(
-    client,
-    (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id }, header } }),
-    {
-      signal: options.signal,
-      retry: options.retry,
-      allowNotModified: true,
-      timeoutMs: client["~transport"].options.timeoutMs + wait * 1000,
-    },
-  );
-  return jobStateOf(response, data as unknown as TypedJob<T> | undefined, wait, options.etag);
 }
 
 /**

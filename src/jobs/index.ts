@@ -15,4 +15,23 @@ export { submitAndWait, type SubmitAndWaitOptions } from "./submit-and-wait.ts";
 export { prepareJob, resumeJob, type JobHandle, type JobHandleOptions, type JobHandleState } from "./job-handle.ts";
 export type { JobRequest, JobTypeName, SucceededJob, TypedJob } from "./typed-job.ts";
 export type { JobTypeSchema, JobTypeSchemas, JobTypesOfSchemas, StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./job-type-schemas.ts";
-export * from "../errors.ts";
+// The error tree, without the webhook verifier's error (async-jobs/webhooks has it): nothing here throws it.
+export {
+  ApiError,
+  AsyncJobsError,
+  JobCanceledError,
+  JobFailedError,
+  NetworkError,
+  ResultValidationError,
+  TimeoutError,
+  isApiError,
+  isAsyncJobsError,
+  isJobCanceledError,
+  isJobFailedError,
+  isNetworkError,
+  isResultValidationError,
+  isTimeoutError,
+  type RateLimitInfo,
+  type SdkProblemCode,
+  type ValidationIssue,
+} from "../errors.ts";

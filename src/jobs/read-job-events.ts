@@ -1,44 +1,53 @@
-import { createEventStreamParser, type ServerSentEvent } from "../protocol/event-stream.ts";
+import { createEventStreamParser, type ServerSentEvent } from "../protocol/event-stream-parser.ts";
+
+/** One `job` event: the job, and the event's id (its ETag; `<job id> <ETag>` on the many-jobs stream, spec §8.2.1). */
+export interface JobEvent<J> {
+  id: string | undefined;
+  job: J;
+}
 
 /**
- * The events of one job stream's body (spec §8.2); a body silent for `idleMs` is aborted (a dead
- * connection) and a cut one throws a `TypeError` (the caller reconnects). Its own module so that
- * `jobStream` loads it (and the parser) only when a server streams.
+ * The `job` events of one job stream's body (spec §8.2), until the body ends. The read stops on
+ * `signal`'s abort (rejecting with its reason); a cut body, or one silent for `idleMs` (a dead
+ * connection), throws a `TypeError` (the caller reconnects). Its own module so that `jobStream`
+ * and `watchMany` load it (and the parser) only when a server streams.
  *
  * @example
- * for await (const event of readJobEvents(response.body!, connection, 45_000, onRetry)) handle(event)
+ * for await (const { id, job } of readJobEvents(response.body!, signal, 45_000, onRetry)) show(job)
  */
-export async function* readJobEvents(
+export async function* readJobEvents<J>(
   body: ReadableStream<Uint8Array>,
-  connection: AbortController,
+  signal: AbortSignal | undefined,
   idleMs: number,
   onRetry: (ms: number) => void,
-): AsyncGenerator<ServerSentEvent> {
+): AsyncGenerator<JobEvent<J>> {
   const events: ServerSentEvent[] = [];
   const parser = createEventStreamParser((e) => events.push(e), onRetry);
   const decoder = new TextDecoder();
   const reader = body.getReader();
   let idle: ReturnType<typeof setTimeout> | undefined;
-  const cancelIdle = () => connection.abort(new TypeError("The job stream went silent."));
-  // The request's signal no longer reaches a body already flowing: cancel the read ourselves.
-  const onAbort = () => void reader.cancel().catch(() => undefined);
-  connection.signal.addEventListener("abort", onAbort, { once: true });
+  let silent = false;
+  // The request's signal may no longer reach a body already flowing (an injected fetch): a
+  // cancel ends the pending read.
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  signal?.addEventListener("abort", cancel, { once: true });
   try {
     for (;;) {
       clearTimeout(idle);
-      idle = setTimeout(cancelIdle, idleMs);
-      const { value, done } = await reader.read();
+      idle = setTimeout(() => ((silent = true), cancel()), idleMs);
+      // A connection cut mid-body is a network loss: the caller resumes.
+      const { value, done } = await reader.read().catch((error: unknown) => {
+        throw new TypeError("The job stream was cut.", { cause: error });
+      });
+      signal?.throwIfAborted();
+      if (silent) throw new TypeError("The job stream went silent.");
       if (done) return;
       parser.feed(decoder.decode(value, { stream: true }));
-      yield* events.splice(0);
+      for (const event of events.splice(0)) if (event.event === "job") yield { id: event.id, job: JSON.parse(event.data) as J };
     }
-  } catch (error) {
-    // A connection cut mid-body, or found silent, is a network loss: resume (an abort by the
-    // caller is told apart by its own signal).
-    throw new TypeError("The job stream was cut.", { cause: error });
   } finally {
     clearTimeout(idle);
-    connection.signal.removeEventListener("abort", onAbort);
-    reader.cancel().catch(() => undefined);
+    signal?.removeEventListener("abort", cancel);
+    cancel();
   }
 }

@@ -60,10 +60,10 @@ export async function submit<T extends JobTypeMap, K extends JobTypeName<T>>(
 ): Promise<Submission<T, K>> {
   await validateInput(client, job);
   const idempotencyKey = options.idempotencyKey ?? createIdempotencyKey();
-  const header: Record<string, string> = { "Idempotency-Key": formatIdempotencyKey(idempotencyKey) };
+  const header: Record<string, string> = { "idempotency-key": formatIdempotencyKey(idempotencyKey) };
   const waitSeconds = Math.floor(options.waitSeconds ?? 0);
-  if (waitSeconds > 0) header.Prefer = formatWaitPreference(waitSeconds);
-  if (options.requestId) header["X-Request-Id"] = options.requestId;
+  if (waitSeconds > 0) header.prefer = formatWaitPreference(waitSeconds);
+  if (options.requestId) header["x-request-id"] = options.requestId;
   const timeoutMs = client["~transport"].options.timeoutMs;
   const { data, response } = await request(
     client,

@@ -2,12 +2,13 @@ import type { BaseClient } from "../client/create-base-client.ts";
 import { isApiError, isNetworkError } from "../errors.ts";
 import { backoffDelay, fullJitter } from "../internal/backoff.ts";
 import { request } from "../internal/request.ts";
+import { isTransientStatus } from "../internal/retry-policy.ts";
 import { sleep } from "../internal/sleep.ts";
 import { eventStreamType } from "../protocol/event-stream-type.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import type { JobTypeMap } from "../types.ts";
 import { formatWaitPreference } from "../protocol/prefer.ts";
-import { getJobState, jobStateOf, type JobState } from "./get-job.ts";
+import { jobStateOf, type JobState } from "./get-job.ts";
 import type { TypedJob } from "./typed-job.ts";
 
 /** Options of `watchJob`. */
@@ -33,10 +34,17 @@ export const defaultWatchJobOptions = {
 /** How {@link jobStream} ended: the terminal event was yielded, or the server answered JSON. */
 export type JobStreamEnd<T extends JobTypeMap> = { streaming: true } | { streaming: false; state: JobState<T> };
 
-/** The first request of `awaitJob`: also a valid long poll, so a server that does not stream costs no extra request. */
+/**
+ * A first request that is also a valid long poll (each read of `awaitJob`, each long poll of
+ * `watchJob` once a server answered JSON), so a server that does not stream costs no extra request.
+ */
 export interface StreamProbe {
   etag: string | undefined;
   waitSeconds: number;
+  /** Its transient failures are retried here (`watchJob`'s long polls), not thrown to the caller's loop (`awaitJob`'s). */
+  retried?: boolean;
+  /** Asks for JSON only: the server said it does not stream, or the caller does not want a stream. */
+  json?: boolean;
 }
 
 /**
@@ -55,27 +63,18 @@ export async function* watchJob<T extends JobTypeMap>(
   id: string,
   options: WatchJobOptions = {},
 ): AsyncGenerator<TypedJob<T>, void, undefined> {
-  const end = yield* jobStream(client, id, options);
-  if (end.streaming) return;
-  // No stream on this server: conditional long polls bring each change (spec §6).
-  let state = end.state;
-  let etag = options.lastEventId;
-  for (let failures = 0, first = true; ; first = false) {
-    if (state.job && state.etag !== etag) yield state.job;
+  let end = yield* jobStream(client, id, options);
+  // No stream on this server: conditional long polls bring each change (spec §6.3). Each one
+  // offers the stream again, so a server that starts streaming (after a restart) is read as one.
+  for (let etag = options.lastEventId, first = true; !end.streaming; first = false) {
+    const { job, ...state } = end.state;
+    if (job && state.etag !== etag) yield job;
     etag = state.etag;
-    if (state.job && isTerminal(state.job.status)) return;
+    if (job && isTerminal(job.status)) return;
     // A server that ignores Prefer: wait answers at once: poll at its pace.
     if (!state.longPolled && !first) await sleep(state.retryAfterMs ?? defaultWatchJobOptions.reconnectMs, options.signal);
-    for (;;) {
-      try {
-        state = await getJobState<T>(client, id, { etag, waitSeconds: defaultWatchJobOptions.waitSeconds, signal: options.signal, retry: false });
-        failures = 0;
-        break;
-      } catch (error) {
-        if (options.signal?.aborted || !isTransient(error)) throw error;
-        await sleep(reconnectDelay(++failures, undefined), options.signal);
-      }
-    }
+    const probe = { etag, waitSeconds: defaultWatchJobOptions.waitSeconds, retried: true };
+    end = yield* jobStream(client, id, { ...options, lastEventId: etag, probe });
   }
 }
 
@@ -83,8 +82,8 @@ export async function* watchJob<T extends JobTypeMap>(
  * The job stream of one job, reconnecting as needed: yields each job event and returns once
  * the terminal one was yielded, or as soon as the server answers JSON instead (spec §2: that is
  * how a server says it does not stream). With a `probe`, the first request is also a long poll
- * and its failure is thrown (the caller's loop retries it). Not re-exported: `watchJob` and
- * `awaitJob` build on it.
+ * and, unless `probe.retried`, its failure is thrown (the caller's loop retries it). Not
+ * re-exported: `watchJob` and `awaitJob` build on it.
  *
  * @example
  * const end = yield* jobStream(client, id, { signal })
@@ -100,53 +99,42 @@ export async function* jobStream<T extends JobTypeMap>(
   let connected = false;
   for (let failures = 0; ; ) {
     try {
-      const headers: Record<string, string> = { accept: `${eventStreamType}, application/json` };
+      const headers: Record<string, string> = { accept: probe?.json ? "application/json" : `${eventStreamType}, application/json` };
       if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
       const wait = connected || !probe ? 0 : Math.floor(probe.waitSeconds);
       if (!connected && probe?.etag) headers["if-none-match"] = probe.etag;
       if (wait > 0) headers.prefer = formatWaitPreference(wait);
-      const connection = new AbortController();
-      const onAbort = () => connection.abort(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        const { data, response } = await request(
-          client,
-          (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id } }, parseAs: "stream" }),
-          { signal: connection.signal, retry: false, headers, allowNotModified: true, timeoutMs: client["~transport"].options.timeoutMs + wait * 1000 },
-        );
-        if (!response.headers.get("content-type")?.startsWith(eventStreamType)) {
-          const job = response.status === 304 ? undefined : ((await response.json()) as TypedJob<T>);
-          return { streaming: false, state: jobStateOf<T>(response, job, wait, lastEventId) };
-        }
-        connected = true;
-        // The stream reader is loaded only once a server streams (a polling app never pays for it).
-        const { readJobEvents } = await import("./read-job-events.ts");
-        const events = readJobEvents(data as ReadableStream<Uint8Array>, connection, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms));
-        for await (const event of events) {
-          if (event.event !== "job") continue;
-          failures = 0;
-          lastEventId = event.id;
-          const job = JSON.parse(event.data) as TypedJob<T>;
-          yield job;
-          if (isTerminal(job.status)) return { streaming: true };
-        }
-        // The server ended the stream before the end of the job (restart, shutdown): resume.
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-        connection.abort();
+      const { data, response } = await request(
+        client,
+        (api, init) => api.GET("/v1/jobs/{id}", { ...init, params: { path: { id } }, parseAs: "stream" }),
+        { signal, retry: false, headers, allowNotModified: true, timeoutMs: client["~transport"].options.timeoutMs + wait * 1000 },
+      );
+      if (!response.headers.get("content-type")?.startsWith(eventStreamType)) {
+        const job = response.status === 304 ? undefined : ((await response.json()) as TypedJob<T>);
+        return { streaming: false, state: jobStateOf<T>(response, job, wait, lastEventId) };
       }
+      connected = true;
+      // The stream reader is loaded only once a server streams (a polling app never pays for it).
+      const { readJobEvents } = await import("./read-job-events.ts");
+      for await (const event of readJobEvents<TypedJob<T>>(data as ReadableStream<Uint8Array>, signal, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms))) {
+        failures = 0;
+        lastEventId = event.id;
+        yield event.job;
+        if (isTerminal(event.job.status)) return { streaming: true };
+      }
+      // The server ended the stream before the end of the job (restart, shutdown): resume.
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (!isTransient(error) || (probe && !connected)) throw error;
+      if (!isTransient(error) || (probe && !probe.retried && !connected)) throw error;
       failures++;
     }
     await sleep(reconnectDelay(failures, suggestedMs), signal);
   }
 }
 
-/** Network loss, a cut stream, 408, 429 and 5xx: worth reconnecting (spec §6). */
+/** Network loss, a cut stream, 408, 429 and 5xx: worth reconnecting (spec §6.3). */
 export function isTransient(error: unknown): boolean {
-  return error instanceof TypeError || isNetworkError(error) || (isApiError(error) && (error.status === 408 || error.status === 429 || error.status >= 500));
+  return error instanceof TypeError || isNetworkError(error) || (isApiError(error) && isTransientStatus(error.status));
 }
 
 /** The server's suggestion (or the default) at first, then exponential backoff with full jitter. */

@@ -2,7 +2,7 @@ import type { BaseClient } from "../client/create-base-client.ts";
 import { isApiError } from "../errors.ts";
 import { request } from "../internal/request.ts";
 import { sleep } from "../internal/sleep.ts";
-import { eventStreamType } from "../protocol/event-stream.ts";
+import { eventStreamType } from "../protocol/event-stream-type.ts";
 import { isTerminal } from "../protocol/job-state.ts";
 import { formatJobsLastEventId, jobsStreamPath } from "../protocol/jobs-stream.ts";
 import type { JobStatus, JobTypeMap } from "../types.ts";
@@ -42,47 +42,36 @@ export async function* watchMany<T extends JobTypeMap>(
   let opened = false;
   for (let failures = 0; ; ) {
     try {
-      const query: Record<string, string> =
-        opened || "ids" in target
-          ? { ids: [...pending.keys()].join(",") }
-          : { ...(target.filter.status ? { status: target.filter.status.join(",") } : {}), ...(target.filter.type ? { type: target.filter.type } : {}) };
+      // The typed call leaves out a query value that is undefined.
+      const query = opened || "ids" in target ? { ids: [...pending.keys()].join(",") } : { status: target.filter.status?.join(","), type: target.filter.type };
       const seen = new Map([...pending].filter((entry): entry is [string, string] => entry[1] !== undefined));
       const headers: Record<string, string> = { accept: eventStreamType };
       if (seen.size > 0) headers["last-event-id"] = formatJobsLastEventId(seen);
-      const connection = new AbortController();
-      const onAbort = () => connection.abort(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        const { data } = await request(
-          client,
-          (api, init) => api.GET(jobsStreamPath, { ...init, params: { query }, parseAs: "stream" }),
-          { signal: connection.signal, retry: false, headers },
-        );
-        opened = true;
-        // The stream reader loads on first use, as for one job's stream (decision 0012).
-        const { readJobEvents } = await import("./read-job-events.ts");
-        const body = data as unknown as ReadableStream<Uint8Array>;
-        for await (const event of readJobEvents(body, connection, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms))) {
-          if (event.event !== "job") continue;
-          failures = 0;
-          const job = JSON.parse(event.data) as TypedJob<T>;
-          // The event id is "<job id> <ETag>" (spec §8.2.1).
-          const etag = event.id?.slice(event.id.indexOf(" ") + 1);
-          if (isTerminal(job.status)) pending.delete(job.id);
-          else pending.set(job.id, etag);
-          yield job;
-        }
-        // The server ends the stream once every job is terminal; an earlier end is a restart: resume.
-        if (pending.size === 0) return;
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-        connection.abort();
+      const { data } = await request(
+        client,
+        (api, init) => api.GET(jobsStreamPath, { ...init, params: { query }, parseAs: "stream" }),
+        { signal, retry: false, headers },
+      );
+      opened = true;
+      // The stream reader loads on first use, as for one job's stream (decision 0012).
+      const { readJobEvents } = await import("./read-job-events.ts");
+      const body = data as unknown as ReadableStream<Uint8Array>;
+      for await (const { id, job } of readJobEvents<TypedJob<T>>(body, signal, defaultWatchJobOptions.idleMs, (ms) => (suggestedMs = ms))) {
+        failures = 0;
+        // The event id is "<job id> <ETag>" (spec §8.2.1).
+        const etag = id?.slice(id.indexOf(" ") + 1);
+        if (isTerminal(job.status)) pending.delete(job.id);
+        else pending.set(job.id, etag);
+        yield job;
       }
+      // The server ends the stream once every job is terminal; an earlier end is a restart: resume.
+      if (pending.size === 0) return;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (!opened && "ids" in target && isApiError(error, "not_found") && error.status === 404) {
         // No many-jobs stream here (or an unknown id, which the per-job watch reports): one stream per job (spec §8.2.1).
-        yield* mergeWatches(client, [...pending.keys()], signal);
+        const { mergeWatches } = await import("./merge-watches.ts");
+        yield* mergeWatches([...pending.keys()].map((id) => watchJob(client, id, { signal })));
         return;
       }
       if (!isTransient(error)) throw error;
@@ -91,20 +80,5 @@ export async function* watchMany<T extends JobTypeMap>(
     // A filtered stream cut before any job showed itself has nothing to resume by id: reopen the filter.
     if (opened && pending.size === 0 && !("ids" in target)) opened = false;
     await sleep(reconnectDelay(failures, suggestedMs), signal);
-  }
-}
-
-/** The states of several `watchJob`s as they come, ending when all have ended. */
-async function* mergeWatches<T extends JobTypeMap>(client: BaseClient<T>, ids: readonly string[], signal: AbortSignal | undefined): AsyncGenerator<TypedJob<T>> {
-  const watches = ids.map((id) => watchJob(client, id, { signal }));
-  const next = (i: number) => watches[i]!.next().then((result) => ({ i, result }));
-  const inFlight = new Map(watches.map((_, i) => [i, next(i)]));
-  while (inFlight.size > 0) {
-    const { i, result } = await Promise.race(inFlight.values());
-    if (result.done) inFlight.delete(i);
-    else {
-      inFlight.set(i, next(i));
-      yield result.value;
-    }
   }
 }

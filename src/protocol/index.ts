@@ -4,15 +4,8 @@
 export { formatContentRange, parseRange, unsatisfiableRange, type ByteRange, type RangeRequest } from "./byte-range.ts";
 export { canonicalJson, requestFingerprint } from "./canonical-json.ts";
 export { formatIdempotencyKey, parseIdempotencyKey, type IdempotencyKeyHeader } from "./idempotency-key.ts";
-export {
-  acceptsEventStream,
-  createEventStreamParser,
-  eventStreamHeartbeat,
-  eventStreamType,
-  firstStreamStep,
-  formatServerSentEvent,
-  type ServerSentEvent,
-} from "./event-stream.ts";
+export { acceptsEventStream, eventStreamHeartbeat, eventStreamType, firstStreamStep, formatServerSentEvent } from "./event-stream.ts";
+export { createEventStreamParser, type ServerSentEvent } from "./event-stream-parser.ts";
 export { ifNoneMatchMatches } from "./if-none-match.ts";
 export { jobETag } from "./job-etag.ts";
 export { samePartETag } from "./part-etag.ts";

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./listen-on-loopback.ts";
 
 /**
  * What the proxy does to one request.
@@ -54,7 +54,6 @@ export async function startFaultProxy(
 ): Promise<FaultProxy> {
   const target = new URL(upstream);
   const stats: FaultProxy["stats"] = { requests: 0, forwarded: 0, "drop-after-commit": 0, reset: 0, delay: 0, status: 0 };
-  const sockets = new Set<Socket>();
   let chooser = choose;
 
   const forward = (req: IncomingMessage, res: ServerResponse, dropAfterCommit: boolean) => {
@@ -108,21 +107,12 @@ export async function startFaultProxy(
       }
     }
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stats,
     setFaults: (c) => void (chooser = c),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

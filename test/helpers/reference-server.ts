@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnUntilReady } from "./spawn-until-ready.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -71,30 +71,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     "1",
     ...(options.args ?? []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d));
-  child.stderr!.on("data", (d: Buffer) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reference server did not start:\n${out}`)), options.timeoutMs ?? 60_000);
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`reference server exited with ${code}:\n${out}`));
-    });
-  });
+  const { child, ready: url, output } = await spawnUntilReady(process.execPath, args, { cwd: root, timeoutMs: options.timeoutMs, name: "the reference server" });
   return {
     url,
     tokens,
     webhookSecret,
-    output: () => out,
+    output,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

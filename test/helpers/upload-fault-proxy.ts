@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./listen-on-loopback.ts";
 
 /**
  * What the proxy does to one part PUT.
@@ -36,7 +36,6 @@ export interface PartPut {
  */
 export async function startUploadFaultProxy(upstream: string, choose: (put: PartPut) => PartFault | undefined = () => undefined) {
   const target = new URL(upstream);
-  const sockets = new Set<Socket>();
   const attempts = new Map<string, number>();
   const stats = { puts: 0, status: 0, reset: 0, delay: 0, expire: 0, forwardedPartBytes: new Map<string, number>() };
   let chooser = choose;
@@ -102,24 +101,15 @@ export async function startUploadFaultProxy(upstream: string, choose: (put: Part
       }
     }
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
     /** `http://127.0.0.1:PORT`: the client's `baseUrl`. */
-    url: `http://127.0.0.1:${port}`,
+    url,
     stats,
     /** Replaces the fault chooser. */
     setFaults(next: (put: PartPut) => PartFault | undefined) {
       chooser = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

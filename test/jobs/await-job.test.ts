@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { awaitJob, createBaseClient, isApiError, isJobCanceledError, isJobFailedError, isTimeoutError } from "async-jobs/jobs";
+import { awaitJob, createBaseClient, isApiError, isJobCanceledError, isJobFailedError, isTimeoutError, type RetryClock } from "async-jobs/jobs";
 import { createHandlerFetch } from "../helpers/handler-fetch.ts";
 import { makeJob, problem, testBaseUrl as base } from "../helpers/job-fixture.ts";
 import { jobTimeline } from "../helpers/msw-job-timeline.ts";
@@ -109,31 +109,76 @@ describe("awaitJob with a server that ignores Prefer: wait (plain polling)", () 
     const r = await settle(awaitJob(client, "job_1"), 60_000);
     expect(r.value?.status).toBe("succeeded");
     const gaps = t.seen.slice(1).map((s, i) => s.at - t.seen[i]!.at);
-    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [2000, 2 × previous):
-    // 3000, then 4000. Never sooner than the server asked.
-    expect(gaps).toEqual([2000, 3000, 4000]);
-    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 200]);
+    // Retry-After (2 s) after a change; then Math.random = 0.5 draws from [previous, 1.1 ×
+    // previous): 2100, 2205; the change seen at 6305 restarts from 2000. Never sooner than asked.
+    expect(gaps).toEqual([2000, 2100, 2205, 2000, 2100]);
+    expect(t.seen.map((s) => s.status)).toEqual([200, 304, 304, 200, 304, 200]);
     expect(t.seen[0]!.prefer).toBe("wait=20");
     expect(t.seen.slice(1).every((s) => s.prefer === null)).toBe(true);
     expect(t.seen.slice(1).every((s) => s.ifNoneMatch !== null)).toBe(true);
   });
 
-  it("starts at 1 s without a Retry-After hint and caps the interval at poll.maxMs", async () => {
+  /** A job that never ends, `304` to every conditional read, `Retry-After` per read (seconds). */
+  function runningForever(retryAfterS: (read: number) => number | undefined) {
+    let reads = 0;
     server.use(
-      http.get(`${base}/v1/jobs/job_1`, ({ request }) =>
-        request.headers.get("if-none-match") === '"a"'
-          ? new HttpResponse(null, { status: 304, headers: { etag: '"a"' } })
-          : HttpResponse.json(makeJob(), { headers: { etag: '"a"' } }),
-      ),
+      http.get(`${base}/v1/jobs/job_1`, ({ request }) => {
+        const s = retryAfterS(++reads);
+        const headers: Record<string, string> = s === undefined ? { etag: '"a"' } : { etag: '"a"', "retry-after": String(s) };
+        return request.headers.get("if-none-match") === '"a"'
+          ? new HttpResponse(null, { status: 304, headers })
+          : HttpResponse.json(makeJob({ status: "running" }), { headers });
+      }),
     );
+  }
+
+  /** The gaps between the reads of a wait that runs until its deadline. */
+  async function gapsUntil(deadlineMs: number, poll?: { factor?: number; maxMs?: number }, on = client) {
     const seen: number[] = [];
     const stop = server.onRequest(() => seen.push(Date.now()));
-    await settle(awaitJob(client, "job_1", { deadlineMs: 200_000, poll: { maxMs: 5_000 } }).catch(() => undefined), 200_000);
-    const gaps = seen.slice(1).map((s, i) => s - seen[i]!);
-    // 1000, then 1000 + 0.5 × (2 × previous − 1000) …, capped at poll.maxMs.
-    expect(gaps.slice(0, 3)).toEqual([1000, 1500, 2000]);
-    expect(Math.max(...gaps)).toBe(5_000);
+    await settle(awaitJob(on, "job_1", { deadlineMs, poll }).catch(() => undefined), deadlineMs);
     stop();
+    return seen.slice(1).map((s, i) => s - seen[i]!);
+  }
+
+  it("starts at 1 s without a Retry-After hint and caps the interval at poll.maxMs", async () => {
+    runningForever(() => undefined);
+    const gaps = await gapsUntil(200_000, { maxMs: 5_000 });
+    // 1000, then previous + 0.5 × (1.1 × previous − previous) …, capped at poll.maxMs.
+    expect(gaps.slice(0, 3)).toEqual([1000, 1050, 1102]);
+    expect(Math.max(...gaps)).toBe(5_000);
+  });
+
+  it("never drops back: the previous wait is the floor of the next draw", async () => {
+    // The client's clock draws near the top of the range twice, then at its bottom.
+    const draws = [0.999, 0.999];
+    const clock: RetryClock = {
+      now: () => Date.now(),
+      random: () => draws.shift() ?? 0,
+      sleep: (ms, signal) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          signal?.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+        }),
+    };
+    runningForever(() => 1);
+    const gaps = await gapsUntil(20_000, { factor: 2 }, createBaseClient({ baseUrl: base, token: "t", fetch: server.fetch, clock }));
+    // 1000 (Retry-After), then draws from [previous, 2 × previous]: 1999, 3996, then the
+    // bottom of the range: the last wait again, not the 1 s base the AWS formula drops to.
+    expect(gaps.slice(0, 6)).toEqual([1000, 1999, 3996, 3996, 3996, 3996]);
+  });
+
+  it("a Retry-After above poll.maxMs is still honoured: no poll sooner than the server asked", async () => {
+    runningForever(() => 10);
+    const gaps = await gapsUntil(65_000, { maxMs: 5_000 });
+    expect(gaps).toEqual([10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it("a new Retry-After restarts the schedule from it (the server's suggested interval, spec §1.9)", async () => {
+    runningForever((read) => (read <= 3 ? 3 : 1));
+    const gaps = await gapsUntil(12_000);
+    // 3 s, then × 1.05 twice (Math.random = 0.5); the fourth read says 1 s: 1 s, then 1.05 s.
+    expect(gaps.slice(0, 5)).toEqual([3000, 3150, 3307, 1000, 1050]);
   });
 
   it("de-duplicates progress when the server ignores If-None-Match (same state twice → one call)", async () => {

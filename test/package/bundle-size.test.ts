@@ -25,9 +25,9 @@ const budgets: Record<string, { bytes: number; platform: "neutral" | "node"; ext
   // streams, the problem and RateLimit parsers on the first error answer, and, in `.`, the
   // upload code on the first upload (decision 0012).
   ".": { bytes: 15_000, platform: "neutral" },
-  // 10,735 B met #16's 11,000; then watchMany and createJobToken (#15, ~0.9 KB with their shared
-  // rules) and the trace-context hook (#12, ~0.13 KB) joined this entry: 11,764 B measured.
-  "./jobs": { bytes: 11_800, platform: "neutral" },
+  // 10,735 B met #16's 11,000; watchMany and createJobToken (#15) and the trace-context hook (#12)
+  // took it to 11,766 B; back under it (decision 0016): 10,962 B measured.
+  "./jobs": { bytes: 11_000, platform: "neutral" },
   // 10,000 before #16: part PUTs now go through the client's ky engine (decision 0009); 11,010 B
   // once part URLs on another origin renew on the store's own 403 (#12).
   // 11,200 until uploads resumed by fingerprint (#16 part 4, ~1.5 KB): 12,506 B then.

@@ -42,6 +42,16 @@ for (const workspace of ["reference-server", "conformance"] as const) {
       }
     });
 
+    if (workspace === "reference-server") {
+      it("opens the Postgres store from dist (its lazily loaded chunk is built)", async () => {
+        // Nothing listens on port 1: the built store must get as far as connecting.
+        const failed = await run("node", [`${dir}dist/cli.js`, "migrate", "--store", "postgres://bench@127.0.0.1:1/none"], { timeout: 30_000 }).catch(
+          (error: { stderr: string }) => error,
+        );
+        expect("stderr" in failed ? failed.stderr : "").toContain("cannot reach Postgres");
+      }, 40_000);
+    }
+
     it("passes publint --strict", async () => {
       const { stdout } = await run("npx", ["publint", "--strict"], { cwd: dir, timeout: 60_000 });
       expect(stdout).toContain("All good");

@@ -67,8 +67,12 @@ interface StreamState {
   lastWriteAt: number;
   readonly ended: Promise<void>;
   write(chunk: string | Buffer): void;
-  /** Ends the stream (idempotent): leaves every shared structure, then closes the socket a turn later. */
-  finish(): void;
+  /**
+   * Ends the stream (idempotent): leaves every shared structure, then closes the socket a turn
+   * later; or at once with `last` as the last bytes (the terminal event and the end of the
+   * answer in one write).
+   */
+  finish(last?: Buffer): void;
   /** Run by finish, to leave the fan-out. */
   leave: () => void;
 }
@@ -90,14 +94,15 @@ function createStreamState(raw: ServerResponse, heartbeatMs: number, closing: Ab
       stream.lastWriteAt = performance.now();
     },
     leave: () => {},
-    finish() {
+    finish(last) {
       if (finished) return;
       finished = stream.closed = true;
       raw.off("close", onClose);
       heartbeat.delete(stream);
       closingStreams(closing)?.delete(stream);
       stream.leave();
-      endSoon(raw);
+      if (last) raw.end(last);
+      else endSoon(raw);
       resolveEnded();
     },
   };
@@ -109,7 +114,8 @@ function createStreamState(raw: ServerResponse, heartbeatMs: number, closing: Ab
   return stream;
 }
 
-// Ended a turn later, all at once: the other streams woken by the same change write their event first.
+// Ended a turn later, all at once (a shutdown, a store error): the other streams ended by the
+// same cause leave their shared structures first.
 let ending: ServerResponse[] = [];
 function endSoon(raw: ServerResponse) {
   if (ending.push(raw) > 1) return;
@@ -203,9 +209,10 @@ function createJobFanOut(store: JobStore, tenant: string, id: string, forget: ()
     for (const stream of to) {
       if (!stream.started || stream.closed || job.version <= stream.sent) continue;
       bytes ??= jobEvent(job);
-      stream.write(bytes);
       stream.sent = job.version;
-      if (terminal) stream.finish();
+      // The terminal event is the last (spec §8.2): sent with the end of the answer, one write per socket.
+      if (terminal) stream.finish(bytes);
+      else stream.write(bytes);
     }
   };
 

@@ -14,16 +14,10 @@ export type OpenJobStoreOptions = JobStoreOptions;
 export async function openJobStore(url: string, options: OpenJobStoreOptions = {}): Promise<JobStore> {
   if (url.startsWith("sqlite:")) return openSqliteJobStore({ path: url.slice("sqlite:".length) || "./data/jobs.db", ...options });
   if (/^postgres(ql)?:\/\//.test(url)) {
-    // Loaded only when asked for, so the SQLite default does not need pg at all.
-    const modulePath = "./postgres/postgres-job-store.ts";
-    let mod: { openPostgresJobStore?: (o: { url: string } & OpenJobStoreOptions) => Promise<JobStore> };
-    try {
-      mod = await import(modulePath);
-    } catch (error) {
-      throw new Error(`The Postgres store is not available in this build (${(error as Error).message}).`);
-    }
-    if (!mod.openPostgresJobStore) throw new Error("The Postgres store is not available in this build.");
-    return mod.openPostgresJobStore({ url, ...options });
+    // Loaded only when asked for, so the SQLite default does not load pg at all. A literal
+    // specifier: the build splits it into a chunk of its own (a variable one left dist/ without it).
+    const { openPostgresJobStore } = await import("./postgres/postgres-job-store.ts");
+    return openPostgresJobStore({ url, ...options });
   }
   throw new Error(`Unknown store URL ${url}`);
 }

@@ -5,8 +5,8 @@ import { buffer } from "node:stream/consumers";
 import { expect, test } from "vitest";
 import { createLocalDiskBlobStore } from "../../src/blobs/local-disk-blob-store.ts";
 import { createS3BlobStore } from "../../src/blobs/s3-blob-store.ts";
+import { startS3TestServer } from "../../../test/helpers/s3-test-server.ts";
 import { describeBlobStore } from "./blob-store-contract.ts";
-import { startS3TestServer } from "./s3-test-server.ts";
 
 describeBlobStore("local disk", async () => {
   const dir = mkdtempSync(join(tmpdir(), "blob-contract-"));

@@ -1,10 +1,9 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { uploadChecks } from "../../../conformance/src/checks/uploads.ts";
 import { runConformance } from "../../../conformance/src/run-conformance.ts";
+import { startS3TestServer, type S3TestServer } from "../../../test/helpers/s3-test-server.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 import { OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from "../support/test-server.ts";
-import { startMotoTestServer } from "./moto-test-server.ts";
-import { startS3TestServer } from "./s3-test-server.ts";
 
 /**
  * Checks each loopback S3 server cannot pass, and why: each is a gap of the test server, not of
@@ -36,23 +35,12 @@ const MOTO_GAPS: Record<string, string> = {
 const servers = [
   { name: "s3rver", gaps: S3RVER_GAPS, start: () => startS3TestServer() },
   // moto's minimum part size lowered to the suite's 1 KiB parts (S3's is 5 MiB).
-  { name: "moto", gaps: MOTO_GAPS, start: () => startMotoTestServer("async-jobs-conformance", { minPartSize: 1 }) },
+  { name: "moto", gaps: MOTO_GAPS, start: () => startS3TestServer({ emulator: "moto", bucket: "async-jobs-conformance", minPartSize: 1 }) },
 ];
-
-async function storeArgs(backend: "sqlite" | "postgres", name: string): Promise<string[]> {
-  if (backend === "sqlite") return [];
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  return ["--store", url.toString()];
-}
 
 for (const server of servers) {
   describe(`with ${server.name}`, () => {
-    let s3: { blobsUrl(prefix?: string): string; close(): Promise<void> };
+    let s3: S3TestServer;
     beforeAll(async () => {
       s3 = await server.start();
     }, 60_000);
@@ -62,7 +50,7 @@ for (const server of servers) {
       describe(`conformance upload checks with S3 blobs on ${backend}`, () => {
         let api: TestServer;
         beforeAll(async () => {
-          const store = await storeArgs(backend, `s3_conformance_${server.name}_${process.pid}`);
+          const store = backend === "postgres" ? ["--store", await createTestDatabase(`s3_conformance_${server.name}_${process.pid}`)] : [];
           api = await startTestServer([...store, "--blobs", s3.blobsUrl(`conformance-${backend}`), "--min-part-size", "1024", "--part-url-ttl-s", "2"]);
         }, 30_000);
         afterAll(() => api?.close());

@@ -6,18 +6,18 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createClient } from "async-jobs";
 import type { Upload } from "async-jobs/types";
 import { uploadFile as uploadFromNode } from "async-jobs/uploads/node";
+import { startS3TestServer, type S3TestServer } from "../../../test/helpers/s3-test-server.ts";
 import { startTestServer, TOKEN, type TestServer } from "../support/test-server.ts";
-import { startMotoTestServer, type MotoTestServer } from "./moto-test-server.ts";
 
 // Resume against an S3 server that answers ListParts (moto; s3rver has none, so there resume
 // shows no stored part and re-sends all): after an abort, the listing shows the parts S3 holds
 // and the SDK re-sends only the missing ones (spec §4.4), straight to the bucket.
 const MiB = 1024 * 1024;
-let moto: MotoTestServer;
+let moto: S3TestServer;
 let api: TestServer;
 let dir: string;
 beforeAll(async () => {
-  moto = await startMotoTestServer();
+  moto = await startS3TestServer({ emulator: "moto" });
   api = await startTestServer(["--blobs", moto.blobsUrl("resume"), "--min-part-size", String(5 * MiB)]);
   dir = mkdtempSync(join(tmpdir(), "s3-resume-"));
 }, 60_000);

@@ -10,14 +10,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createClient, type AsyncJobsClient } from "async-jobs";
 import type { Upload } from "async-jobs/types";
 import { createFetchPartTransport, type PartTransport } from "async-jobs/uploads";
 import { uploadFile as uploadFromNode } from "async-jobs/uploads/node";
+import { startS3TestServer, type S3TestServer } from "../../../test/helpers/s3-test-server.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 import { startTestServer, TOKEN, type TestServer } from "../support/test-server.ts";
-import { startS3TestServer, type S3TestServer } from "./s3-test-server.ts";
 
 // The whole flow with `--blobs s3://…` against s3rver on loopback, on SQLite and on Postgres:
 // the SDK's Node entry PUTs parts straight to S3, the API only sees JSON; jobs read the object;
@@ -62,22 +62,12 @@ function countApiBytes(server: TestServer): () => number {
   };
 }
 
-async function postgresDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 for (const backend of ["sqlite", "postgres"] as const) {
   describe(`S3 blobs on ${backend}`, () => {
     let api: TestServer;
     let client: AsyncJobsClient;
     beforeAll(async () => {
-      const store = backend === "postgres" ? ["--store", await postgresDatabase(`s3_e2e_${process.pid}`)] : [];
+      const store = backend === "postgres" ? ["--store", await createTestDatabase(`s3_e2e_${process.pid}`)] : [];
       api = await startTestServer([...store, "--blobs", s3.blobsUrl(`e2e-${backend}`), "--min-part-size", String(5 * MiB)]);
       client = createClient({ baseUrl: api.url, token: TOKEN, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
     }, 30_000);

@@ -1,7 +1,7 @@
-import pg from "pg";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import type { StoredJob } from "../../src/store/job-store.ts";
 import { openPostgresJobStore, type PostgresJobStore } from "../../src/store/postgres/postgres-job-store.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // Issue 13, finding 10: on Postgres, leases run on the database's clock. Processes whose clocks
 // disagree (one a minute slow, one a minute fast) neither lose a live lease nor keep a dead one.
@@ -15,14 +15,7 @@ const open = async (skewMs: number) => {
 };
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  const name = `lease_clock_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(inject("postgresUrl"));
-  u.pathname = `/${name}`;
-  url = u.toString();
+  url = await createTestDatabase(`lease_clock_${process.pid}`);
 });
 afterAll(async () => {
   await Promise.all(opened.map((s) => s.close()));

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { afterAll, describe, expect, inject, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import type { JobStore, StoredJob } from "../../src/store/job-store.ts";
 import { openPostgresJobStore } from "../../src/store/postgres/postgres-job-store.ts";
 import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // Issue 13, finding 1: one tenant's job whose row cannot be processed (here an input nested so
 // deep that its webhook event cannot be serialized: RangeError) must not roll back the lease
@@ -41,18 +42,12 @@ const dialects: Dialect[] = [
   {
     name: "postgres",
     async open(log) {
-      const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-      await admin.connect();
-      const name = `poison_${process.pid}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(inject("postgresUrl"));
-      url.pathname = `/${name}`;
-      const store = await openPostgresJobStore({ url: url.toString(), log });
+      const url = await createTestDatabase(`poison_${process.pid}`);
+      const store = await openPostgresJobStore({ url, log });
       return {
         store,
         async poison(id) {
-          const client = new pg.Client({ connectionString: url.toString() });
+          const client = new pg.Client({ connectionString: url });
           await client.connect();
           await client.query("UPDATE jobs SET input = $1 WHERE id = $2", [POISON, id]);
           await client.end();

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreateJobCommand, JobStore, StoredJob } from "../../src/store/job-store.ts";
 import { openJobStore } from "../../src/store/open-job-store.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // What webhook fairness and back-pressure ask of the store, on both stores alike:
 // a claim that skips full tenants, a deferral that does not count as an attempt, queued counts.
@@ -19,27 +19,18 @@ const command = (tenant: string): CreateJobCommand => ({
 });
 
 let dir: string;
-let admin: pg.Client;
 const stores: JobStore[] = [];
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "aj-outbox-"));
-  admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE outbox_${process.pid}`);
 });
 afterAll(async () => {
   await Promise.all(stores.map((s) => s.close()));
-  await admin.end();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const opens: Record<string, () => Promise<JobStore>> = {
   sqlite: () => openJobStore(`sqlite:${join(dir, "jobs.db")}`),
-  postgres: () => {
-    const url = new URL(inject("postgresUrl"));
-    url.pathname = `/outbox_${process.pid}`;
-    return openJobStore(url.toString());
-  },
+  postgres: async () => openJobStore(await createTestDatabase(`outbox_${process.pid}`)),
 };
 
 describe.each(Object.keys(opens))("outbox and queue on %s", (name) => {

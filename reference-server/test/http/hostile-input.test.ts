@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specMismatches } from "../support/spec-validator.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 import { TOKEN, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Thousands of malformed, oversized, wrongly typed and hostile requests to every operation:
@@ -10,17 +10,6 @@ import { TOKEN, startTestServer, type TestServer } from "../support/test-server.
 
 let t: TestServer;
 let jobId = "";
-
-/** A fresh database in the run's throwaway cluster. */
-async function postgresDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 const segment = fc.oneof(
   fc.constantFrom("job_x", "upl_x", "%00", "..", "%2F", "a".repeat(300), "%F0%9F%92%A9", "' OR 1=1 --"),
@@ -72,7 +61,7 @@ const extraHeaders = fc.record(
 
 for (const store of ["sqlite", "postgres"] as const) describe(`hostile input (${store} store)`, () => {
   beforeAll(async () => {
-    const storeArgs = store === "postgres" ? ["--store", await postgresDatabase(`hostile_${process.pid}`)] : [];
+    const storeArgs = store === "postgres" ? ["--store", await createTestDatabase(`hostile_${process.pid}`)] : [];
     t = await startTestServer(["--no-worker", "--body-limit", "16384", ...storeArgs]);
     const res = await t.request("POST", "/v1/jobs", { body: { type: "conformance.echo", input: {} } });
     jobId = res.body.id;

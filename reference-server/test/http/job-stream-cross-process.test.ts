@@ -1,42 +1,24 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startReferenceServer, type ReferenceServer } from "../../../test/helpers/reference-server.ts";
 import { TOKEN, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Two server processes on one SQLite file: a change committed by the other process reaches the
 // stream through the store's change notifier (spec §2, "Watching a job").
 
-const CLI = resolve(import.meta.dirname, "../../src/cli.ts");
-
 let api: TestServer; // this process: API only, the stream is opened here
-let other: { child: ChildProcess; url: string }; // the other process: API + worker
+let other: ReferenceServer; // the other process: API + worker
 
 beforeAll(async () => {
   api = await startTestServer(["--no-worker"]);
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=async-jobs-source", "--import", "tsx", CLI, "serve", "--port", "0",
-      "--store", `sqlite:${join(api.dir, "jobs.db")}`, "--blob-dir", join(api.dir, "blobs"), "--tokens", `${TOKEN}:acme`,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (chunk) => {
-      out += chunk;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolveUrl(m[1]!);
-    });
-    child.stderr!.on("data", (chunk) => (err += chunk));
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${err.slice(0, 2000)}`)));
+  other = await startReferenceServer({
+    store: `sqlite:${join(api.dir, "jobs.db")}`,
+    args: ["--blob-dir", join(api.dir, "blobs"), "--tokens", `${TOKEN}:acme`],
   });
-  other = { child, url };
 }, 60_000);
 
 afterAll(async () => {
-  other?.child.kill("SIGKILL");
+  await other?.stop();
   await api?.close();
 });
 

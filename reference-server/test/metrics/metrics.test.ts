@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase } from "../support/test-database.ts";
 import { eventually, startTestServer, type TestServer } from "../support/test-server.ts";
 
 /** `name{labels} value` lines of a Prometheus text exposition, as a lookup. */
@@ -31,15 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
-async function postgresArgs(name: string): Promise<string[]> {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  return ["--store", url.toString()];
-}
+const postgresArgs = async (name: string) => ["--store", await createTestDatabase(name)];
 
 for (const backend of ["sqlite", "postgres"] as const) {
   describe(`--metrics on ${backend}`, () => {

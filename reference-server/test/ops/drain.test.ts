@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type CliProcess, killAllCli, startCli } from "./support/cli-process.ts";
-import { countJobs, createDatabase, fillQueue } from "./support/stores.ts";
+import { createTestDatabase } from "../support/test-database.ts";
+import { countJobs, fillQueue } from "./support/stores.ts";
 
 // Deliver 3 of issue 20: SIGTERM during a busy drain leaves no job `running` and runs none twice.
 // The races it guards: a claim still in flight when the drain starts (its jobs were never waited
@@ -79,7 +80,7 @@ describe("SIGTERM during a busy drain", () => {
   for (const kind of ["postgres", "sqlite"] as const) {
     it(`leaves no job running and runs none twice (${kind})`, { timeout: 180_000 }, async () => {
       const store =
-        kind === "postgres" ? await createDatabase(inject("postgresUrl"), "ops_drain") : `sqlite:${join(tempDir(), "jobs.db")}`;
+        kind === "postgres" ? await createTestDatabase("ops_drain") : `sqlite:${join(tempDir(), "jobs.db")}`;
       const dir = tempDir();
       // Short jobs: a job started by a claim that returns after the drain began ends after the others.
       await fillQueue(store, 4_000, { duration_ms: 40 });

@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnUntilReady } from "../../../test/helpers/spawn-until-ready.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // Two API processes (no in-process worker) and two worker processes on one Postgres database,
 // started through the real CLI: what a scaled-out deployment looks like.
@@ -16,7 +17,6 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 interface Proc {
   child: ChildProcess;
-  output: string[];
 }
 
 const procs: Proc[] = [];
@@ -31,32 +31,14 @@ let hookUrl: string;
 const deliveries: { eventId: string; jobId: string; status: string }[] = [];
 
 /** Starts the CLI and resolves once it printed a line matching `ready` (its first group). */
-function startCli(args: string[], ready: RegExp): Promise<{ proc: Proc; match: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=async-jobs-source", "--import", "tsx", "src/cli.ts", ...args],
-    { cwd: serverDir, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const proc: Proc = { child, output: [] };
-  procs.push(proc);
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(" ")}\n${proc.output.join("")}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      proc.output.push(chunk.toString());
-      const match = ready.exec(buffered);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ proc, match: match[1] ?? match[0] });
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => proc.output.push(chunk.toString()));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${args.join(" ")}\n${proc.output.join("")}`));
-    });
+async function startCli(args: string[], ready: RegExp): Promise<{ proc: Proc; match: string }> {
+  const { child, ready: match } = await spawnUntilReady(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", "src/cli.ts", ...args], {
+    cwd: serverDir,
+    ready,
+    name: args.join(" "),
+    onSpawn: (child) => void procs.push({ child }),
   });
+  return { proc: { child }, match };
 }
 
 const common = () => ["--store", storeUrl, "--blob-dir", blobDir, "--tokens", `${TOKEN}:t1`, "--lease-timeout-ms", "1000", "--webhook-schedule-ms", "0,100,200"];
@@ -95,14 +77,7 @@ async function until(base: string, id: string, done: (job: JobBody) => boolean) 
 const terminal = (job: JobBody) => ["succeeded", "failed", "canceled"].includes(job.status);
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  const name = `scale_out_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  storeUrl = url.toString();
+  storeUrl = await createTestDatabase(`scale_out_${process.pid}`);
   blobDir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
 
   receiver = createServer((request, response) => {

@@ -58,6 +58,20 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
       expect(await store.getJob("globex", job.id)).toBeUndefined();
     });
 
+    it("answers reads asked at once each with its own tenant's job (a store may batch them)", async () => {
+      const acme = await created();
+      const globex = await created({ tenant: "globex" });
+      const reads = await Promise.all([
+        store.getJob("acme", acme.id),
+        store.getJob("globex", globex.id),
+        store.getJob("globex", acme.id),
+        store.getJob("acme", globex.id),
+        store.getJob("acme", "job_none"),
+        store.getJob("acme", acme.id),
+      ]);
+      expect(reads).toEqual([acme, globex, undefined, undefined, undefined, acme]);
+    });
+
     it("stores idempotency keys with the job: replay, reuse, per tenant", async () => {
       const key = { key: "k", fingerprint: "f1", ttlMs: 86_400_000 };
       const first = await store.createJob(command({ idempotency: key }));

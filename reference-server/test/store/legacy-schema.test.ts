@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { afterAll, expect, inject, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
 import type { JobStore } from "../../src/store/job-store.ts";
 import { openPostgresJobStore } from "../../src/store/postgres/postgres-job-store.ts";
 import { openPostgresUploadStore } from "../../src/store/postgres/postgres-upload-store.ts";
@@ -12,6 +12,7 @@ import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
 import { openSqliteUploadStore } from "../../src/store/sqlite/sqlite-upload-store.ts";
 import { sqliteMigrations } from "../../src/store/sqlite/schema.ts";
 import type { UploadStore } from "../../src/store/upload-store.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 
 // A database made by the release before the versioned runner must open, migrate and keep its data.
 
@@ -73,14 +74,8 @@ test("SQLite: a database file of the previous release opens, migrates once and k
 });
 
 test("Postgres: a database of the previous release migrates, adopting its migrations table", async () => {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  const name = `legacy_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const url = await createTestDatabase(`legacy_${process.pid}`);
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(fixture("legacy-postgres.sql"));
@@ -90,8 +85,8 @@ test("Postgres: a database of the previous release migrates, adopting its migrat
     await client.query(UPLOAD);
     await client.query("INSERT INTO upload_signing_keys (id, key) VALUES (1, $1)", [Buffer.from("k".repeat(32))]);
 
-    const [jobs, again] = await Promise.all([openPostgresJobStore({ url: url.toString() }), openPostgresJobStore({ url: url.toString() })]);
-    const uploads = openPostgresUploadStore(url.toString());
+    const [jobs, again] = await Promise.all([openPostgresJobStore({ url }), openPostgresJobStore({ url })]);
+    const uploads = openPostgresUploadStore(url);
     try {
       await expectMigrated(jobs, uploads);
     } finally {

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Upload } from "async-jobs/types";
+import { createTestDatabase } from "../support/test-database.ts";
 import { apiRequest, eventually, startTestServer, type TestServer } from "../support/test-server.ts";
 
 // Two API processes' worth of servers on one Postgres database and one blob directory: what
@@ -14,14 +14,8 @@ let b: TestServer;
 const blobDir = mkdtempSync(join(tmpdir(), "shared-blobs-"));
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject("postgresUrl") });
-  await admin.connect();
-  const name = `uploads_e2e_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(inject("postgresUrl"));
-  url.pathname = `/${name}`;
-  const args = ["--store", url.toString(), "--blob-dir", blobDir, "--min-part-size", "1024"];
+  const url = await createTestDatabase(`uploads_e2e_${process.pid}`);
+  const args = ["--store", url, "--blob-dir", blobDir, "--min-part-size", "1024"];
   a = await startTestServer(args);
   b = await startTestServer(args);
 }, 30_000); // starting two servers on Postgres (migrations, LISTEN) takes a few seconds here

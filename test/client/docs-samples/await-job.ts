@@ -11,7 +11,7 @@ const done = await client.jobs.wait(job.id, {
   deadlineMs: 30 * 60_000, // TimeoutError (with lastJob) after 30 minutes. Default: none.
   onProgress: (j) => console.log(j.progress?.percent), // once per observed change
   waitSeconds: 20, // Prefer: wait=20 long polls where honoured; 0 never long polls. Default 20.
-  poll: { initialMs: 1_000, factor: 2, maxMs: 30_000 }, // plain polling: decorrelated jitter (the defaults)
+  poll: { initialMs: 1_000, factor: 1.1, maxMs: 30_000 }, // plain polling: decorrelated jitter (the defaults)
 });
 console.log(done.status); // "succeeded"
 

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startS3TestServer } from "../../../reference-server/test/blobs/s3-test-server.ts";
+import { startS3TestServer } from "../../helpers/s3-test-server.ts";
 import { startReferenceServer } from "../../helpers/reference-server.ts";
 
 declare module "vitest" {

@@ -25,7 +25,8 @@ export interface JobBatchesDeps {
 
 /**
  * The two hot writes as group commits (see group-commit.ts): concurrent submits share one
- * `create_jobs` statement, concurrent ends of jobs without a webhook one `end_plain`.
+ * `create_jobs` statement, concurrent ends of jobs without a webhook one `end_plain`; and the
+ * hot read, status reads, batched alike into one `get_jobs`.
  *
  * @example
  * const batches = createJobBatches({ run, sql, now, emitJob });
@@ -80,7 +81,25 @@ export function createJobBatches(deps: JobBatchesDeps) {
     },
   });
 
+  // Reads batch the same way: on a machine whose cores Postgres shares, a statement's round trip
+  // (two socket writes, a backend wake-up, the protocol's parsing) cost more than the row lookup
+  // (issue 14's read profile). A read waits at most for the batch in flight, which began after
+  // it was asked for, so its row is never older than the request.
+  const reads = createGroupCommit<{ tenant: string; id: string }, JobRow | undefined>({
+    maxInFlight: 4,
+    async run(keys) {
+      const { rows } = await run<JobRow>("get_jobs", sql.getJobs, [keys.map((k) => k.id)]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return keys.map((k) => {
+        const row = byId.get(k.id);
+        return row?.tenant === k.tenant ? row : undefined;
+      });
+    },
+  });
+
   return {
+    /** The job's row, if it is the tenant's; concurrent reads share one statement. */
+    getJob: (tenant: string, id: string) => reads.submit({ tenant, id }),
     /** The inserted row, or `undefined` when a live idempotency key kept the job from being inserted. */
     insertJob: (command: CreateJobCommand) => inserts.submit(command),
     /** `false` when the lease is lost or the job has a webhook (its end needs an outbox row). */

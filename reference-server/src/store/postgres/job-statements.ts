@@ -58,7 +58,8 @@ export function postgresJobStatements(notify: (status: string, alias?: string) =
       WHERE k.tenant = $1 AND k.key = $2 AND k.expires_at > $3`,
     findKey: "SELECT fingerprint, job_id FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND expires_at > $3",
     freeKey: "DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND job_id = $3",
-    getJob: `SELECT ${COLS} FROM jobs WHERE id = $1 AND tenant = $2`,
+    // Concurrent status reads in one statement (job-batches.ts); the caller checks each tenant.
+    getJobs: `SELECT ${COLS} FROM jobs WHERE id = ANY($1::text[])`,
     lockJob: `SELECT ${COLS} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`,
     lockLeased: `SELECT ${COLS} FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running' FOR UPDATE`,
     flagCancel: `UPDATE jobs SET cancel_requested = true, updated_at = $2, version = version + 1 WHERE id = $1 RETURNING ${COLS}`,

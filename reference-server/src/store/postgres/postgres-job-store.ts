@@ -215,8 +215,8 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
 
     async getJob(tenant, id) {
       if (hasNul(id)) return undefined;
-      const { rows } = await run<JobRow>("get_job", sql.getJob, [id, tenant]);
-      return rows[0] ? decodeJobRow(rows[0]) : undefined;
+      const row = await batches.getJob(tenant, id);
+      return row ? decodeJobRow(row) : undefined;
     },
 
     async listJobs(query) {

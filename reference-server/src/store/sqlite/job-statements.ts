@@ -24,6 +24,8 @@ export function prepareJobStatements(db: Database.Database) {
     db.prepare<P, R>(sql) as unknown as PreparedStatement<P, R>;
   return {
     getJob: stmt<[string, string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ? AND tenant = ?`),
+    // Status reads: the values alone, in column order (see jobRowOfValues).
+    getJobValues: db.prepare(`SELECT ${COLS} FROM jobs WHERE id = ? AND tenant = ?`).raw(true) as unknown as PreparedStatement<[string, string], unknown[]>,
     getJobById: stmt<[string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ?`),
     version: stmt<[string], { version: number }>("SELECT version FROM jobs WHERE id = ?"),
     // RETURNING: the stored row comes back from the insert itself, no second lookup.

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import type { Change } from "../../change-notifier.ts";
+import { openCommitSignal } from "./commit-signal.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { prepareJobStatements } from "./job-statements.ts";
 import { openSqliteDatabase } from "./open-sqlite-database.ts";
@@ -22,6 +23,7 @@ const send = (message: FromWriter) => port.postMessage(message);
 function serve(db: Database.Database, settings: WriterSettings) {
   const lock = createWriteLock(db, { timeoutMs: settings.busyTimeoutMs });
   const group = createGroupCommit(db, lock);
+  const totalChanges = db.prepare("SELECT total_changes()").pluck();
   let logs: Extract<FromWriter, { type: "done" }>["logs"] = [];
   const commands = createWriteCommands({
     q: prepareJobStatements(db),
@@ -50,7 +52,10 @@ function serve(db: Database.Database, settings: WriterSettings) {
     if (batch.length === 0) return;
     let reply: Extract<FromWriter, { type: "done" }>;
     try {
+      const changedBefore = totalChanges.get();
       const { outcomes, changes } = group.commit(batch.map((item) => (emit) => (commands[item.op] as Command)(item.args, emit)));
+      // Only a batch that wrote rows wakes the other processes (an empty claim writes nothing).
+      if (totalChanges.get() !== changedBefore) signal.bump();
       const results = batch.map((item, i) => {
         const outcome = outcomes[i]!;
         return outcome.ok ? { id: item.id, ok: true as const, value: outcome.value } : { id: item.id, ok: false as const, error: toWireError(outcome.error) };
@@ -68,14 +73,24 @@ function serve(db: Database.Database, settings: WriterSettings) {
 
   // Other processes' commits: PRAGMA data_version moves when another connection commits (never
   // for this connection's own), so the event loop's thread learns of other processes only.
+  // Checked when another process bumps the commit signal, and every watchIntervalMs besides;
+  // without change events (a filesystem that has none) the poll is the only path, so it stays fast.
   const dataVersion = db.prepare("PRAGMA data_version").pluck();
   let lastDataVersion = dataVersion.get();
-  const watch = setInterval(() => {
+  const lookForExternalCommits = () => {
     const current = dataVersion.get();
     if (current === lastDataVersion) return;
     lastDataVersion = current;
     send({ type: "external" });
-  }, settings.watchIntervalMs);
+  };
+  const signal = openCommitSignal(`${settings.path}-commits`, lookForExternalCommits);
+  const unwatchedIntervalMs = Math.min(settings.watchIntervalMs, 15);
+  let watch: NodeJS.Timeout;
+  const poll = () => {
+    lookForExternalCommits();
+    watch = setTimeout(poll, signal.watching ? settings.watchIntervalMs : unwatchedIntervalMs);
+  };
+  poll();
 
   port.on("message", (message: ToWriter) => {
     if (message.type === "write") {
@@ -85,7 +100,8 @@ function serve(db: Database.Database, settings: WriterSettings) {
       return;
     }
     flush();
-    clearInterval(watch);
+    clearTimeout(watch);
+    signal.close();
     db.close();
     port.close();
   });

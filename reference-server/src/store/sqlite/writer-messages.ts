@@ -12,7 +12,7 @@ export type WriteResult<K extends WriteOp> = ReturnType<WriteCommands[K]>;
 export interface WriterSettings {
   path: string;
   busyTimeoutMs: number;
-  /** How often other processes' commits (`PRAGMA data_version`) are looked for. */
+  /** How often other processes' commits (`PRAGMA data_version`) are looked for without a signal. */
   watchIntervalMs: number;
   webhookFirstDelayMs: number;
   maxRunningPerTenant: number;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawnUntilReady } from "../../../../test/helpers/spawn-until-ready.ts";
 
 /** A server process started by its bin, in its own process group. */
 export interface SpawnedServer {
@@ -21,28 +21,10 @@ export async function spawnServer(
   /** What the process prints once ready; its first group is `url`. */
   ready: RegExp = /listening on (http:\/\/\S+)/,
 ): Promise<SpawnedServer> {
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
-    const check = () => {
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
+  const { child, ready: url, output } = await spawnUntilReady(process.execPath, [bin, ...args], { cwd, detached: true, ready, name: `server ${args[0]}` });
   return {
     url,
-    output: () => out,
+    output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));

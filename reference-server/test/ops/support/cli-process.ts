@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { spawnUntilReady } from "../../../../test/helpers/spawn-until-ready.ts";
 
 const serverDir = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -22,44 +23,25 @@ export interface CliProcess {
  * @example
  * const api = await startCli(["serve", "--port", "0", "--store", url], /listening on (\S+)/);
  */
-export function startCli(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
-  const child = spawn(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", "src/cli.ts", ...args], {
+export async function startCli(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
+  const started = await spawnUntilReady(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", "src/cli.ts", ...args], {
     cwd: serverDir,
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     env: { ...process.env, ...env },
+    ready,
+    name: args.join(" "),
+    onSpawn(child) {
+      running.add(child);
+      child.once("exit", () => running.delete(child));
+    },
   });
-  running.add(child);
-  let text = "";
-  const exited = new Promise<number | string>((resolve) =>
-    child.on("exit", (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? -1);
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(" ")}\n${text}`)), 60_000);
-    child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = ready.exec(text);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({
-        child,
-        ready: match[1] ?? match[0],
-        output: () => text,
-        exited,
-        signal: (signal) => {
-          if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-        },
-      });
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${args.join(" ")}\n${text}`));
-    });
-  });
+  const { child } = started;
+  return {
+    ...started,
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
+    },
+  };
 }
 
 const running = new Set<ChildProcess>();

@@ -1,26 +1,6 @@
 import Database from "better-sqlite3";
 import pg from "pg";
 
-/**
- * Creates a fresh database in the run's throwaway cluster and returns its URL.
- *
- * @example
- * const url = await createDatabase(inject("postgresUrl"), "ops_drain");
- */
-export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** Job rows as the store keeps them: status and attempt count per job. */
 export interface JobCounts {
   byStatus: Record<string, number>;

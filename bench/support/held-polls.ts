@@ -1,26 +1,35 @@
-// The load generator's process: autocannon runs and held long polls, so the server's process
-// keeps the machine's cores to itself as far as it can (started by load-generator.ts).
-// @ts-expect-error autocannon ships no type declarations
-import autocannonUntyped from "autocannon";
-import type { CannonFigures, CannonRequest, LoadRequest, WakeFigures, WakeRequest } from "./load-messages.ts";
-import { useSourceConditions } from "./source-conditions.ts";
+// The load generator's held long polls (its child process runs them: see load-generator.ts).
+import { useSourceConditions } from "../server/source-conditions.ts";
 
-type CannonResult = { requests: { average: number; total: number }; non2xx: number; errors: number };
-const autocannon = autocannonUntyped as (options: Record<string, unknown>) => Promise<CannonResult>;
-
-let run = 0;
-async function cannon(job: CannonRequest): Promise<CannonFigures> {
-  run++;
-  let key = 0;
-  const options = { ...job.options };
-  if (job.idempotencyKeys) {
-    options.requests = [{ setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, "idempotency-key": `"k-${run}-${key++}"` } }) }];
-  }
-  const result = await autocannon(options);
-  return { rps: result.requests.average, total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
+/**
+ * Long polls held on every one of `ids` at once; then `samples` of them, one at a time, are woken
+ * by a cancel (through the API: committed in the server's process; or through a store of this
+ * process: committed by another process), each timed from just before the cancel to the answer.
+ */
+export interface WakeRequest {
+  url: string;
+  token: string;
+  ids: string[];
+  samples: number;
+  /** `http`: POST …/cancel to the server; otherwise the `--store` URL this process cancels through. */
+  cancelVia: "http" | string;
+  tenant: string;
 }
 
-async function wake(job: WakeRequest): Promise<WakeFigures> {
+export interface WakeFigures {
+  /** Wake latencies, ms, ascending. */
+  latencies: number[];
+  /** Polls that were answered before their cancel (not held). */
+  early: number;
+}
+
+/**
+ * Holds the polls and times the wakes of a {@link WakeRequest}.
+ *
+ * @example
+ * const { latencies } = await wakeHeldPolls({ url, token, tenant, ids, samples: 100, cancelVia: "http" });
+ */
+export async function wakeHeldPolls(job: WakeRequest): Promise<WakeFigures> {
   const auth = { authorization: `Bearer ${job.token}` };
   let cancelInStore: ((id: string) => Promise<unknown>) | undefined;
   let close = async () => {};
@@ -60,7 +69,3 @@ async function wake(job: WakeRequest): Promise<WakeFigures> {
   await close();
   return { latencies: latencies.sort((a, b) => a - b), early };
 }
-
-process.on("message", async (job: LoadRequest) => {
-  process.send!(job.kind === "cannon" ? await cannon(job) : await wake(job));
-});

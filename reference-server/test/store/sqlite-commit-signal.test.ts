@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import type { JobStore } from "../../src/store/job-store.ts";
+import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
+
+// Two stores on one file stand for two processes: each has its own connections and writer
+// thread, and PRAGMA data_version moves for any other connection's commit.
+const dir = mkdtempSync(join(tmpdir(), "async-jobs-commit-signal-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const newJob = { tenant: "t", type: "x", input: null, metadata: {}, maxAttempts: 1, webhookUrl: null };
+
+async function openPair(name: string, options: { watchIntervalMs: number }): Promise<[JobStore, JobStore]> {
+  const path = join(dir, name);
+  return [await openSqliteJobStore({ path, ...options }), await openSqliteJobStore({ path, ...options })];
+}
+
+/** Resolves with how long after `commit` resolved `watcher` announced the job's change. */
+async function announcedAfter(watcher: JobStore, id: string, commit: () => Promise<unknown>): Promise<number> {
+  const seen = new Promise<number>((resolve) => {
+    const stop = watcher.changes.onJob(id, () => {
+      stop();
+      resolve(performance.now());
+    });
+  });
+  await commit();
+  const committedAt = performance.now();
+  return (await seen) - committedAt;
+}
+
+it("announces another store's commit on its signal, long before the poll would", { timeout: 20_000 }, async () => {
+  // A poll of a minute: only the commit signal can make the announcement come within seconds.
+  const [watcher, writer] = await openPair("signal.db", { watchIntervalMs: 60_000 });
+  try {
+    const created = (await writer.createJob(newJob)) as { job: { id: string } };
+    const id = created.job.id;
+    const first = await announcedAfter(watcher, id, () => writer.requestCancel("t", id));
+    expect(first).toBeLessThan(5_000);
+    // The signal file stays one byte however many commits bump it.
+    expect(statSync(join(dir, "signal.db-commits")).size).toBe(1);
+  } finally {
+    await writer.close();
+    await watcher.close();
+  }
+});
