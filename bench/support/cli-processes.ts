@@ -1,8 +1,9 @@
 // The reference server's CLI (`serve`, `worker`) as child processes of a bench, from its sources.
 // BENCH_CPU_PROF=DIR starts them with `node --cpu-prof` (profiles written to DIR on exit).
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { spawnUntilReady } from "../../test/helpers/spawn-until-ready.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -23,21 +24,13 @@ export function createCliProcesses(options: { root?: string } = {}) {
      */
     start(args: string[], ready: RegExp, { profileDir = process.env.BENCH_CPU_PROF }: { profileDir?: string } = {}): Promise<{ match: string; pid: number }> {
       const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-      const child = spawn(
-        process.execPath,
-        [...nodeArgs, "--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args],
-        { cwd: options.root ?? root, stdio: ["ignore", "pipe", "inherit"] },
-      );
-      children.push(child);
-      return new Promise((resolve, reject) => {
-        let out = "";
-        child.stdout!.on("data", (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = ready.exec(out);
-          if (match) resolve({ match: match[1] ?? match[0], pid: child.pid! });
-        });
-        child.on("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-      });
+      return spawnUntilReady(process.execPath, [...nodeArgs, "--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", ...args], {
+        cwd: options.root ?? root,
+        ready,
+        name: args[0],
+        inheritStderr: true,
+        onSpawn: (child) => children.push(child),
+      }).then(({ ready: match, child }) => ({ match, pid: child.pid! }));
     },
     stopAll(): Promise<void> {
       return Promise.all(

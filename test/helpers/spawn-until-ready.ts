@@ -20,6 +20,8 @@ export interface SpawnUntilReadyOptions extends Pick<SpawnOptions, "cwd" | "env"
   name?: string;
   /** Called at once with the child, for a caller that must be able to end it before it is ready. */
   onSpawn?: (child: ChildProcess) => void;
+  /** Passes stderr through to this process's (a bench shows a server's log as it runs) instead of collecting it. */
+  inheritStderr?: boolean;
 }
 
 /**
@@ -31,11 +33,11 @@ export interface SpawnUntilReadyOptions extends Pick<SpawnOptions, "cwd" | "env"
  * const { child, ready: url } = await spawnUntilReady(process.execPath, [bin, "serve", "--port", "0"], { cwd });
  */
 export function spawnUntilReady(command: string, args: string[], options: SpawnUntilReadyOptions = {}): Promise<ReadyProcess> {
-  const { ready = /listening on (http:\/\/\S+)/, timeoutMs = 60_000, name = [command, ...args].join(" "), onSpawn, ...spawnOptions } = options;
-  const child = spawn(command, args, { ...spawnOptions, stdio: ["ignore", "pipe", "pipe"] });
+  const { ready = /listening on (http:\/\/\S+)/, timeoutMs = 60_000, name = [command, ...args].join(" "), onSpawn, inheritStderr, ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, stdio: ["ignore", "pipe", inheritStderr ? "inherit" : "pipe"] });
   onSpawn?.(child);
   let out = "";
-  child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} was not ready in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { JobStore } from "../../src/store/job-store.ts";
+import { openCommitSignal } from "../../src/store/sqlite/commit-signal.ts";
 import { openSqliteJobStore } from "../../src/store/sqlite/sqlite-job-store.ts";
 
 // Two stores on one file stand for two processes: each has its own connections and writer
@@ -43,5 +44,23 @@ it("announces another store's commit on its signal, long before the poll would",
   } finally {
     await writer.close();
     await watcher.close();
+  }
+});
+
+it("a bump by one signal reaches the other signal on the same file, which says it is watching", async () => {
+  // The store polls every 15 ms where change events do not arrive, so the store-level test above
+  // would pass without them: this one fails if the watch itself is broken.
+  const path = join(dir, "pair.db-commits");
+  let bumped!: () => void;
+  const reached = new Promise<void>((resolve) => (bumped = resolve));
+  const watcher = openCommitSignal(path, () => bumped());
+  const other = openCommitSignal(path, () => {});
+  try {
+    expect(watcher.watching).toBe(true);
+    other.bump();
+    await reached;
+  } finally {
+    other.close();
+    watcher.close();
   }
 });
