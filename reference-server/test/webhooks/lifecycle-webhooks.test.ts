@@ -27,7 +27,9 @@ describe("lifecycle webhooks through the server", () => {
   beforeAll(async () => {
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
-    t = await startTestServer();
+    // A lease far longer than the 1.5 s job: under CPU load (two test workers on two cores) a
+    // missed 600 ms heartbeat re-ran the job, and its second job.started is not what this checks.
+    t = await startTestServer([], { leaseTimeoutMs: 10_000 });
   });
   afterAll(async () => {
     await t.close();
