@@ -5,6 +5,7 @@ import { inSpan } from "../tracing/tracer.ts";
 import { DeliveryError, postWebhook, type WebhookAnswer } from "./post-webhook.ts";
 import { signWebhook } from "./sign-webhook.ts";
 import { createInFlight } from "../in-flight.ts";
+import { createRerunLoop } from "../rerun-loop.ts";
 import { defaultServerConfig } from "../config.ts";
 import type { ResolveHost } from "./webhook-url-guard.ts";
 
@@ -73,60 +74,48 @@ export function startWebhookDeliverer(options: WebhookDelivererOptions): Webhook
   const jobTurns = new Map<string, Promise<void>>();
   const perTenant = new Map<string, number>();
   let stopped = false;
-  let ticking = false;
-  let again = false;
   const claims = createInFlight();
 
-  async function tick() {
-    if (ticking) return void (again = true);
-    ticking = true;
-    const end = claims.begin();
-    try {
-      do {
-        again = false;
-        const free = concurrency - inFlight.size;
-        if (stopped || free <= 0) break;
-        const full = [...perTenant].filter(([, n]) => n >= tenantConcurrency).map(([tenant]) => tenant);
-        // No more than one tenant's slots per claim: little is claimed only to be given back.
-        const limit = Math.min(free, tenantConcurrency);
-        // Hidden from other deliverers for longer than one attempt can take.
-        const events = await store.claimDueEvents({ limit, leaseMs: timeoutMs + 15_000, skipTenants: full });
-        const deferred: Promise<void>[] = [];
-        // Oldest first (ids grow with time; a claim's RETURNING has no order), for the per-job order below.
-        events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const event of events) {
-          const host = hostOf(event.url);
-          const backoffUntil = hosts.until(host);
-          if ((perTenant.get(event.tenant) ?? 0) >= tenantConcurrency || backoffUntil > now()) {
-            // Claimed past the tenant's slots, or for a host left alone: back, unattempted.
-            deferred.push(store.deferEvent(event.id, Math.max(backoffUntil, now())));
-            continue;
-          }
-          perTenant.set(event.tenant, (perTenant.get(event.tenant) ?? 0) + 1);
-          // A job's events go out one after the other, as claimed (oldest first): its job.started
-          // or job.progress is answered before its terminal event is sent (spec §3.1.1).
-          const before = jobTurns.get(event.jobId);
-          const p: Promise<void> = (before ? before.then(() => deliver(event, host)) : deliver(event, host)).finally(() => {
-            if (jobTurns.get(event.jobId) === p) jobTurns.delete(event.jobId);
-            inFlight.delete(p);
-            const left = (perTenant.get(event.tenant) ?? 1) - 1;
-            if (left > 0) perTenant.set(event.tenant, left);
-            else perTenant.delete(event.tenant);
-            if (!stopped) void tick();
-          });
-          inFlight.add(p);
-          jobTurns.set(event.jobId, p);
+  const tick = createRerunLoop(
+    async () => {
+      const free = concurrency - inFlight.size;
+      if (stopped || free <= 0) return false;
+      const full = [...perTenant].filter(([, n]) => n >= tenantConcurrency).map(([tenant]) => tenant);
+      // No more than one tenant's slots per claim: little is claimed only to be given back.
+      const limit = Math.min(free, tenantConcurrency);
+      // Hidden from other deliverers for longer than one attempt can take.
+      const events = await store.claimDueEvents({ limit, leaseMs: timeoutMs + 15_000, skipTenants: full });
+      const deferred: Promise<void>[] = [];
+      // Oldest first (ids grow with time; a claim's RETURNING has no order), for the per-job order below.
+      events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const event of events) {
+        const host = hostOf(event.url);
+        const backoffUntil = hosts.until(host);
+        if ((perTenant.get(event.tenant) ?? 0) >= tenantConcurrency || backoffUntil > now()) {
+          // Claimed past the tenant's slots, or for a host left alone: back, unattempted.
+          deferred.push(store.deferEvent(event.id, Math.max(backoffUntil, now())));
+          continue;
         }
-        await Promise.all(deferred);
-        if (events.length === limit) again = true;
-      } while (again && !stopped);
-    } catch (error) {
-      log("outbox claim failed", error);
-    } finally {
-      ticking = false;
-      end();
-    }
-  }
+        perTenant.set(event.tenant, (perTenant.get(event.tenant) ?? 0) + 1);
+        // A job's events go out one after the other, as claimed (oldest first): its job.started
+        // or job.progress is answered before its terminal event is sent (spec §3.1.1).
+        const before = jobTurns.get(event.jobId);
+        const p: Promise<void> = (before ? before.then(() => deliver(event, host)) : deliver(event, host)).finally(() => {
+          if (jobTurns.get(event.jobId) === p) jobTurns.delete(event.jobId);
+          inFlight.delete(p);
+          const left = (perTenant.get(event.tenant) ?? 1) - 1;
+          if (left > 0) perTenant.set(event.tenant, left);
+          else perTenant.delete(event.tenant);
+          if (!stopped) void tick();
+        });
+        inFlight.add(p);
+        jobTurns.set(event.jobId, p);
+      }
+      await Promise.all(deferred);
+      return events.length === limit;
+    },
+    { stopped: () => stopped, inFlight: claims, onError: (error) => log("outbox claim failed", error) },
+  );
 
   async function deliver(event: OutboxEvent, host: string) {
     const at = now();
