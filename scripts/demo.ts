@@ -3,7 +3,6 @@
 // upload with a live bar, file.checksum and file.gzip with submitAndWait and job bars, both
 // webhooks verified, the gzip output downloaded through its presigned URL and checked.
 // Imports are relative (not "async-jobs/…") so that it runs from a fresh clone without a build.
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -20,6 +19,8 @@ import { createJobBar, createTransferBar, type BarOptions } from "../src/node/cl
 import { uploadFile } from "../src/node/uploads.ts";
 import { verifyNodeWebhook } from "../src/node/webhooks.ts";
 import type { Job, JobEvent } from "../src/types.ts";
+// The one ready-line wait the tests and benches use too (scripts/ and test/ are not published).
+import { spawnUntilReady } from "../test/helpers/spawn-until-ready.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MiB = 1024 * 1024;
@@ -49,7 +50,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 /** Starts `async-jobs-server serve` as a child process and resolves with its URL. */
 async function startServer(dir: string, token: string, secret: string): Promise<string> {
-  const child: ChildProcess = spawn(
+  const { ready: url } = await spawnUntilReady(
     process.execPath,
     [
       "--conditions=async-jobs-source",
@@ -70,27 +71,24 @@ async function startServer(dir: string, token: string, secret: string): Promise<
       // The receiver is on loopback, which the server refuses unless told (spec §3).
       "--allow-private-webhooks",
     ],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } },
+    {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: "" },
+      timeoutMs: 30_000,
+      name: "the reference server",
+      // Registered at spawn, so a server that never gets ready is stopped too.
+      onSpawn: (child) =>
+        cleanups.push(async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = once(child, "exit");
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+          await exited;
+          clearTimeout(timer);
+        }),
+    },
   );
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(timer);
-  });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-    child.once("exit", (code) => reject(new Error(`the reference server exited (${code}):\n${output}`)));
-    setTimeout(() => reject(new Error(`the reference server did not start within 30 s:\n${output}`)), 30_000).unref();
-  });
+  return url;
 }
 
 /** A local webhook receiver that verifies every delivery and resolves one promise per job. */

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { spawnUntilReady } from "../../../test/helpers/spawn-until-ready.ts";
 import { TOKEN, apiRequest, eventually } from "../support/test-server.ts";
 
 // Real processes, real kill -9 (spec §2 "No acknowledged job is ever lost").
@@ -23,30 +24,19 @@ function tempDir() {
   return dir;
 }
 
-/** Starts the CLI; resolves with the first line matching `ready` (e.g. "listening on …"). */
-function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", CLI, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return new Promise((resolvePromise, reject) => {
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (chunk) => {
-      out += chunk;
-      const line = out.split("\n").find((l) => ready.test(l));
-      if (line) resolvePromise({ child, line });
-    });
-    child.stderr!.on("data", (chunk) => (err += chunk));
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${err.slice(0, 2000)}`)));
+/** Starts the CLI; resolves once it prints `ready` (e.g. "listening on …"). */
+function start(args: string[], ready: RegExp) {
+  return spawnUntilReady(process.execPath, ["--conditions=async-jobs-source", "--import", "tsx", CLI, ...args], {
+    ready,
+    onSpawn: (spawned) => children.push(spawned),
   });
 }
 
 const common = (dir: string) => ["--store", `sqlite:${join(dir, "jobs.db")}`, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:acme`, "--allow-private-webhooks"];
 
 async function serve(dir: string, extra: string[] = []) {
-  const { child, line } = await start(["serve", "--port", "0", ...common(dir), ...extra], /^listening on /);
-  return { child, url: line.replace("listening on ", "").trim() };
+  const { child, ready: url } = await start(["serve", "--port", "0", ...common(dir), ...extra], /^listening on (http:\/\/\S+)/m);
+  return { child, url };
 }
 
 function kill9(child: ChildProcess) {
@@ -103,14 +93,14 @@ describe("crashes (real processes)", () => {
     try {
       const api = await serve(dir, ["--no-worker"]);
       const workerArgs = ["worker", ...common(dir), "--lease-timeout-ms", "800"];
-      const worker1 = await start(workerArgs, /^worker /);
+      const worker1 = await start(workerArgs, /^worker /m);
       const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
       const { body: job } = await apiRequest(api.url, "POST", "/v1/jobs", {
         body: { type: "conformance.echo", input: { value: "once", duration_ms: 1500, progress_steps: 3 }, webhook: { url: hook } },
       });
       await eventually(() => apiRequest(api.url, "GET", `/v1/jobs/${job.id}`), (r) => r.body.status === "running" && r.body.progress !== null, 10_000);
       await kill9(worker1.child);
-      await start(workerArgs, /^worker /);
+      await start(workerArgs, /^worker /m);
       const done = await eventually(() => apiRequest(api.url, "GET", `/v1/jobs/${job.id}`, { headers: { prefer: "wait=5" } }), (r) => r.body.status === "succeeded", 20_000);
       expect(done.body).toMatchObject({ attempt: 2, result: { value: "once" } });
       await eventually(async () => events.length, (n) => n >= 1);

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnUntilReady } from "../../../test/helpers/spawn-until-ready.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 let child: ChildProcess;
@@ -14,21 +15,24 @@ let stderr = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "aj-logs-"));
-  // Its own process group, so that stopping it stops everything it started.
-  child = spawn(
+  // Its own process group, so that stopping it stops everything it started. stdout and stderr
+  // kept apart: the request log must go to stderr only.
+  const { ready } = await spawnUntilReady(
     process.execPath,
     ["--conditions=async-jobs-source", "--import", "tsx", "reference-server/src/cli.ts", "serve", "--log", "--port", "0",
       "--store", `sqlite:${join(dir, "jobs.db")}`, "--blob-dir", join(dir, "blobs"), "--tokens", "tok_logs:acme", "--min-part-size", "1024"],
-    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    {
+      cwd: REPO,
+      detached: true,
+      timeoutMs: 30_000,
+      onSpawn: (spawned) => {
+        child = spawned;
+        spawned.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+        spawned.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      },
+    },
   );
-  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const deadline = Date.now() + 30_000;
-  while (!/listening on (\S+)/.test(stdout)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  base = /listening on (\S+)/.exec(stdout)![1]!;
+  base = ready;
 });
 
 afterAll(async () => {
