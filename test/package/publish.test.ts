@@ -3,19 +3,20 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildPackages } from "../helpers/built-packages.ts";
 
 // The package as npm would publish it: built by tsup, then checked by publint and
 // Are The Types Wrong (attw) exactly as a consumer's resolver sees it.
 const run = promisify(execFile);
+// attw's `npm pack` would run `prepare` (every package's tsup) again on the dist just built.
+const packWithoutPrepare = { ...process.env, npm_config_ignore_scripts: "true" };
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
   exports: Record<string, string | Record<string, string>>;
 };
 
 describe("published package", () => {
-  beforeAll(async () => {
-    await run("npx", ["tsup", "--silent"], { cwd: root, timeout: 120_000 });
-  }, 150_000);
+  beforeAll(() => buildPackages(), 200_000);
 
   it("builds every entry listed in exports, with its .d.ts", () => {
     for (const [subpath, target] of Object.entries(pkg.exports)) {
@@ -36,6 +37,7 @@ describe("published package", () => {
     const args = ["attw", "--pack", ".", "--profile", "esm-only", "--format", "ascii", "--exclude-entrypoints", "./openapi.yaml"];
     const { stdout } = await run("npx", args, {
       cwd: root,
+      env: packWithoutPrepare,
       timeout: 120_000,
     });
     // attw exits non-zero on any problem (execFile then throws); each entry must also resolve

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildPackages } from "../helpers/built-packages.ts";
 
 // async-jobs-server and async-jobs-conformance as npm would publish them: not private, built by
 // tsup, `files` and `exports` pointing at dist/, publint and attw clean for ESM consumers.
@@ -22,9 +23,7 @@ for (const workspace of ["reference-server", "conformance"] as const) {
   };
 
   describe(`published package ${pkg.name}`, () => {
-    beforeAll(async () => {
-      await run("npx", ["tsup", "--silent"], { cwd: dir, timeout: 120_000 });
-    }, 150_000);
+    beforeAll(() => buildPackages(), 200_000);
 
     it("is publishable: not private, dist and bin in files, the SDK a peer (no file: dependency)", () => {
       expect(pkg.private).toBeUndefined();
