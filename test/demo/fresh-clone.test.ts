@@ -46,7 +46,8 @@ describe("a fresh clone", () => {
       expect(quickstart.status, `${quickstart.stdout}\n${quickstart.stderr}`).toBe(0);
 
       // docs/quickstart.md "Use it in your own app": the packed tarball installs into another project.
-      const pack = spawnSync("npm", ["pack", "--silent"], { cwd: clone, env, encoding: "utf8" });
+      // --ignore-scripts: `prepare` would rebuild the dist/ npm ci built above from the same sources.
+      const pack = spawnSync("npm", ["pack", "--silent", "--ignore-scripts"], { cwd: clone, env, encoding: "utf8" });
       expect(pack.status, pack.stderr).toBe(0);
       const tarball = join(clone, readdirSync(clone).find((f) => /^async-jobs-.*\.tgz$/.test(f))!);
       const app = join(dir, "app");

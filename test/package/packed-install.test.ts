@@ -1,10 +1,12 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { buildPackages } from "../helpers/built-packages.ts";
+import { spawnUntilReady } from "../helpers/spawn-until-ready.ts";
 
 // Issue 11: the three packages as a team installs them. `npm pack` each (after its build),
 // `npm install` the tarballs into an empty directory outside the repo (dependencies come from
@@ -58,9 +60,11 @@ describe("the packed packages installed outside the repo", () => {
     try {
       const tarballs = join(work, "tarballs");
       mkdirSync(tarballs);
+      // One build of the three (skipped when dist/ is newer than the sources, as after npm ci);
+      // without --ignore-scripts the SDK's `npm pack` would run `prepare`, every tsup, again.
+      await buildPackages();
       for (const dir of [root, join(root, "reference-server"), join(root, "conformance")]) {
-        await run("npx", ["tsup", "--silent"], { cwd: dir, timeout: 180_000 });
-        await run("npm", ["pack", "--silent", "--pack-destination", tarballs], { cwd: dir, timeout: 120_000 });
+        await run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", tarballs], { cwd: dir, timeout: 120_000 });
       }
       const packed = readdirSync(tarballs).filter((f) => f.endsWith(".tgz"));
       expect(packed.sort()).toEqual(["async-jobs-0.1.0.tgz", "async-jobs-conformance-0.1.0.tgz", "async-jobs-server-0.1.0.tgz"]);
@@ -70,30 +74,18 @@ describe("the packed packages installed outside the repo", () => {
         join(app, "package.json"),
         JSON.stringify({ name: "team-app", private: true, type: "module", allowScripts: { "better-sqlite3": true, esbuild: true } }, null, 2),
       );
-      await run("npm", ["install", "--no-audit", "--no-fund", ...packed.map((f) => join(tarballs, f)), "zod"], { cwd: app, timeout: 600_000 });
+      // --prefer-offline: dependencies come from npm's cache when it has them (CI's npm ci just
+      // filled it), not a registry round trip each; like the fresh-clone test's installs.
+      await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packed.map((f) => join(tarballs, f)), "zod"], { cwd: app, timeout: 600_000 });
       writeFileSync(join(app, "jobs.ts"), JOBS_TS);
       writeFileSync(join(app, "client.mjs"), CLIENT_MJS);
 
-      const server = spawn(
+      const { child: server, ready: url } = await spawnUntilReady(
         process.execPath,
         ["node_modules/async-jobs-server/bin/async-jobs-server.js", "serve", "--port", "0", "--tokens", `${TOKEN}:team`, "--job-types", "./jobs.ts", "--lease-timeout-ms", "1000"],
-        { cwd: app, stdio: ["ignore", "pipe", "pipe"], detached: true },
+        { cwd: app, detached: true, name: "the installed async-jobs-server" },
       );
-      let out = "";
-      server.stdout!.on("data", (c: Buffer) => (out += c));
-      server.stderr!.on("data", (c: Buffer) => (out += c));
       try {
-        const url = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no server:\n${out}`)), 60_000);
-          server.stdout!.on("data", () => {
-            const m = /listening on (\S+)/.exec(out);
-            if (m) {
-              clearTimeout(timer);
-              resolve(m[1]!);
-            }
-          });
-          server.once("exit", (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-        });
         const { stdout } = await run(process.execPath, ["client.mjs", url, TOKEN], { cwd: app, timeout: 60_000 });
         const answer = JSON.parse(stdout) as { result: unknown; refusedPath: string; types: string[] };
         expect(answer.result).toEqual({ reversed: "desserts" });
