@@ -127,8 +127,8 @@ interface Bench {
   /** Deletes every job but the ones filled as finished; `keepQueued` keeps the queued ones too. */
   trim(keepQueued: boolean): Promise<void>;
   bytesPerJob(): Promise<number>;
-  /** CPU seconds of the database server's processes (0 for SQLite: it runs inside the callers). */
-  dbCpu(): Promise<number>;
+  /** CPU seconds of each database server process by pid (none for SQLite: it runs inside the callers). */
+  dbCpu(): Promise<Map<number, number>>;
   /** Restarts the database server (Postgres only): a failover or a minor upgrade, as clients see it. */
   restartDatabase?(): Promise<void>;
   close(): Promise<void>;
@@ -170,7 +170,7 @@ async function postgresBench(url: string, restartCluster: () => Promise<void>): 
     },
     async dbCpu() {
       const { rows } = await client.query("SELECT pid FROM pg_stat_activity");
-      return rows.reduce((sum: number, r: { pid: number }) => sum + cpuSeconds(r.pid), 0);
+      return new Map(rows.map((r: { pid: number }) => [r.pid, cpuSeconds(r.pid)]));
     },
     restartDatabase: restartCluster,
     close: () => client.end(),
@@ -232,7 +232,7 @@ function sqliteBench(path: string): Bench {
         db.close();
       }
     },
-    dbCpu: async () => 0,
+    dbCpu: async () => new Map(),
     close: async () => {},
   };
 }
@@ -256,7 +256,10 @@ async function window(bench: Bench, running: Proc[], load: () => Promise<unknown
   const seconds = (performance.now() - started) / 1000;
   const done = (await bench.count("succeeded")) - done0;
   const cpu = running.map((p, i) => `${p.label} ${Math.round((100 * (cpuSeconds(p.child.pid!) - cpu0[i]!)) / seconds)}%`);
-  if (bench.kind === "postgres") cpu.push(`postgres ${Math.round((100 * ((await bench.dbCpu()) - db0)) / seconds)}%`);
+  // Per backend: one that ended during the window took its CPU with it (it counts 0, not minus its start).
+  const db1 = await bench.dbCpu();
+  const dbSeconds = [...db1].reduce((sum, [pid, end]) => sum + Math.max(0, end - (db0.get(pid) ?? 0)), 0);
+  if (bench.kind === "postgres") cpu.push(`postgres ${Math.round((100 * dbSeconds) / seconds)}%`);
   return { jobsPerS: done / seconds, cpu: cpu.join(", "), loaded };
 }
 
