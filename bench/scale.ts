@@ -11,15 +11,20 @@
 //      SCALE_BACKLOG queued jobs ÷ the same with no backlog, with CPU per process;
 // each on a store holding 1,000 finished jobs and on one holding SCALE_FINISHED (filled by SQL,
 // not through HTTP); the big/small ratio of every figure is the point (issue 20's acceptance:
-// ≥ 0.8×). The rule that keeps the ratio about size: both stores carry the same queue in every
-// window (SCALE_BACKLOG queued, or none for the "no backlog" figures), refilled and stripped of
-// the previous window's jobs before it starts, so a drain costs both stores alike. Postgres runs
-// on a throwaway cluster with fsync on, SQLite on a temp file.
-// Run: npx tsx --conditions=async-jobs-source bench/scale.ts   (SCALE_SECONDS=5 per window, SCALE_FINISHED=1000000,
-//      SCALE_BACKLOG=200000, SCALE_STORES=postgres,sqlite, SCALE_SHAPES=1x1,1x2,1x4,2x1,2x2,2x4 (API × workers),
+// ≥ 0.8×). Size, not noise: every figure is measured in SCALE_REPEATS windows per store,
+// interleaved (small, big; big, small; small, big), and reported as the median of the repeats'
+// big/small ratios with their min–max; one window's swing cannot decide it. For the end-to-end
+// shapes both stores' processes start once and the store not measured waits stopped (SIGSTOP).
+// The rule that keeps the ratio about size: both stores carry the same queue (SCALE_BACKLOG
+// queued, or none for the "no backlog" figures), refilled and stripped of earlier windows' jobs
+// before each figure, so a drain costs both stores alike. Postgres runs on a throwaway cluster
+// with fsync on, SQLite on a temp file.
+// Run: npx tsx --conditions=async-jobs-source bench/scale.ts   (SCALE_SECONDS=2 per window, SCALE_REPEATS=3,
+//      SCALE_FINISHED=1000000, SCALE_BACKLOG=200000, SCALE_STORES=postgres,sqlite,
+//      SCALE_SHAPES=1x1,1x2,1x4,2x1,2x2,2x4 (API × workers),
 //      SCALE_WAKE=0 skips the wake phase, SCALE_WORKER_NICE=10 runs the workers at a lower CPU priority;
 //      small sizes prove it runs:
-//      SCALE_SECONDS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
+//      SCALE_SECONDS=1 SCALE_REPEATS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -38,7 +43,9 @@ type Autocannon = (options: Record<string, unknown>) => Promise<{ requests: { to
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const SECONDS = Number(process.env.SCALE_SECONDS ?? 5);
+const SECONDS = Number(process.env.SCALE_SECONDS ?? 2);
+// Windows per figure and store: each figure's ratio is the median of REPEATS big/small pairs.
+const REPEATS = Number(process.env.SCALE_REPEATS ?? 3);
 const FINISHED = Number(process.env.SCALE_FINISHED ?? 1_000_000);
 const BACKLOG = Number(process.env.SCALE_BACKLOG ?? 200_000);
 const STORES = (process.env.SCALE_STORES ?? "postgres,sqlite").split(",");
@@ -120,8 +127,8 @@ interface Bench {
   /** Deletes every job but the ones filled as finished; `keepQueued` keeps the queued ones too. */
   trim(keepQueued: boolean): Promise<void>;
   bytesPerJob(): Promise<number>;
-  /** CPU seconds of the database server's processes (0 for SQLite: it runs inside the callers). */
-  dbCpu(): Promise<number>;
+  /** CPU seconds of each database server process by pid (none for SQLite: it runs inside the callers). */
+  dbCpu(): Promise<Map<number, number>>;
   /** Restarts the database server (Postgres only): a failover or a minor upgrade, as clients see it. */
   restartDatabase?(): Promise<void>;
   close(): Promise<void>;
@@ -130,8 +137,9 @@ interface Bench {
 const now = () => Date.now();
 
 async function postgresBench(url: string, restartCluster: () => Promise<void>): Promise<Bench> {
-  let client = new pg.Client({ connectionString: url });
-  await client.connect();
+  // A pool of one: the cluster's restart (by the other store's wake phase too) drops its connection, and the next query opens a new one.
+  const client = new pg.Pool({ connectionString: url, max: 1 });
+  client.on("error", () => {});
   const insert = (status: string, prefix: string, n: number, offset: number) =>
     client.query(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, result, created_at, updated_at, started_at, completed_at, run_at)
@@ -162,14 +170,9 @@ async function postgresBench(url: string, restartCluster: () => Promise<void>): 
     },
     async dbCpu() {
       const { rows } = await client.query("SELECT pid FROM pg_stat_activity");
-      return rows.reduce((sum: number, r: { pid: number }) => sum + cpuSeconds(r.pid), 0);
+      return new Map(rows.map((r: { pid: number }) => [r.pid, cpuSeconds(r.pid)]));
     },
-    async restartDatabase() {
-      await client.end();
-      await restartCluster();
-      client = new pg.Client({ connectionString: url });
-      await client.connect();
-    },
+    restartDatabase: restartCluster,
     close: () => client.end(),
   };
 }
@@ -229,7 +232,7 @@ function sqliteBench(path: string): Bench {
         db.close();
       }
     },
-    dbCpu: async () => 0,
+    dbCpu: async () => new Map(),
     close: async () => {},
   };
 }
@@ -253,7 +256,10 @@ async function window(bench: Bench, running: Proc[], load: () => Promise<unknown
   const seconds = (performance.now() - started) / 1000;
   const done = (await bench.count("succeeded")) - done0;
   const cpu = running.map((p, i) => `${p.label} ${Math.round((100 * (cpuSeconds(p.child.pid!) - cpu0[i]!)) / seconds)}%`);
-  if (bench.kind === "postgres") cpu.push(`postgres ${Math.round((100 * ((await bench.dbCpu()) - db0)) / seconds)}%`);
+  // Per backend: one that ended during the window took its CPU with it (it counts 0, not minus its start).
+  const db1 = await bench.dbCpu();
+  const dbSeconds = [...db1].reduce((sum, [pid, end]) => sum + Math.max(0, end - (db0.get(pid) ?? 0)), 0);
+  if (bench.kind === "postgres") cpu.push(`postgres ${Math.round((100 * dbSeconds) / seconds)}%`);
   return { jobsPerS: done / seconds, cpu: cpu.join(", "), loaded };
 }
 
@@ -337,96 +343,169 @@ async function untilReady(api: Proc): Promise<void> {
   }
 }
 
-type Figures = Map<string, { value: number; note: string }>;
+/** One store of a pair: the same kind, holding 1,000 ("small") or SCALE_FINISHED ("big") finished jobs. */
+interface Side {
+  size: "small" | "big";
+  bench: Bench;
+  dir: string;
+  /** The fair rule: the store starts a window with exactly `queued` queued jobs and none added by an earlier window. */
+  startFrom(queued: number): Promise<void>;
+}
 
-async function measure(bench: Bench, size: "small" | "big", dir: string): Promise<Figures> {
-  const figures: Figures = new Map();
-  const set = (name: string, value: number, note = "") => figures.set(name, { value, note });
-  // Schema first (the store migrates on open), then rows by SQL.
-  await (await openJobStore(bench.url)).close();
-  const filled = performance.now();
-  await bench.fill(size === "small" ? 1_000 : FINISHED, BACKLOG, 0);
-  console.error(`  ${bench.kind} ${size}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
-  // The rule of a fair size test (issue 20): the two stores differ only in how many finished
-  // jobs they hold. Every window starts from the same queue on both, BACKLOG queued jobs (or
-  // none where the figure says so), and what an earlier window added is deleted first: a
-  // store's own drain then costs both stores the same, and a figure's ratio is the size's cost.
-  let topUps = 0;
-  const startFrom = async (queued: number) => {
-    await bench.trim(queued > 0);
-    const missing = queued - (await bench.count("queued"));
-    await bench.fill(0, Math.max(0, missing), ++topUps * 10_000_000);
+interface Sample {
+  value: number;
+  note: string;
+}
+/** Every window's figure, per side, in the order measured. */
+type Samples = Map<string, { small: Sample[]; big: Sample[] }>;
+
+/** SIGSTOP / SIGCONT a process group: the other store's processes wait without taking a core. */
+function pause(running: Proc[], signal: "SIGSTOP" | "SIGCONT") {
+  for (const proc of running) if (proc.child.exitCode === null) process.kill(-proc.child.pid!, signal);
+}
+
+/**
+ * Runs `once` REPEATS times on each side, interleaved and in alternating order (small, big; big,
+ * small; …): a drift of the machine's load falls on both sides alike, and each repeat gives one
+ * big/small ratio taken minutes, not seconds, apart from its neighbours.
+ */
+async function interleaved(sides: Side[], once: (side: Side) => Promise<void>) {
+  for (let r = 0; r < REPEATS; r++) for (const side of r % 2 === 0 ? sides : [...sides].reverse()) await once(side);
+}
+
+async function measurePair(sides: Side[]): Promise<Samples> {
+  const samples: Samples = new Map();
+  const record = (side: Side, name: string, value: number, note = "") => {
+    if (!samples.has(name)) samples.set(name, { small: [], big: [] });
+    samples.get(name)![side.size].push({ value, note });
   };
 
-  const startedAt = performance.now();
-  const [drainer] = await startWorkers(bench, dir, 1);
-  set("startup ms (worker)", performance.now() - startedAt);
-  const drain = await window(bench, [drainer!], () => new Promise((r) => setTimeout(r, SECONDS * 1000)));
-  set("drain jobs/s, 1 worker", drain.jobsPerS, drain.cpu);
-  await stopAll();
+  await interleaved(sides, async (side) => {
+    await side.startFrom(BACKLOG);
+    const startedAt = performance.now();
+    const [drainer] = await startWorkers(side.bench, side.dir, 1);
+    record(side, "startup ms (worker)", performance.now() - startedAt);
+    const drain = await window(side.bench, [drainer!], () => new Promise((r) => setTimeout(r, SECONDS * 1000)));
+    record(side, "drain jobs/s, 1 worker", drain.jobsPerS, drain.cpu);
+    await stopAll();
+  });
 
+  // The processes of both sides start once per shape; the side not measured is stopped
+  // (SIGSTOP). Between repeats both queues move alike (submits in, drain out), so the fair rule
+  // holds at each shape's start and drifts equally after.
   const endToEnd = async (apis: number, workers: number, queued: number, suffix = "") => {
-    await startFrom(queued);
-    const api = await startApis(bench, dir, apis);
-    const work = await startWorkers(bench, dir, workers);
-    // A second of load first: a fresh process's first second (module loading, JIT) is not the store's cost.
-    await submits(api, 1);
-    const e2e = await window(bench, [...api, ...work], () => submits(api));
-    set(`submits/s, ${apis} API × ${workers} workers${suffix}`, e2e.loaded as number, e2e.cpu);
-    set(`jobs/s, ${apis} API × ${workers} workers${suffix}`, e2e.jobsPerS);
+    const running = new Map<Side, { api: Proc[]; work: Proc[] }>();
+    for (const side of sides) {
+      await side.startFrom(queued);
+      const api = await startApis(side.bench, side.dir, apis);
+      const work = await startWorkers(side.bench, side.dir, workers);
+      // A second of load first: a fresh process's first second (module loading, JIT) is not the store's cost.
+      await submits(api, 1);
+      pause([...api, ...work], "SIGSTOP");
+      running.set(side, { api, work });
+    }
+    await interleaved(sides, async (side) => {
+      const { api, work } = running.get(side)!;
+      pause([...api, ...work], "SIGCONT");
+      await submits(api, 0.3); // timers that fell due while stopped run now, not in the window
+      const e2e = await window(side.bench, [...api, ...work], () => submits(api));
+      pause([...api, ...work], "SIGSTOP");
+      record(side, `submits/s, ${apis} API × ${workers} workers${suffix}`, e2e.loaded as number, e2e.cpu);
+      record(side, `jobs/s, ${apis} API × ${workers} workers${suffix}`, e2e.jobsPerS);
+    });
     await stopAll();
   };
   // What a backlog costs the API (the same store and processes, beside the 1 × 1 window below).
   await endToEnd(1, 1, 0, NO_BACKLOG);
   for (const [apis, workers] of SHAPES) await endToEnd(apis, workers, BACKLOG);
-  await startFrom(BACKLOG);
-  if (!WAKE) {
-    set("bytes per job", await bench.bytesPerJob());
-    return figures;
-  }
 
-  const apis = await startApis(bench, dir, 2);
-  const wake = await wakeLatencies(bench, apis);
-  set(`wake p50 ms, ${WAITS} waits / 2 API`, wake.p50);
-  set(`wake p99 ms, ${WAITS} waits / 2 API`, wake.p99);
-  if (wake.failed > 0) console.error(`  ${bench.kind} ${size}: ${wake.failed} of ${WAITS} waits got no answer`);
-  if (bench.restartDatabase) {
-    await bench.restartDatabase();
-    const ready = performance.now();
-    await Promise.all(apis.map((api) => untilReady(api)));
-    set("ready again ms, after a database restart", performance.now() - ready);
-    const after = await wakeLatencies(bench, apis);
-    set(`wake p99 ms after a database restart, ${WAITS} waits / 2 API`, after.p99);
-    if (after.failed > 0) console.error(`  ${bench.kind} ${size}: ${after.failed} of ${WAITS} waits after the restart got no answer`);
+  if (WAKE) {
+    await interleaved(sides, async (side) => {
+      const { bench } = side;
+      await side.startFrom(BACKLOG);
+      const apis = await startApis(bench, side.dir, 2);
+      const wake = await wakeLatencies(bench, apis);
+      record(side, `wake p50 ms, ${WAITS} waits / 2 API`, wake.p50);
+      record(side, `wake p99 ms, ${WAITS} waits / 2 API`, wake.p99);
+      if (wake.failed > 0) console.error(`  ${bench.kind} ${side.size}: ${wake.failed} of ${WAITS} waits got no answer`);
+      if (bench.restartDatabase) {
+        await bench.restartDatabase();
+        const ready = performance.now();
+        await Promise.all(apis.map((api) => untilReady(api)));
+        record(side, "ready again ms, after a database restart", performance.now() - ready);
+        const after = await wakeLatencies(bench, apis);
+        record(side, `wake p99 ms after a database restart, ${WAITS} waits / 2 API`, after.p99);
+        if (after.failed > 0) console.error(`  ${bench.kind} ${side.size}: ${after.failed} of ${WAITS} waits after the restart got no answer`);
+      }
+      await stopAll();
+    });
   }
-  await stopAll();
-  set("bytes per job", await bench.bytesPerJob());
-  return figures;
+  for (const side of sides) {
+    await side.startFrom(BACKLOG);
+    record(side, "bytes per job", await side.bench.bytesPerJob());
+  }
+  return samples;
+}
+
+/** Fills a fresh store of `size` and gives it the fair rule's `startFrom`. */
+async function openSide(bench: Bench, size: Side["size"], dir: string): Promise<Side> {
+  // Schema first (the store migrates on open), then rows by SQL.
+  await (await openJobStore(bench.url)).close();
+  const filled = performance.now();
+  await bench.fill(size === "small" ? 1_000 : FINISHED, BACKLOG, 0);
+  console.error(`  ${bench.kind} ${size}: filled in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+  let topUps = 0;
+  return {
+    size,
+    bench,
+    dir,
+    async startFrom(queued) {
+      await bench.trim(queued > 0);
+      const missing = queued - (await bench.count("queued"));
+      await bench.fill(0, Math.max(0, missing), ++topUps * 10_000_000);
+    },
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+/** The sample whose value is the median (the upper one of an even count): its CPU note goes with it. */
+const medianSample = (list: Sample[]) => [...list].sort((a, b) => a.value - b.value)[list.length >> 1]!;
+
+/** Big/small of each repeat (inverted for latencies and sizes, so ≥ 0.8 reads "holds" for all): their median, min and max. */
+function ratios(name: string, small: Sample[], big: Sample[]) {
+  const lowerIsBetter = /ms|bytes/.test(name);
+  const each = small.map((s, i) => (lowerIsBetter ? s.value / big[i]!.value : big[i]!.value / s.value));
+  return { median: median(each), min: Math.min(...each), max: Math.max(...each), lowerIsBetter };
 }
 
 async function main() {
-  console.error(`scale bench: ${SECONDS} s windows, big store = ${FINISHED} finished + ${BACKLOG} queued; load ${loadavg()[0]!.toFixed(2)}`);
+  console.error(`scale bench: ${REPEATS} × ${SECONDS} s windows per figure and store, big store = ${FINISHED} finished + ${BACKLOG} queued; load ${loadavg()[0]!.toFixed(2)}`);
+  const began = performance.now();
   const cluster = STORES.includes("postgres") ? await startPostgresCluster() : undefined;
   const dirs: string[] = [];
-  const results = new Map<string, { small: Figures; big: Figures }>();
+  const results = new Map<string, Samples>();
   try {
     for (const kind of STORES) {
-      const sizes = {} as { small: Figures; big: Figures };
-      for (const size of ["small", "big"] as const) {
-        const dir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
-        dirs.push(dir);
-        const bench =
-          kind === "postgres"
-            ? await postgresBench(await cluster!.createDatabase(`scale_${size}`), () => cluster!.restart())
-            : sqliteBench(join(dir, "jobs.db"));
-        try {
-          sizes[size] = await measure(bench, size, dir);
-        } finally {
-          await stopAll();
-          await bench.close();
+      const sides: Side[] = [];
+      try {
+        for (const size of ["small", "big"] as const) {
+          const dir = mkdtempSync(join(tmpdir(), "async-jobs-scale-"));
+          dirs.push(dir);
+          const bench =
+            kind === "postgres"
+              ? await postgresBench(await cluster!.createDatabase(`scale_${size}`), () => cluster!.restart())
+              : sqliteBench(join(dir, "jobs.db"));
+          sides.push(await openSide(bench, size, dir));
         }
+        results.set(kind, await measurePair(sides));
+      } finally {
+        await stopAll();
+        for (const side of sides) await side.bench.close();
       }
-      results.set(kind, sizes);
     }
   } finally {
     await stopAll();
@@ -435,44 +514,45 @@ async function main() {
   }
 
   const fmt = (n: number) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(1)) : "n/a");
-  for (const [kind, { small, big }] of results) {
-    console.log(`\n## ${kind}: 1,000 finished vs ${FINISHED.toLocaleString("en")} finished + ${BACKLOG.toLocaleString("en")} queued`);
-    console.log("| figure | small | big | big/small | CPU per process (small; big) |\n|---|---:|---:|---:|---|");
-    for (const [name, s] of small) {
-      const b = big.get(name)!;
-      // Latencies and sizes are better lower: their ratio is inverted so ≥ 0.8 reads "holds" for all.
-      const lowerIsBetter = /ms|bytes/.test(name);
-      const ratio = lowerIsBetter ? s.value / b.value : b.value / s.value;
-      console.log(`| ${name} | ${fmt(s.value)} | ${fmt(b.value)} | ${ratio.toFixed(2)}${lowerIsBetter ? " (inv.)" : ""} | ${s.note ? `${s.note}; ${b.note}` : ""} |`);
+  const value = (kind: string, size: Side["size"], name: string) => median(results.get(kind)?.get(name)?.[size].map((s) => s.value) ?? [NaN]);
+  for (const [kind, samples] of results) {
+    console.log(`\n## ${kind}: 1,000 finished vs ${FINISHED.toLocaleString("en")} finished + ${BACKLOG.toLocaleString("en")} queued, median of ${REPEATS} interleaved windows each`);
+    console.log("| figure | small | big | big/small: median (min–max) | CPU per process (small; big) |\n|---|---:|---:|---:|---|");
+    for (const [name, { small, big }] of samples) {
+      const r = ratios(name, small, big);
+      const notes = [medianSample(small).note, medianSample(big).note];
+      const below = r.median < 0.8 ? " **< 0.8**" : "";
+      console.log(
+        `| ${name} | ${fmt(median(small.map((s) => s.value)))} | ${fmt(median(big.map((s) => s.value)))} | ${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})${r.lowerIsBetter ? " inv." : ""}${below} | ${notes[0] ? notes.join("; ") : ""} |`,
+      );
     }
-    console.log(`\n## ${kind}: what a backlog costs the API: submits/s, 1 API × 1 worker, draining ${BACKLOG.toLocaleString("en")} queued ÷ no backlog`);
-    for (const [label, f] of [["small", small], ["big", big]] as const) {
-      const busy = f.get("submits/s, 1 API × 1 workers");
-      const idle = f.get(`submits/s, 1 API × 1 workers${NO_BACKLOG}`);
-      if (!busy || !idle) continue;
-      console.log(`- ${label}: ${fmt(busy.value)} ÷ ${fmt(idle.value)} = ${(busy.value / idle.value).toFixed(2)} (CPU draining: ${busy.note}; no backlog: ${idle.note})`);
+    console.log(`\n## ${kind}: what a backlog costs the API: submits/s, 1 API × 1 worker, draining ${BACKLOG.toLocaleString("en")} queued ÷ no backlog (medians)`);
+    for (const size of ["small", "big"] as const) {
+      const busy = value(kind, size, "submits/s, 1 API × 1 workers");
+      const idle = value(kind, size, `submits/s, 1 API × 1 workers${NO_BACKLOG}`);
+      if (!Number.isFinite(busy) || !Number.isFinite(idle)) continue;
+      const note = (name: string) => medianSample(samples.get(name)![size]).note;
+      console.log(`- ${size}: ${fmt(busy)} ÷ ${fmt(idle)} = ${(busy / idle).toFixed(2)} (CPU draining: ${note("submits/s, 1 API × 1 workers")}; no backlog: ${note(`submits/s, 1 API × 1 workers${NO_BACKLOG}`)})`);
     }
   }
-  const pgFigures = results.get("postgres");
-  const sqliteFigures = results.get("sqlite");
-  if (pgFigures && sqliteFigures) {
-    console.log("\n## Postgres / SQLite");
+  if (results.has("postgres") && results.has("sqlite")) {
+    console.log("\n## Postgres / SQLite (medians)");
     for (const name of ["drain jobs/s, 1 worker", "submits/s, 1 API × 1 workers", "jobs/s, 1 API × 1 workers"]) {
       for (const size of ["small", "big"] as const) {
-        if (!pgFigures[size].has(name)) continue;
-        console.log(`- ${name} (${size}): ${(pgFigures[size].get(name)!.value / sqliteFigures[size].get(name)!.value).toFixed(2)}`);
+        const ratio = value("postgres", size, name) / value("sqlite", size, name);
+        if (Number.isFinite(ratio)) console.log(`- ${name} (${size}): ${ratio.toFixed(2)}`);
       }
     }
   }
-  const base = (kind: string, name: string) => results.get(kind)?.small.get(name)?.value ?? NaN;
   for (const kind of results.keys()) {
-    console.log(`\n## ${kind}: scaling relative to 1 API × 1 worker (small store)`);
+    console.log(`\n## ${kind}: scaling relative to 1 API × 1 worker (small store, medians)`);
     for (const [apis, workers] of SHAPES) {
-      const s = base(kind, `submits/s, ${apis} API × ${workers} workers`) / base(kind, "submits/s, 1 API × 1 workers");
-      const j = base(kind, `jobs/s, ${apis} API × ${workers} workers`) / base(kind, "jobs/s, 1 API × 1 workers");
+      const s = value(kind, "small", `submits/s, ${apis} API × ${workers} workers`) / value(kind, "small", "submits/s, 1 API × 1 workers");
+      const j = value(kind, "small", `jobs/s, ${apis} API × ${workers} workers`) / value(kind, "small", "jobs/s, 1 API × 1 workers");
       console.log(`- ${apis} API × ${workers} workers: submits ${s.toFixed(2)}×, jobs ${j.toFixed(2)}×`);
     }
   }
+  console.log(`\n(run took ${Math.round((performance.now() - began) / 1000)} s; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(", ")})`);
 }
 
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
