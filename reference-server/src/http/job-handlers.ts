@@ -3,7 +3,7 @@ import { acceptsEventStream, formatRetryAfter, ifNoneMatchMatches, isJobStatus, 
 import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
-import { cachedJobJson, toJob } from "../store/job-representation.ts";
+import { cachedJobText, type JobText, toJob } from "../store/job-representation.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
@@ -41,12 +41,17 @@ export interface JobHandlerDeps {
 }
 
 /**
- * Answers with the Job representation as text, so fastify's serializer never sees it; status
- * reads (`cached`) reuse the text of the job's version.
+ * Answers with the Job representation as text, so fastify's serializer never sees it.
  */
-function sendJob(reply: FastifyReply, job: StoredJob, cached = false): FastifyReply {
-  return reply.type("application/json; charset=utf-8").send(cached ? cachedJobJson(job) : JSON.stringify(toJob(job)));
+function sendJob(reply: FastifyReply, job: StoredJob): FastifyReply {
+  return sendJobText(reply, JSON.stringify(toJob(job)));
 }
+
+function sendJobText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.type("application/json; charset=utf-8").send(text);
+}
+
+const notFound = (id: string) => new ProblemError("not_found", `No job ${id}.`);
 
 /** The operations these handlers serve. */
 export type JobOperationId = "submitJob" | "getJob" | "cancelJob" | "listJobs" | "listJobTypes" | "listDeliveries";
@@ -201,6 +206,17 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     return job ? { kind: "replayed" as const, job } : undefined;
   }
 
+  /** A status read's answer (spec §2): `304` when If-None-Match names this version, else the Job. */
+  function answerStatus(request: OperationRequest<"getJob">, reply: FastifyReply, read: JobText) {
+    const etag = jobETag(read.version);
+    reply.header("ETag", etag).header("Cache-Control", "no-cache");
+    if (ifNoneMatchMatches(request.headers["if-none-match"], etag)) {
+      return reply.code(304).header("Retry-After", retryAfter).send();
+    }
+    if (!isTerminal(read.status)) reply.header("Retry-After", retryAfter);
+    return sendJobText(reply.code(200), read.text);
+  }
+
   return {
     async submitJob(request, reply) {
       // The answer depends on Prefer (200 after a wait, or 202): caches must key on it (RFC 7240 §2).
@@ -240,30 +256,31 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       // Held or not, 200 or 304: the answer depends on Prefer, on every status (RFC 7240 §2).
       reply.header("Vary", "Prefer, Accept");
       const { id } = request.params;
+      const { prefer, accept } = request.headers;
+      // A plain status read (no Prefer, no stream) answers at once, with the text of the job's
+      // version: no wait bookkeeping, and a store may skip the row of an unchanged job.
+      if (prefer === undefined && !acceptsEventStream(accept)) {
+        const read = await store.readJobText(request.tenant, id);
+        if (!read) throw notFound(id);
+        return answerStatus(request, reply, read);
+      }
       const found = await store.getJob(request.tenant, id);
-      if (!found) throw new ProblemError("not_found", `No job ${id}.`);
-      if (acceptsEventStream(request.headers.accept)) {
+      if (!found) throw notFound(id);
+      if (acceptsEventStream(accept)) {
         // Past a cap the JSON goes out, which a client reads as "no stream here" (spec §2).
         const release = heldStreams.tryHold(request.tenant);
         if (release) return streamJob(streamOptions, request, reply, found).finally(release);
       }
-      const ifNoneMatch = request.headers["if-none-match"];
       let job = found;
-      // A plain status read (no Prefer) answers at once: no wait bookkeeping, no extra await.
-      if (request.headers.prefer !== undefined) {
+      if (prefer !== undefined) {
         // With If-None-Match: until the representation differs; without: until terminal.
+        const ifNoneMatch = request.headers["if-none-match"];
         const done = ifNoneMatch
           ? (j: StoredJob) => !ifNoneMatchMatches(ifNoneMatch, jobETag(j.version))
           : (j: StoredJob) => isTerminal(j.status);
         ({ job } = await longPoll(request, reply, found, done));
       }
-      const etag = jobETag(job.version);
-      reply.header("ETag", etag).header("Cache-Control", "no-cache");
-      if (ifNoneMatchMatches(ifNoneMatch, etag)) {
-        return reply.code(304).header("Retry-After", retryAfter).send();
-      }
-      if (!isTerminal(job.status)) reply.header("Retry-After", retryAfter);
-      return sendJob(reply.code(200), job, true);
+      return answerStatus(request, reply, cachedJobText(job));
     },
 
     async cancelJob(request, reply) {
@@ -271,7 +288,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
       const outcome = await store.requestCancel(request.tenant, id);
       switch (outcome.kind) {
         case "not_found":
-          throw new ProblemError("not_found", `No job ${id}.`);
+          throw notFound(id);
         case "terminal":
           throw new ProblemError("job_already_terminal", `Job ${id} already ${outcome.job.status}.`);
         case "cancel_requested":
@@ -309,7 +326,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     async listDeliveries(request) {
       const { id } = request.params;
       const records = await store.listDeliveries(request.tenant, id);
-      if (!records) throw new ProblemError("not_found", `No job ${id}.`);
+      if (!records) throw notFound(id);
       return {
         data: records.map((r) => ({
           event_id: r.eventId,

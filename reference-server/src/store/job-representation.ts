@@ -1,5 +1,5 @@
 import { createProblem } from "async-jobs/protocol";
-import type { Job, JobEvent, Problem } from "async-jobs/types";
+import type { Job, JobEvent, JobStatus, Problem } from "async-jobs/types";
 import type { StoredJob } from "./job-store.ts";
 
 /** How long a job is kept after it ends (or after creation while it runs): `expires_at`. */
@@ -35,8 +35,18 @@ export function toJob(job: StoredJob): Job {
   } as Job;
 }
 
+/**
+ * What a status read answers with (spec §2): the job's version (its ETag), its status (a
+ * running job's answer carries `Retry-After`) and its Job representation as JSON text.
+ */
+export interface JobText {
+  readonly version: number;
+  readonly status: JobStatus;
+  readonly text: string;
+}
+
 /** Job representations by job id, each with the version it shows. */
-const representations = new Map<string, { version: number; text: string }>();
+const representations = new Map<string, JobText>();
 /** Enough for every job being polled at once; past it the cache starts over (one clear, no LRU bookkeeping). */
 const MAX_REPRESENTATIONS = 10_000;
 
@@ -49,15 +59,28 @@ const MAX_REPRESENTATIONS = 10_000;
  * keep every new job's text alive into the old generation.
  *
  * @example
- * reply.type("application/json; charset=utf-8").send(cachedJobJson(stored));
+ * reply.type("application/json; charset=utf-8").send(cachedJobText(stored).text);
  */
-export function cachedJobJson(job: StoredJob): string {
-  const cached = representations.get(job.id);
-  if (cached !== undefined && cached.version === job.version) return cached.text;
-  const text = JSON.stringify(toJob(job));
+export function cachedJobText(job: StoredJob): JobText {
+  const cached = cachedJobTextOf(job.id, job.version);
+  if (cached !== undefined) return cached;
+  const built: JobText = { version: job.version, status: job.status, text: JSON.stringify(toJob(job)) };
   if (representations.size >= MAX_REPRESENTATIONS) representations.clear();
-  representations.set(job.id, { version: job.version, text });
-  return text;
+  representations.set(job.id, built);
+  return built;
+}
+
+/**
+ * The text {@link cachedJobText} built for this version of job `id`, if it did: a store that
+ * can look a job's version up for less than its row (SQLite) answers a status read with it.
+ * The caller has checked the id belongs to the reading tenant (an id never changes tenant).
+ *
+ * @example
+ * const version = versionOf(tenant, id); const hit = version === undefined ? undefined : cachedJobTextOf(id, version);
+ */
+export function cachedJobTextOf(id: string, version: number): JobText | undefined {
+  const cached = representations.get(id);
+  return cached !== undefined && cached.version === version ? cached : undefined;
 }
 
 /**

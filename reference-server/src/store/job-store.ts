@@ -1,6 +1,7 @@
 import type { Delivery, JobStatus, Problem } from "async-jobs/types";
 import type { ChangeNotifier } from "../change-notifier.ts";
 import type { TraceContext } from "../tracing/trace-context.ts";
+import type { JobText } from "./job-representation.ts";
 
 /** A job as stored: the Job representation's fields plus what only the server sees. Times in ms. */
 export interface StoredJob {
@@ -161,6 +162,12 @@ export interface JobStore {
   /** The live idempotency record of a key (expired ones are ignored). */
   findIdempotencyKey(tenant: string, key: string): Promise<{ fingerprint: string; jobId: string } | undefined>;
   getJob(tenant: string, id: string): Promise<StoredJob | undefined>;
+  /**
+   * A plain status read's answer (spec §2): the job's version, status and representation text,
+   * the same as `cachedJobText(await getJob(tenant, id))`; a store may look the version up alone
+   * and serve the text already built for it.
+   */
+  readJobText(tenant: string, id: string): Promise<JobText | undefined>;
   /** Newest first. */
   listJobs(query: ListJobsQuery): Promise<StoredJob[]>;
   /** Queued jobs of `tenant` (of all tenants when `null`), counted up to `atMost` (a cap's check need not count further). */

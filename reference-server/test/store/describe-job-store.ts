@@ -1,5 +1,6 @@
 import type { Problem } from "async-jobs/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { toJob } from "../../src/store/job-representation.ts";
 import type { CreateJobCommand, JobStore, JobStoreOptions, Lease, StoredJob } from "../../src/store/job-store.ts";
 
 const problem: Problem = { type: "https://async-jobs.dev/problems/x", title: "X", status: 500, detail: "boom", code: "boom" };
@@ -70,6 +71,21 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
         store.getJob("acme", acme.id),
       ]);
       expect(reads).toEqual([acme, globex, undefined, undefined, undefined, acme]);
+    });
+
+    it("answers a status read with the text of the job's current version, per tenant only", async () => {
+      const job = await created();
+      const textOf = (j: StoredJob) => ({ version: j.version, status: j.status, text: JSON.stringify(toJob(j)) });
+      expect(await store.readJobText("acme", job.id)).toEqual(textOf(job));
+      // The text is built now; another tenant still learns nothing of the job.
+      expect(await store.readJobText("globex", job.id)).toBeUndefined();
+      expect(await store.readJobText("acme", "job_none")).toBeUndefined();
+      const running = await claimOne();
+      expect(await store.readJobText("acme", job.id)).toEqual(textOf(running));
+      await store.reportProgress(leaseOf(running), 30, "a third");
+      const progressed = (await store.getJob("acme", job.id))!;
+      expect(await store.readJobText("acme", job.id)).toEqual(textOf(progressed));
+      expect(JSON.parse((await store.readJobText("acme", job.id))!.text)).toMatchObject({ status: "running", progress: { percent: 30, message: "a third" } });
     });
 
     it("stores idempotency keys with the job: replay, reuse, per tenant", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeJobRow, type JobRow } from "../../src/store/job-row.ts";
-import { toJob, cachedJobJson } from "../../src/store/job-representation.ts";
+import { toJob, cachedJobText, cachedJobTextOf } from "../../src/store/job-representation.ts";
 
 const queued: JobRow = {
   id: "job_01JD3Z9A7C1E2F3G4H5J6K7M8N",
@@ -42,20 +42,31 @@ const rows: [string, JobRow][] = [
   ["canceled", { ...queued, status: "canceled", error: '{"code":"canceled"}', completed_at: 1_764_000_002_000 }],
 ];
 
-describe("cachedJobJson: the Job representation's text, built once per job version", () => {
+describe("cachedJobText: the Job representation's text, built once per job version", () => {
   it.each(rows)("%s: the same bytes as JSON.stringify(toJob(job))", (_name, row) => {
     const job = decodeJobRow({ ...row, id: `job_${_name.replace(/\W/g, "")}` });
-    expect(cachedJobJson(job)).toBe(JSON.stringify(toJob(job)));
-    expect(cachedJobJson(job)).toBe(JSON.stringify(toJob(job))); // and again, from the cache
+    expect(cachedJobText(job)).toEqual({ version: job.version, status: job.status, text: JSON.stringify(toJob(job)) });
+    expect(cachedJobText(job).text).toBe(JSON.stringify(toJob(job))); // and again, from the cache
   });
 
   it("a new version of a job is a new text; the same version is served from the first build", () => {
     const id = "job_01VERSIONS000000000000000";
     const v1 = decodeJobRow({ ...queued, id, version: 1 });
     const v2 = decodeJobRow({ ...queued, id, version: 2, status: "running", progress_percent: 10, started_at: 1_764_000_001_000 });
-    expect(JSON.parse(cachedJobJson(v1)).status).toBe("queued");
-    expect(JSON.parse(cachedJobJson(v2))).toMatchObject({ status: "running", progress: { percent: 10, message: null } });
+    expect(JSON.parse(cachedJobText(v1).text).status).toBe("queued");
+    expect(JSON.parse(cachedJobText(v2).text)).toMatchObject({ status: "running", progress: { percent: 10, message: null } });
     // Within one version the representation cannot change (the ETag is the version): one text.
-    expect(cachedJobJson({ ...v2, status: "queued" })).toBe(cachedJobJson(v2));
+    expect(cachedJobText({ ...v2, status: "queued" })).toBe(cachedJobText(v2));
+  });
+
+  it("cachedJobTextOf finds the text of the version built last, and no other", () => {
+    const id = "job_01LOOKUP00000000000000000";
+    expect(cachedJobTextOf(id, 1)).toBeUndefined();
+    const v1 = cachedJobText(decodeJobRow({ ...queued, id, version: 1 }));
+    expect(cachedJobTextOf(id, 1)).toBe(v1);
+    expect(cachedJobTextOf(id, 2)).toBeUndefined();
+    const v2 = cachedJobText(decodeJobRow({ ...queued, id, version: 2, status: "running" }));
+    expect(cachedJobTextOf(id, 2)).toBe(v2);
+    expect(cachedJobTextOf(id, 1)).toBeUndefined();
   });
 });

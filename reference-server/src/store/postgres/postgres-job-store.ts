@@ -6,7 +6,7 @@ import type { JobEvent, Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
-import { toJobEvent } from "../job-representation.ts";
+import { cachedJobText, toJobEvent } from "../job-representation.ts";
 import { decodeJobRow, encodeEnd, type JobRow } from "../job-row.ts";
 import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow, type DeliveryRow, type EventRow } from "../outbox-row.ts";
@@ -217,6 +217,12 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
       if (hasNul(id)) return undefined;
       const row = await batches.getJob(tenant, id);
       return row ? decodeJobRow(row) : undefined;
+    },
+
+    async readJobText(tenant, id) {
+      // The row comes in the same batched round trip either way: a version lookup would add one.
+      const job = await store.getJob(tenant, id);
+      return job && cachedJobText(job);
     },
 
     async listJobs(query) {

@@ -2,6 +2,7 @@ import type { Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { decodeJobRow, encodeEnd, encodeNewJob, jobRowOfValues } from "../job-row.ts";
+import { cachedJobText, cachedJobTextOf } from "../job-representation.ts";
 import type { JobStore, JobStoreOptions, Lease } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow } from "../outbox-row.ts";
 import { translateErrors } from "../store-errors.ts";
@@ -102,6 +103,11 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   const endRunning = (lease: Lease, status: "succeeded" | "canceled", result: unknown) =>
     write("endRunningJob", { lease, columns: encodeEnd(status, result, null), at: now() });
   let closed = false;
+  /** A job, read on this connection (the row's values alone: see jobRowOfValues). */
+  const readJob = (tenant: string, id: string) => {
+    const values = q.getJobValues.get(id, tenant);
+    return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
+  };
 
   const store: JobStore = {
     changes,
@@ -128,8 +134,19 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     },
 
     async getJob(tenant, id) {
-      const values = q.getJobValues.get(id, tenant);
-      return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
+      return readJob(tenant, id);
+    },
+
+    async readJobText(tenant, id) {
+      // Polls of an unchanged job (most of them) cost one version lookup, with no row to fetch
+      // and decode; the lookup filters by tenant, so a cached text never crosses tenants.
+      const version = q.getJobVersion.get(id, tenant);
+      if (version === undefined) return undefined;
+      const cached = cachedJobTextOf(id, version);
+      if (cached !== undefined) return cached;
+      // Read anew: the version may have moved since the lookup, and the newest answers.
+      const job = readJob(tenant, id);
+      return job && cachedJobText(job);
     },
 
     async listJobs(query) {
