@@ -1,6 +1,6 @@
 // One SDK upload in its own process (bundled by esbuild and run by plain node, so tsx's compiler
 // does not count and its peak RSS is the upload's own); prints { transferS, totalS, maxRssMiB,
-// partSize } as JSON. Started by sdkUpload() in upload-harness.ts.
+// partSize, cpuS } as JSON. Started by sdkUpload() in upload-harness.ts.
 import { openAsBlob } from "node:fs";
 import { createClient } from "../../src/index.ts";
 import { uploadFile } from "../../src/node/uploads.ts";
@@ -19,6 +19,7 @@ const options = {
 const upload =
   transport === "fetch" ? await uploadPortable(client, await openAsBlob(path!), options) : await uploadFile(client, path!, options);
 const done = performance.now();
+const cpuSecondsOf = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1e6;
 if (upload.status !== "completed") throw new Error(`upload ended ${upload.status}`);
 process.stdout.write(
   JSON.stringify({
@@ -26,5 +27,7 @@ process.stdout.write(
     totalS: (done - started) / 1000,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     partSize: upload.part_size,
+    // User + system CPU of the whole upload (every thread): the client's share of the 2 cores.
+    cpuS: cpuSecondsOf(process.cpuUsage()),
   }) + "\n",
 );

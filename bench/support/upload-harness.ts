@@ -20,6 +20,8 @@ export interface SdkUploadFigures {
   totalS: number;
   maxRssMiB: number;
   partSize: number;
+  /** User + system CPU seconds of the uploading process, from its start. */
+  cpuS: number;
 }
 
 /** Bundles sdk-upload-child.ts into `dir` and returns a runner of SDK uploads in child processes. */
