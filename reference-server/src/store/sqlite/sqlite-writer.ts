@@ -94,10 +94,6 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
   let outbox: Extract<ToWriter, { type: "write" }>["items"] = [];
   let nextId = 0;
   let scheduled = false;
-  // Writes sent and not yet answered. While a batch is in the thread, later writes wait here:
-  // they could only join the thread's next batch anyway, and one message per batch costs the
-  // sending and the receiving thread far less than one per turn of this event loop.
-  let sent = 0;
   let failure: Error | undefined;
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
@@ -111,21 +107,17 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
 
   function send() {
     scheduled = false;
-    if (sent > 0 && !closing) return;
     const items = outbox;
     outbox = [];
     if (items.length === 0 || failure) return;
     const post = (batch: typeof items) => worker.postMessage({ type: "write", items: batch } satisfies ToWriter);
-    sent += items.length;
     try {
       post(items);
     } catch {
-      sent -= items.length;
       // An argument that cannot be cloned fails its own write only.
       for (const item of items) {
         try {
           post([item]);
-          sent++;
         } catch (error) {
           waiting.get(item.id)?.reject(error);
           waiting.delete(item.id);
@@ -154,8 +146,6 @@ export function connectSqliteWriter(worker: Worker, hooks: WriterHooks): Promise
         if (result.ok) item?.resolve(result.value);
         else item?.reject(fromWireError(result.error));
       }
-      sent -= message.results.length;
-      if (sent === 0 && outbox.length > 0) send();
       keepAlive();
       hooks.onCommit(message.changes);
     });
