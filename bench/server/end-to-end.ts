@@ -15,16 +15,17 @@ export async function measureEndToEnd(load: LoadGenerator, options: { store: str
   const server = await startBenchServer(options.store, options.dir, ["--worker-concurrency", "64"]);
   try {
     let succeeded = 0;
-    let allDone!: () => void;
-    const done = new Promise<void>((resolve) => (allDone = resolve));
+    let allDone!: (at: number) => void;
+    // Timed at the last success, not at autocannon's return: autocannon ends a run only at its
+    // next one-second sample, which made this figure jobs ÷ whole seconds (1,980 = 4,000 in 2 s).
+    const done = new Promise<number>((resolve) => (allDone = resolve));
     server.store.changes.onAny((change) => {
-      if (change.kind === "job" && change.status === "succeeded" && ++succeeded === jobs) allDone();
+      if (change.kind === "job" && change.status === "succeeded" && ++succeeded === jobs) allDone(performance.now());
     });
     const started = performance.now();
     const submits = await load.run({ options: { url: `${server.url}/v1/jobs`, method: "POST", headers: JSON_AUTH, body: SUBMIT_BODY, amount: jobs, duration: undefined } });
     if (submits.non2xx > 0 || submits.errors > 0) throw new Error(`end-to-end submits failed: ${JSON.stringify(submits)}`);
-    await done;
-    const perS = jobs / ((performance.now() - started) / 1000);
+    const perS = jobs / (((await done) - started) / 1000);
     return { figure: `end-to-end conformance.echo jobs/s (${jobs} jobs), ${options.label}, one process`, value: perS, unit: "jobs/s", goal: "≥ 4,000" };
   } finally {
     await server.close();

@@ -76,6 +76,12 @@ export function prepareJobStatements(db: Database.Database) {
       `UPDATE jobs SET status = @status, result = @result, error = @error, completed_at = @at, updated_at = @at,
          version = version + 1, lease_token = NULL, lease_expires_at = NULL WHERE id = @id RETURNING ${COLS}`,
     ),
+    // A running job's end by its lease holder: lease check and end in one statement.
+    endHeld: stmt<[EndColumns & { at: number; id: string; lease_token: string }], { webhook_url: string | null }>(
+      `UPDATE jobs SET status = @status, result = @result, error = @error, completed_at = @at, updated_at = @at,
+         version = version + 1, lease_token = NULL, lease_expires_at = NULL
+       WHERE id = @id AND lease_token = @lease_token AND status = 'running' RETURNING webhook_url`,
+    ),
     // `refund` gives the attempt back (a drained job did not really run).
     requeue: stmt<[{ run_at: number; refund: number; at: number; id: string }]>(
       `UPDATE jobs SET status = 'queued', run_at = @run_at, attempt = attempt - @refund,

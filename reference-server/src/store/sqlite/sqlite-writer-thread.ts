@@ -53,7 +53,12 @@ function serve(db: Database.Database, settings: WriterSettings) {
     let reply: Extract<FromWriter, { type: "done" }>;
     try {
       const changedBefore = totalChanges.get();
-      const { outcomes, changes } = group.commit(batch.map((item) => (emit) => (commands[item.op] as Command)(item.args, emit)));
+      const logged = logs.length;
+      const { outcomes, changes } = group.commit(
+        batch.map((item) => (emit) => (commands[item.op] as Command)(item.args, emit)),
+        // The batch runs again write by write: the lines of its first run are said again.
+        () => (logs.length = logged),
+      );
       // Only a batch that wrote rows wakes the other processes (an empty claim writes nothing).
       if (totalChanges.get() !== changedBefore) signal.bump();
       const results = batch.map((item, i) => {

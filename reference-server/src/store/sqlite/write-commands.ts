@@ -40,13 +40,18 @@ export function createWriteCommands(ctx: WriteCommandContext) {
   function end(id: string, columns: EndColumns, at: number, emit: Emit): JobRow | undefined {
     const row = q.end.get({ ...columns, at, id });
     if (!row) return undefined;
-    // Decoded only for the webhook event: most jobs have none, and this thread is every write's.
-    if (row.webhook_url !== null) {
-      const job = decodeJobRow(row);
-      if (sendsWebhookEvent(job.webhookEvents, `job.${columns.status}`)) insertEvent(job, toJobEvent(job), at, emit);
-    }
-    emit({ kind: "job", jobId: id, status: columns.status });
+    announceEnd(id, row.webhook_url === null ? undefined : row, columns.status, at, emit);
     return row;
+  }
+
+  /** The ended job's outbox event (when it has a webhook: its row, else undefined) and change. */
+  function announceEnd(id: string, webhooked: JobRow | undefined, status: EndColumns["status"], at: number, emit: Emit) {
+    // Decoded only for the webhook event: most jobs have none, and this thread is every write's.
+    if (webhooked) {
+      const job = decodeJobRow(webhooked);
+      if (sendsWebhookEvent(job.webhookEvents, `job.${status}`)) insertEvent(job, toJobEvent(job), at, emit);
+    }
+    emit({ kind: "job", jobId: id, status });
   }
 
   /** Writes a job's webhook event to the outbox, in the caller's transaction. */
@@ -171,8 +176,11 @@ export function createWriteCommands(ctx: WriteCommandContext) {
 
     /** Ends a running job with `columns` (succeeded, or canceled after it saw its cancellation). */
     endRunningJob(args: { lease: Lease; columns: EndColumns; at: number }, emit: Emit): boolean {
-      if (!held(args.lease)) return false;
-      end(args.lease.id, args.columns, args.at, emit);
+      const { lease, columns, at } = args;
+      // One statement checks the lease and ends the job; the whole row is read only for a webhook.
+      const ended = q.endHeld.get({ ...columns, at, id: lease.id, lease_token: lease.leaseToken });
+      if (!ended) return false;
+      announceEnd(lease.id, ended.webhook_url === null ? undefined : q.getJobById.get(lease.id), columns.status, at, emit);
       return true;
     },
 
