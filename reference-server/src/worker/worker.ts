@@ -5,6 +5,7 @@ import { JobFailure, type JobTypeRegistry, type JobUploads } from "../job-types/
 import type { JobStore, Lease, StoredJob } from "../store/job-store.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { createInFlight } from "../in-flight.ts";
+import { createRerunLoop } from "../rerun-loop.ts";
 import { createTypeSlots } from "./type-slots.ts";
 import { defaultServerConfig } from "../config.ts";
 import { contextOfTrace } from "../tracing/trace-context.ts";
@@ -71,41 +72,32 @@ export function startWorker(options: WorkerOptions): Worker {
   const active = new Map<string, Active>();
   const slots = createTypeSlots();
   let draining = false;
-  let ticking = false;
-  let again = false;
   // Claims, heartbeats and recoveries still running: stop() waits for them (issue 20).
   const calls = createInFlight();
   // While the store is unreachable the worker stops claiming and backs off (issue 20).
   let claimFailures = 0;
   let claimPausedUntil = 0;
 
-  async function tick() {
-    if (ticking) {
-      again = true;
-      return;
-    }
-    ticking = true;
-    const end = calls.begin();
-    try {
-      do {
-        again = false;
-        const free = concurrency - active.size;
-        if (draining || free <= 0 || Date.now() < claimPausedUntil) break;
-        const asked = performance.now();
-        const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
-        claimFailures = 0;
-        for (const job of jobs) run(job, asked);
-        if (jobs.length === free) again = true;
-      } while (again && !draining);
-    } catch (error) {
-      claimFailures++;
-      claimPausedUntil = Date.now() + retryDelayMs(claimFailures, { baseMs: 250, maxMs: 5_000 });
-      if (claimFailures === 1 || claimFailures % 10 === 0) log(`claim failed (${claimFailures} in a row; backing off)`, error);
-    } finally {
-      ticking = false;
-      end();
-    }
-  }
+  const tick = createRerunLoop(
+    async () => {
+      const free = concurrency - active.size;
+      if (draining || free <= 0 || Date.now() < claimPausedUntil) return false;
+      const asked = performance.now();
+      const jobs = await store.claimJobs({ workerId: id, limit: free, leaseMs });
+      claimFailures = 0;
+      for (const job of jobs) run(job, asked);
+      return jobs.length === free;
+    },
+    {
+      stopped: () => draining,
+      inFlight: calls,
+      onError(error) {
+        claimFailures++;
+        claimPausedUntil = Date.now() + retryDelayMs(claimFailures, { baseMs: 250, maxMs: 5_000 });
+        if (claimFailures === 1 || claimFailures % 10 === 0) log(`claim failed (${claimFailures} in a row; backing off)`, error);
+      },
+    },
+  );
 
   /**
    * The lease was granted (or renewed) no earlier than `asked`, so it lasts at least until
