@@ -103,11 +103,6 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   const endRunning = (lease: Lease, status: "succeeded" | "canceled", result: unknown) =>
     write("endRunningJob", { lease, columns: encodeEnd(status, result, null), at: now() });
   let closed = false;
-  /** A job, read on this connection (the row's values alone: see jobRowOfValues). */
-  const readJob = (tenant: string, id: string) => {
-    const values = q.getJobValues.get(id, tenant);
-    return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
-  };
 
   const store: JobStore = {
     changes,
@@ -134,7 +129,8 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     },
 
     async getJob(tenant, id) {
-      return readJob(tenant, id);
+      const values = q.getJobValues.get(id, tenant);
+      return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
     },
 
     async readJobText(tenant, id) {
@@ -145,7 +141,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
       const cached = cachedJobTextOf(id, version);
       if (cached !== undefined) return cached;
       // Read anew: the version may have moved since the lookup, and the newest answers.
-      const job = readJob(tenant, id);
+      const job = await store.getJob(tenant, id);
       return job && cachedJobText(job);
     },
 
