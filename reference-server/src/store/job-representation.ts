@@ -71,8 +71,9 @@ export function cachedJobText(job: StoredJob): JobText {
 }
 
 /**
- * The text {@link cachedJobText} built for this version of job `id`, if it did: a store that
- * can look a job's version up for less than its row (SQLite) answers a status read with it.
+ * The text {@link cachedJobText} built for this version of job `id`, if it did: a store answers
+ * a status read with it when it knows the version for less than a decoded row (SQLite looks the
+ * version up alone; Postgres reads it off the raw row before decoding).
  * The caller has checked the id belongs to the reading tenant (an id never changes tenant).
  *
  * @example

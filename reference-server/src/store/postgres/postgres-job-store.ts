@@ -6,7 +6,7 @@ import type { JobEvent, Problem } from "async-jobs/types";
 import { createChangeNotifier } from "../../change-notifier.ts";
 import { newId } from "../../new-id.ts";
 import { candidateWindow, pickClaims, saturatedTenants } from "../claim-fairness.ts";
-import { cachedJobText, toJobEvent } from "../job-representation.ts";
+import { cachedJobText, cachedJobTextOf, toJobEvent } from "../job-representation.ts";
 import { decodeJobRow, encodeEnd, type JobRow } from "../job-row.ts";
 import type { JobStore, JobStoreOptions, Lease, StoredJob } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow, type DeliveryRow, type EventRow } from "../outbox-row.ts";
@@ -220,9 +220,12 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     },
 
     async readJobText(tenant, id) {
-      // The row comes in the same batched round trip either way: a version lookup would add one.
-      const job = await store.getJob(tenant, id);
-      return job && cachedJobText(job);
+      if (hasNul(id)) return undefined;
+      // The row comes in the same batched round trip either way (a version lookup alone would add
+      // one); an unchanged version is answered with its text, without decoding the row again.
+      const row = await batches.getJob(tenant, id);
+      if (row === undefined) return undefined;
+      return cachedJobTextOf(row.id, row.version) ?? cachedJobText(decodeJobRow(row));
     },
 
     async listJobs(query) {
