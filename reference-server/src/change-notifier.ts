@@ -18,6 +18,8 @@ export interface ChangeNotifier {
   onAny(listener: (change: Change) => void): () => void;
   /** Job ids someone waits on (stores watching other processes only check these). */
   watchedJobIds(): Iterable<string>;
+  /** Whether someone waits on `jobId`. */
+  isWatched(jobId: string): boolean;
 }
 
 /** See {@link ChangeNotifier}. */
@@ -43,5 +45,6 @@ export function createChangeNotifier(): ChangeNotifier {
       return () => any.delete(listener);
     },
     watchedJobIds: () => byJob.keys(),
+    isWatched: (jobId) => byJob.has(jobId),
   };
 }

@@ -64,3 +64,33 @@ it("a bump by one signal reaches the other signal on the same file, which says i
     watcher.close();
   }
 });
+
+it("wakes a waiter only for its own job's change: another job's waiter, which read it already, sleeps on", { timeout: 20_000 }, async () => {
+  const [watcher, writer] = await openPair("only-changed.db", { watchIntervalMs: 15 });
+  try {
+    const ids = await Promise.all([1, 2].map(async () => ((await writer.createJob(newJob)) as { job: { id: string } }).job.id));
+    const [changed, untouched] = ids as [string, string];
+    // As a long poll does: subscribe, then read the job it waits on.
+    let untouchedWakes = 0;
+    const stopUntouched = watcher.changes.onJob(untouched, () => untouchedWakes++);
+    await watcher.getJob("t", untouched);
+    const changedAnnounced = new Promise<void>((resolve) => {
+      const stop = watcher.changes.onJob(changed, () => {
+        stop();
+        resolve();
+      });
+    });
+    await watcher.getJob("t", changed);
+    await writer.requestCancel("t", changed);
+    await changedAnnounced;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a few more re-reads at 15 ms
+    expect(untouchedWakes).toBe(0);
+    // And its own change still wakes it.
+    await writer.requestCancel("t", untouched);
+    await expect.poll(() => untouchedWakes, { timeout: 5_000 }).toBeGreaterThan(0);
+    stopUntouched();
+  } finally {
+    await writer.close();
+    await watcher.close();
+  }
+});

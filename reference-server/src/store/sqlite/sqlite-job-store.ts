@@ -47,18 +47,26 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   // The writer sees them (PRAGMA data_version, checked when another process bumps the commit
   // signal and every watchIntervalMs); then the watched jobs are re-read and those whose
   // version moved are announced, so a long poll here wakes on a worker's change in another process.
-  const knownVersions = new Map<string, number>();
+  // The version each watched job was last seen at: a waiter subscribes, then reads the job
+  // (getJob), and that read's version is the one a change must differ from. Without it, the
+  // first re-read after waiters park finds all of them new and wakes every one for nothing (500
+  // reads at once on each API process in bench/scale.ts, its slowest wakes). Only watched jobs
+  // are kept: each re-read keeps the ids it read, so the map never outgrows the waiters.
+  let knownVersions = new Map<string, number>();
+  const seenAt = (id: string, version: number) => {
+    if (!knownVersions.has(id) && changes.isWatched(id)) knownVersions.set(id, version);
+  };
   let rereadAgainAt = 0;
   let rereadLater: NodeJS.Timeout | undefined;
   function announceExternalChanges() {
     const started = performance.now();
     const moved: string[] = [];
+    const seen = new Map<string, number>();
     for (const [id, version] of q.versions.all(JSON.stringify([...changes.watchedJobIds()]))) {
-      if (knownVersions.get(id) !== version) {
-        knownVersions.set(id, version);
-        moved.push(id);
-      }
+      seen.set(id, version);
+      if (knownVersions.get(id) !== version) moved.push(id);
     }
+    knownVersions = seen;
     // A re-read costs about 1.5 µs per watched job: while other processes commit without pause,
     // it takes at most a fifth of the event loop (the next one waits four times as long). Only
     // the re-read counts: the answers the announcements wake are work a change owes anyway.
@@ -130,7 +138,10 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
 
     async getJob(tenant, id) {
       const values = q.getJobValues.get(id, tenant);
-      return values ? decodeJobRow(jobRowOfValues(values)) : undefined;
+      if (values === undefined) return undefined;
+      const job = decodeJobRow(jobRowOfValues(values));
+      seenAt(id, job.version);
+      return job;
     },
 
     async readJobText(tenant, id) {
