@@ -56,6 +56,21 @@ describe("the SQLite write lock", () => {
     other.close();
   });
 
+  it("does the thread's other duties between tries while it waits (seeing another connection's commits)", () => {
+    const { db, other } = open("duties.db");
+    other.exec("BEGIN IMMEDIATE");
+    // What the writer thread does meanwhile: look for other processes' commits on its connection.
+    const dataVersion = db.prepare("PRAGMA data_version").pluck();
+    const seen: unknown[] = [];
+    const lock = createWriteLock(db, { timeoutMs: 30, whileWaiting: () => seen.push(dataVersion.get()) });
+    expect(() => lock.begin()).toThrow(expect.objectContaining({ code: "SQLITE_BUSY" }));
+    // Retries every 0.25 ms for 30 ms: called many times, not once at the end.
+    expect(seen.length).toBeGreaterThan(10);
+    other.exec("ROLLBACK");
+    db.close();
+    other.close();
+  });
+
   it("pauses only after the queue's own work, only while another connection writes, twice as long as it held the lock", () => {
     const { db, other } = open("pauses.db");
     let now = 0;

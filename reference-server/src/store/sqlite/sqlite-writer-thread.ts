@@ -21,7 +21,9 @@ const send = (message: FromWriter) => port.postMessage(message);
 
 /** Serves write batches on the open connection until asked to close. */
 function serve(db: Database.Database, settings: WriterSettings) {
-  const lock = createWriteLock(db, { timeoutMs: settings.busyTimeoutMs });
+  // While it waits for another process's lock, it keeps looking for that process's commits:
+  // a wait of tens of milliseconds (a checkpoint there) would otherwise hold every wake here.
+  const lock = createWriteLock(db, { timeoutMs: settings.busyTimeoutMs, whileWaiting: () => lookForExternalCommits() });
   const group = createGroupCommit(db, lock);
   const totalChanges = db.prepare("SELECT total_changes()").pluck();
   let logs: Extract<FromWriter, { type: "done" }>["logs"] = [];

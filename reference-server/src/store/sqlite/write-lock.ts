@@ -28,6 +28,8 @@ export interface WriteLockOptions {
   contendedForMs?: number;
   /** @default performance.now */
   clock?: () => number;
+  /** Called between two tries while the lock is held elsewhere: the thread's other duties (watching for other processes' commits). */
+  whileWaiting?: () => void;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface WriteLockOptions {
  * setTimeout(next, lock.pauseAfterCommitMs(["claimJobs"]));
  */
 export function createWriteLock(db: Database.Database, options: WriteLockOptions): WriteLock {
-  const { timeoutMs, pollMs = 0.25, pauseMs = 1, backgroundShare = 1 / 3, contendedForMs = 1_000, clock = () => performance.now() } = options;
+  const { timeoutMs, pollMs = 0.25, pauseMs = 1, backgroundShare = 1 / 3, contendedForMs = 1_000, clock = () => performance.now(), whileWaiting } = options;
   const beginImmediate = db.prepare("BEGIN IMMEDIATE");
   // Moves when another connection commits, never for this one's own commits.
   const dataVersion = db.prepare("PRAGMA data_version").pluck();
@@ -70,7 +72,9 @@ export function createWriteLock(db: Database.Database, options: WriteLockOptions
         } catch (error) {
           if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || clock() >= deadline) throw error;
           contended();
-          // Blocks only this writer thread, which has nothing else to do until it has the lock.
+          // Blocks this writer thread, whose event loop cannot run meanwhile: what it must go on
+          // doing (seeing other processes' commits, so long polls wake) runs between the tries.
+          whileWaiting?.();
           Atomics.wait(sleeper, 0, 0, pollMs);
         }
       }
