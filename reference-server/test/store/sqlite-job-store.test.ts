@@ -27,3 +27,20 @@ it("keeps committed jobs across reopen, and its claim query uses the claim index
   expect(detail).toContain("jobs_claim");
   expect(detail).not.toContain("TEMP B-TREE");
 });
+
+it("answers a claim of due webhook events with none, while another process holds the write lock, without waiting for it", async () => {
+  // The deliverer asks on every other process's commit: with nothing due, no write (and no lock) is needed.
+  const path = join(dir, "no-due-events.db");
+  const store = await openSqliteJobStore({ path, busyTimeoutMs: 500 });
+  const Database = (await import("better-sqlite3")).default;
+  const other = new Database(path);
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    // With the lock held elsewhere, a write here would fail as busy after 500 ms.
+    expect(await store.claimDueEvents({ limit: 10, leaseMs: 1_000 })).toEqual([]);
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+    await store.close();
+  }
+});
