@@ -27,7 +27,7 @@
 //      SCALE_SECONDS=1 SCALE_REPEATS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -561,6 +561,7 @@ function ratios(name: string, small: Sample[], big: Sample[]) {
 }
 
 async function main() {
+  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: build the server first (npm run prepare)`);
   console.error(`scale bench: ${REPEATS} × ${SECONDS} s windows per figure and store, big store = ${FINISHED} finished + ${BACKLOG} queued; load ${loadavg()[0]!.toFixed(2)}`);
   const began = performance.now();
   const cluster = STORES.includes("postgres") ? await startPostgresCluster() : undefined;
