@@ -17,6 +17,7 @@ import pg from "pg";
 import { openPostgresJobStore } from "../reference-server/src/store/postgres/postgres-job-store.ts";
 import type { JobStore } from "../reference-server/src/store/job-store.ts";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+import { percentile } from "./server/bench-row.ts";
 import { createCliProcesses } from "./support/cli-processes.ts";
 import { keyedSubmitsRun, type LoadFigures, startLoadGenerator } from "./support/load-generator.ts";
 import { keyedSubmit as command, rate as rateFor, storeSubmits } from "./support/store-submits.ts";
@@ -26,10 +27,6 @@ const TOKEN = "bench-token";
 const figures: [string, string, string][] = [];
 const cli = createCliProcesses();
 const load = startLoadGenerator();
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /** Runs `callers` loops of `step` for SECONDS; returns operations per second. */
 const rate = (callers: number, step: () => Promise<number>) => rateFor(callers, SECONDS, step);

@@ -27,7 +27,7 @@
 //      SCALE_SECONDS=1 SCALE_REPEATS=2 SCALE_FINISHED=20000 SCALE_BACKLOG=5000 npx tsx --conditions=async-jobs-source bench/scale.ts)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +37,9 @@ import pg from "pg";
 import type { JobStore } from "../reference-server/src/store/job-store.ts";
 import { openJobStore } from "../reference-server/src/store/open-job-store.ts";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+import { percentile } from "./server/bench-row.ts";
+import { assertBuiltCli, BUILT_CLI } from "./server/bench-server.ts";
+import { cpuSecondsOf } from "./support/cli-processes.ts";
 
 type Autocannon = (options: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; duration: number }>;
 // autocannon stops only at its next sample: with the default 1 s samples, a 2 s run lasted 2 or 3 s
@@ -46,9 +49,6 @@ const SAMPLE_MS = 50;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-// The processes run the built CLI, as an installed server does (`npm run prepare` builds it): a
-// source run's transpiler would make every process start a second slower and add its CPU.
-const BUILT_CLI = join(root, "reference-server/dist/cli.js");
 const SECONDS = Number(process.env.SCALE_SECONDS ?? 2);
 // Windows per figure and store: each figure's ratio is the median of REPEATS big/small pairs.
 const REPEATS = Number(process.env.SCALE_REPEATS ?? 3);
@@ -67,7 +67,6 @@ const NO_BACKLOG_TOO = process.env.SCALE_NO_BACKLOG === "1";
 const WORKER_NICE = Number(process.env.SCALE_WORKER_NICE ?? 0);
 const TOKEN = "scale-token";
 const TENANT = "bench";
-const TICK_HZ = 100; // /proc/<pid>/stat counts CPU in clock ticks of 1/100 s on Linux
 
 interface Proc {
   child: ChildProcess;
@@ -76,6 +75,8 @@ interface Proc {
 }
 const procs = new Set<Proc>();
 
+// The processes run the built CLI, as an installed server does (`npm run prepare` builds it): a
+// source run's transpiler would make every process start a second slower and add its CPU.
 function startCli(label: string, args: string[], ready: RegExp, nice = 0): Promise<Proc> {
   const node = [process.execPath, BUILT_CLI, ...args];
   // A niceness runs the process at a lower CPU priority (what systemd's Nice= does).
@@ -100,22 +101,8 @@ function startCli(label: string, args: string[], ready: RegExp, nice = 0): Promi
   });
 }
 
-async function stopAll() {
-  await Promise.all(
-    [...procs].map(
-      (proc) =>
-        new Promise<void>((resolve) => {
-          procs.delete(proc);
-          if (proc.child.exitCode !== null) return resolve();
-          proc.child.once("exit", () => resolve());
-          process.kill(-proc.child.pid!, "SIGKILL");
-        }),
-    ),
-  );
-}
-
-/** Stops one process as a deploy does (SIGTERM: a worker drains); SIGKILL after 10 s. */
-function stopOne(proc: Proc): Promise<void> {
+/** Stops one process: SIGTERM as a deploy does (a worker drains; SIGKILL after 10 s), or SIGKILL at once. */
+function stopOne(proc: Proc, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
   procs.delete(proc);
   return new Promise((resolve) => {
     if (proc.child.exitCode !== null) return resolve();
@@ -124,15 +111,18 @@ function stopOne(proc: Proc): Promise<void> {
       clearTimeout(kill);
       resolve();
     });
-    process.kill(-proc.child.pid!, "SIGTERM");
+    process.kill(-proc.child.pid!, signal);
   });
+}
+
+async function stopAll() {
+  await Promise.all([...procs].map((proc) => stopOne(proc, "SIGKILL")));
 }
 
 /** CPU seconds (user + system) a process used so far; 0 once it is gone. */
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / TICK_HZ;
+    return cpuSecondsOf(pid);
   } catch {
     return 0;
   }
@@ -397,15 +387,11 @@ interface Side {
 interface Sample {
   value: number;
   note: string;
-  /** A percentile's window keeps its latencies: the figure is the percentile of all windows' together. */
-  latencies?: number[];
+  /** A percentile's window keeps its latencies: the figure is the `p`th percentile of all windows' together. */
+  pooled?: { p: number; latencies: number[] };
 }
 
-/** The `p`th percentile of `values` (nearest rank). */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+const percentileOf = (latencies: number[], p: number) => percentile([...latencies].sort((a, b) => a - b), p);
 /** Every window's figure, per side, in the order measured. */
 type Samples = Map<string, { small: Sample[]; big: Sample[] }>;
 
@@ -436,11 +422,11 @@ async function timed<T>(label: string, phase: () => Promise<T>): Promise<T> {
 async function measurePair(sides: Side[]): Promise<Samples> {
   const samples: Samples = new Map();
   const kind = sides[0]!.bench.kind;
-  const record = (side: Side, name: string, value: number, note = "", latencies?: number[]) => {
+  const record = (side: Side, name: string, value: number, note = "", pooled?: Sample["pooled"]) => {
     if (!samples.has(name)) samples.set(name, { small: [], big: [] });
-    samples.get(name)![side.size].push({ value, note, latencies });
+    samples.get(name)![side.size].push({ value, note, pooled });
   };
-  const recordPercentile = (side: Side, name: string, p: number, latencies: number[]) => record(side, name, percentile(latencies, p), "", latencies);
+  const recordPercentile = (side: Side, name: string, p: number, latencies: number[]) => record(side, name, percentileOf(latencies, p), "", { p, latencies });
 
   await timed(`${kind} drain`, () => interleaved(sides, async (side) => {
     await side.startFrom(BACKLOG);
@@ -473,7 +459,6 @@ async function measurePair(sides: Side[]): Promise<Samples> {
     // A second of load after a process starts: its first second (module loading, JIT) is not the store's cost.
     await submits(fleet.api, fresh.length > 0 ? 1 : 0.3);
     pause([...fleet.api, ...fleet.work], "SIGSTOP");
-    return fleet;
   };
   const endToEnd = async (apis: number, workers: number, queued: number, suffix = "") => {
     for (const side of sides) await reshape(side, apis, workers, queued);
@@ -561,7 +546,7 @@ function ratios(name: string, small: Sample[], big: Sample[]) {
 }
 
 async function main() {
-  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: build the server first (npm run prepare)`);
+  assertBuiltCli();
   console.error(`scale bench: ${REPEATS} × ${SECONDS} s windows per figure and store, big store = ${FINISHED} finished + ${BACKLOG} queued; load ${loadavg()[0]!.toFixed(2)}`);
   const began = performance.now();
   const cluster = STORES.includes("postgres") ? await startPostgresCluster() : undefined;
@@ -603,10 +588,10 @@ async function main() {
       // A percentile is taken over every window's latencies at once (p99 of 3,000 wakes, not
       // the median of three p99s of 1,000: the 10th slowest of one window swings with one hiccup);
       // the min–max still shows the windows' own ratios.
-      const pooled = small[0]?.latencies ? Number(/p(\d+)/.exec(name)![1]) : undefined;
+      const pooled = small[0]?.pooled?.p;
       const [smallValue, bigValue] = pooled === undefined
         ? [median(small.map((s) => s.value)), median(big.map((s) => s.value))]
-        : [percentile(small.flatMap((s) => s.latencies!), pooled), percentile(big.flatMap((s) => s.latencies!), pooled)];
+        : [percentileOf(small.flatMap((s) => s.pooled!.latencies), pooled), percentileOf(big.flatMap((s) => s.pooled!.latencies), pooled)];
       const ratio = pooled === undefined ? r.median : smallValue / bigValue;
       const below = ratio < 0.8 ? " **< 0.8**" : "";
       console.log(

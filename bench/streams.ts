@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startPostgresCluster } from "../reference-server/test/support/postgres-cluster.ts";
+import { percentile } from "./server/bench-row.ts";
 import { createCliProcesses } from "./support/cli-processes.ts";
 
 const { values } = parseArgs({
@@ -117,7 +118,6 @@ async function round(watched: string, changer: string, watchedPid: number): Prom
   return { latencies: arrivals.map((t) => t - t0), cpuMs, readerCpuMs };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const msList = (values: number[]) => values.map((ms) => ms.toFixed(1)).join(" / ");
 type Round = Awaited<ReturnType<typeof round>>;
 /**

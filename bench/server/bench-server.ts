@@ -44,10 +44,15 @@ export interface ServerProcess {
 // The built CLI, what the installed bin runs (the repository's bin would run the sources
 // through tsx, whose transpiler and loader thread are no part of a deployed server's memory).
 // BENCH_SERVER_DIST=DIR runs another build (e.g. a copy of dist/ built from older code).
-const BUILT_CLI = process.env.BENCH_SERVER_DIST
+export const BUILT_CLI = process.env.BENCH_SERVER_DIST
   ? join(process.env.BENCH_SERVER_DIST, "cli.js")
   : fileURLToPath(new URL("../../reference-server/dist/cli.js", import.meta.url));
 const CLOCK_TICKS_PER_S = 100; // Linux's USER_HZ
+
+/** Throws, saying how to build it, when {@link BUILT_CLI} is missing. */
+export function assertBuiltCli(): void {
+  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: build the server first (npm run prepare)`);
+}
 
 /**
  * Starts the built `async-jobs-server serve` (`npm run prepare` builds it) on `store` in its own
@@ -58,7 +63,7 @@ const CLOCK_TICKS_PER_S = 100; // Linux's USER_HZ
  * const server = await startServerProcess("sqlite:/tmp/x/jobs.db", "/tmp/x", ["--no-worker"]);
  */
 export async function startServerProcess(store: string, dir: string, args: string[] = []): Promise<ServerProcess> {
-  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: build the server first (npm run prepare)`);
+  assertBuiltCli();
   const base = ["serve", "--port", "0", "--host", "127.0.0.1", "--store", store, "--blob-dir", join(dir, "blobs"), "--tokens", `${TOKEN}:${TENANT}`];
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, BUILT_CLI, ...base, ...args], { stdio: ["ignore", "pipe", "inherit"] });

@@ -62,9 +62,12 @@ describe("the SQLite write lock", () => {
     // What the writer thread does meanwhile: look for other processes' commits on its connection.
     const dataVersion = db.prepare("PRAGMA data_version").pluck();
     const seen: unknown[] = [];
-    const lock = createWriteLock(db, { timeoutMs: 30, whileWaiting: () => seen.push(dataVersion.get()) });
+    // A clock that moves 1 ms each time it is read, and no sleep between tries: the number of
+    // tries before the timeout depends on the code, not on how busy the machine is.
+    let now = 0;
+    const lock = createWriteLock(db, { timeoutMs: 100, pollMs: 0, clock: () => now++, whileWaiting: () => seen.push(dataVersion.get()) });
     expect(() => lock.begin()).toThrow(expect.objectContaining({ code: "SQLITE_BUSY" }));
-    // Retries every 0.25 ms for 30 ms: called many times, not once at the end.
+    // Called between the tries, many times, not once at the end.
     expect(seen.length).toBeGreaterThan(10);
     other.exec("ROLLBACK");
     db.close();
