@@ -29,8 +29,10 @@ export function prepareJobStatements(db: Database.Database) {
     getJobById: stmt<[string], JobRow>(`SELECT ${COLS} FROM jobs WHERE id = ?`),
     // A status read's first look: the version alone, a single value (pluck), about half the cost of the row.
     getJobVersion: db.prepare("SELECT version FROM jobs WHERE id = ? AND tenant = ?").pluck(true) as unknown as PreparedStatement<[string, string], number>,
-    // Many jobs' versions in one call (a JSON array of ids): a third of the cost of one get per id.
-    versions: db.prepare("SELECT id, version FROM jobs WHERE id IN (SELECT value FROM json_each(?))").raw(true) as unknown as PreparedStatement<[string], [string, number]>,
+    // Of many jobs (a JSON object of id: version last seen, null if none), those whose version moved, in one call.
+    movedVersions: db
+      .prepare("SELECT j.id, j.version FROM json_each(?) AS seen JOIN jobs AS j ON j.id = seen.key WHERE j.version IS NOT seen.value")
+      .raw(true) as unknown as PreparedStatement<[string], [string, number]>,
     // RETURNING: the stored row comes back from the insert itself, no second lookup.
     insertJob: stmt<[NewJobRow], JobRow>(
       `INSERT INTO jobs (id, tenant, type, status, input, metadata, attempt, max_attempts, cancel_requested, webhook_url,
