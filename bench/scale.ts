@@ -3,7 +3,8 @@
 //      and 1 and 2 API processes on one store, with CPU per process (2 cores show the per-core cost);
 //   2. drain jobs/s of a pre-filled queue by one worker process, Postgres vs SQLite;
 //   3. long-poll wake p50/p99 with 1,000 held waits spread over 2 API processes (the change is
-//      committed by this process, as a worker elsewhere would); on Postgres again right after a
+//      committed by this process, as a worker elsewhere would; each store's API processes start
+//      once and take a round of waits untimed, as a running server has); on Postgres again right after a
 //      database restart (`pg_ctl restart -m fast`), once both API processes report ready: the
 //      fault test (reference-server/test/ops/database-faults.test.ts) proves the wake returns,
 //      this measures how fast it is;
@@ -58,7 +59,7 @@ const STORES = (process.env.SCALE_STORES ?? "postgres,sqlite").split(",");
 const WAITS = Number(process.env.SCALE_WAITS ?? 1_000);
 // Which end-to-end shapes (API processes x worker processes) run, and whether the wake phase does:
 // fewer of them make a short run while iterating on one figure.
-const SHAPES = (process.env.SCALE_SHAPES ?? "1x1,1x2,1x4,2x4,2x2,2x1").split(",").map((s) => s.split("x").map(Number) as [number, number]);
+const SHAPES = (process.env.SCALE_SHAPES ?? "1x1,1x2,1x4,2x4,2x2,2x1").split(",").filter(Boolean).map((s) => s.split("x").map(Number) as [number, number]);
 const WAKE = process.env.SCALE_WAKE !== "0";
 const NO_BACKLOG = ", no backlog";
 // SCALE_NO_BACKLOG=1 adds a 1 × 1 shape with no queue before the others: what a backlog costs the API.
@@ -368,7 +369,8 @@ async function untilReady(api: Proc): Promise<void> {
     const res = await fetch(`${api.ready}/readyz`).catch(() => undefined);
     if (res?.status === 200) return;
     await res?.arrayBuffer();
-    await new Promise((r) => setTimeout(r, 5));
+    // Every millisecond: the figure ("ready again ms") is a few of them.
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 
@@ -478,25 +480,50 @@ async function measurePair(sides: Side[]): Promise<Samples> {
   await stopAll();
 
   if (WAKE) {
+    // Each side's two API processes start once, take a round of waits untimed (fresh processes'
+    // first wakes run cold code, and their first full GC fell due in the first timed round of
+    // every window without it), then wait stopped while the other side is measured.
+    const apisOf = new Map<Side, Proc[]>();
+    await timed(`${kind} wake warm-up`, async () => {
+      for (const side of sides) {
+        await side.startFrom(BACKLOG);
+        const apis = await startApis(side.bench, side.dir, 2);
+        await wakeLatencies(side.bench, apis);
+        pause(apis, "SIGSTOP");
+        apisOf.set(side, apis);
+      }
+    });
+    const resumed = async (side: Side) => {
+      const apis = apisOf.get(side)!;
+      pause(apis, "SIGCONT");
+      // A stopped process learns of a connection that died meanwhile only once it runs again.
+      await new Promise((r) => setTimeout(r, 200));
+      await Promise.all(apis.map((api) => untilReady(api)));
+      await side.startFrom(BACKLOG, true); // the earlier rounds' jobs go
+      return apis;
+    };
     await timed(`${kind} wake`, () => interleaved(sides, async (side) => {
-      const { bench } = side;
-      await side.startFrom(BACKLOG);
-      const apis = await startApis(bench, side.dir, 2);
-      const wake = await wakeLatencies(bench, apis);
+      const apis = await resumed(side);
+      const wake = await wakeLatencies(side.bench, apis);
+      pause(apis, "SIGSTOP");
       recordPercentile(side, `wake p50 ms, ${WAITS} waits / 2 API`, 50, wake.latencies);
       recordPercentile(side, `wake p99 ms, ${WAITS} waits / 2 API`, 99, wake.latencies);
-      if (wake.failed > 0) console.error(`  ${bench.kind} ${side.size}: ${wake.failed} of ${WAITS} waits got no answer`);
-      if (bench.restartDatabase) {
-        await bench.restartDatabase();
+      if (wake.failed > 0) console.error(`  ${side.bench.kind} ${side.size}: ${wake.failed} of ${WAITS} waits got no answer`);
+    }));
+    if (sides[0]!.bench.restartDatabase) {
+      await timed(`${kind} wake after a database restart`, () => interleaved(sides, async (side) => {
+        const apis = await resumed(side);
+        await side.bench.restartDatabase!();
         const ready = performance.now();
         await Promise.all(apis.map((api) => untilReady(api)));
         record(side, "ready again ms, after a database restart", performance.now() - ready);
-        const after = await wakeLatencies(bench, apis);
+        const after = await wakeLatencies(side.bench, apis);
+        pause(apis, "SIGSTOP");
         recordPercentile(side, `wake p99 ms after a database restart, ${WAITS} waits / 2 API`, 99, after.latencies);
-        if (after.failed > 0) console.error(`  ${bench.kind} ${side.size}: ${after.failed} of ${WAITS} waits after the restart got no answer`);
-      }
-      await stopAll();
-    }));
+        if (after.failed > 0) console.error(`  ${side.bench.kind} ${side.size}: ${after.failed} of ${WAITS} waits after the restart got no answer`);
+      }));
+    }
+    await stopAll();
   }
   for (const side of sides) {
     await side.startFrom(BACKLOG);
