@@ -94,3 +94,42 @@ it("wakes a waiter only for its own job's change: another job's waiter, which re
     await watcher.close();
   }
 });
+
+it("a job's new waiter, after an earlier one left, sleeps through the change it read and wakes on the next", { timeout: 20_000 }, async () => {
+  const [watcher, writer] = await openPair("rewatched.db", { watchIntervalMs: 15 });
+  try {
+    const id = ((await writer.createJob(newJob)) as { job: { id: string } }).job.id;
+    const [running] = await writer.claimJobs({ workerId: "w", limit: 1, leaseMs: 60_000 });
+    const lease = { id, leaseToken: running!.leaseToken! };
+    /** Resolves once the watcher has re-read after another process's commit. */
+    const reread = () =>
+      new Promise<void>((resolve) => {
+        const stop = watcher.changes.onAny((change) => {
+          if (change.kind !== "external") return;
+          stop();
+          resolve();
+        });
+      });
+    // A first waiter reads the job and leaves; the job changes with nobody waiting.
+    const left = watcher.changes.onJob(id, () => {});
+    await watcher.getJob("t", id);
+    left();
+    const afterLeaving = reread();
+    await writer.reportProgress(lease, 10, null);
+    await afterLeaving;
+    // A second waiter reads the changed job: a version kept from the first would wake it for nothing.
+    let wakes = 0;
+    const stop = watcher.changes.onJob(id, () => wakes++);
+    await watcher.getJob("t", id);
+    const afterCreate = reread();
+    await writer.createJob(newJob); // another job's commit: a re-read with the job watched
+    await afterCreate;
+    expect(wakes).toBe(0);
+    await writer.reportProgress(lease, 20, null);
+    await expect.poll(() => wakes, { timeout: 5_000 }).toBe(1);
+    stop();
+  } finally {
+    await writer.close();
+    await watcher.close();
+  }
+});
