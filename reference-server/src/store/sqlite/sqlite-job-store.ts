@@ -53,8 +53,8 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   // reads at once on each API process in bench/scale.ts, its slowest wakes). Each is kept as the
   // text of a JSON member (`"job_…":7`): a re-read hands SQLite one object of them and gets back
   // only the jobs whose version moved, so it allocates one string instead of a row, an id and a
-  // map entry per watched job. That garbage (about 45 MB per 1,000 wakes on each API process of
-  // bench/scale.ts) was the scavenges that set its wake p99.
+  // map entry per watched job. That garbage (some 45 MB per 1,000 wakes on each API process of
+  // bench/scale.ts) made the scavenges that set its wake p99.
   const seenVersions = new Map<string, string>();
   const member = (id: string, version: number | null) => `${JSON.stringify(id)}:${version}`;
   const seenAt = (id: string, version: number) => {
