@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuSecondsOf } from "../support/cli-processes.ts";
 import { useSourceConditions } from "./source-conditions.ts";
 
 /** Bearer token of every bench server (tenant `bench`). */
@@ -47,7 +48,6 @@ export interface ServerProcess {
 export const BUILT_CLI = process.env.BENCH_SERVER_DIST
   ? join(process.env.BENCH_SERVER_DIST, "cli.js")
   : fileURLToPath(new URL("../../reference-server/dist/cli.js", import.meta.url));
-const CLOCK_TICKS_PER_S = 100; // Linux's USER_HZ
 
 /** Throws, saying how to build it, when {@link BUILT_CLI} is missing. */
 export function assertBuiltCli(): void {
@@ -81,11 +81,7 @@ export async function startServerProcess(store: string, dir: string, args: strin
   return {
     url,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
-    cpuSeconds() {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-    },
+    cpuSeconds: () => cpuSecondsOf(pid),
     async close() {
       child.kill("SIGINT");
       await exited;
