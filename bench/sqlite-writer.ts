@@ -7,7 +7,11 @@
 // after the commit) for `seconds`. Claim + complete: `jobs` queued jobs claimed 64 at a time and
 // completed one by one, as the worker does. For each: operations/s and the event loop's busy
 // time per operation (performance.eventLoopUtilization: what a write takes from the thread
-// that serves HTTP), the share of the wall time the event loop was busy.
+// that serves HTTP), the share of the wall time the event loop was busy, and the process's CPU
+// per operation (all threads: the writer thread's too). The floor: the keyed submit's three
+// statements (key lookup, insert, key upsert) in a plain loop on this thread, 16 jobs per
+// `BEGIN IMMEDIATE … COMMIT` with the store's pragmas (WAL, synchronous=FULL): what any submit
+// that keeps its job and key in SQLite costs, before HTTP, hand-offs and answers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { register as registerHooks } from "node:module";
 import { tmpdir } from "node:os";
@@ -22,6 +26,11 @@ registerHooks(
   }`)}`,
 );
 const { openSqliteJobStore } = await import("../reference-server/src/store/sqlite/sqlite-job-store.ts");
+const { openSqliteDatabase } = await import("../reference-server/src/store/sqlite/open-sqlite-database.ts");
+const { migrateSqliteDatabase } = await import("../reference-server/src/store/sqlite/schema.ts");
+const { prepareJobStatements } = await import("../reference-server/src/store/sqlite/job-statements.ts");
+const { encodeNewJob } = await import("../reference-server/src/store/job-row.ts");
+const { newId } = await import("../reference-server/src/new-id.ts");
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "5" }, callers: { type: "string", default: "32" }, jobs: { type: "string", default: "4000" } },
@@ -35,14 +44,16 @@ const store = await openSqliteJobStore({ path: join(dir, "submits.db") });
 const cycleStore = await openSqliteJobStore({ path: join(dir, "cycle.db") });
 const command = { tenant: "bench", type: "conformance.echo", input: { value: 1 }, metadata: {}, maxAttempts: 3, webhookUrl: null };
 
-/** Runs `work`, returning ops/s, event-loop busy µs per op and the loop's utilisation. */
+/** Runs `work`, returning ops/s, event-loop busy µs per op, the loop's utilisation and the process's CPU µs per op (user, system). */
 async function measure(work: () => Promise<number>) {
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const ops = await work();
   const wall = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0);
-  return { perS: ops / (wall / 1000), busyUsPerOp: (elu.active * 1000) / ops, utilization: elu.utilization };
+  const cpu = process.cpuUsage(cpu0);
+  return { perS: ops / (wall / 1000), busyUsPerOp: (elu.active * 1000) / ops, utilization: elu.utilization, userUs: cpu.user / ops, systemUs: cpu.system / ops };
 }
 
 try {
@@ -73,10 +84,35 @@ try {
     return finished;
   });
 
+  const floorDb = openSqliteDatabase(join(dir, "floor.db"));
+  migrateSqliteDatabase(floorDb, Date.now());
+  const q = prepareJobStatements(floorDb);
+  const commitKeyed = floorDb.transaction((batch: { row: ReturnType<typeof encodeNewJob>; key: string }[]) => {
+    for (const { row, key } of batch) {
+      q.findKey.get(row.tenant, key, row.now);
+      q.insertJob.get(row);
+      q.upsertKey.run(row.tenant, key, "f", row.id, row.now + 86_400_000);
+    }
+  });
+  const floor = await measure(async () => {
+    const until = performance.now() + seconds * 1000;
+    let done = 0;
+    while (performance.now() < until) {
+      const at = Date.now();
+      commitKeyed.immediate(Array.from({ length: 16 }, () => ({ row: encodeNewJob(command, newId("job", at), at), key: `k-${key++}` })));
+      done += 16;
+    }
+    return done;
+  });
+  floorDb.close();
+
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-  console.log("figure (SQLite store, in process)          ops/s    event-loop busy µs/op  loop utilisation");
-  console.log(`durable submits (${callers} callers, key each)       ${fmt(submits.perS).padStart(7)}  ${submits.busyUsPerOp.toFixed(0).padStart(21)}  ${submits.utilization.toFixed(2).padStart(16)}`);
-  console.log(`submit + claim + complete (${jobs} jobs)       ${fmt(cycle.perS).padStart(7)}  ${cycle.busyUsPerOp.toFixed(0).padStart(21)}  ${cycle.utilization.toFixed(2).padStart(16)}`);
+  const row = (name: string, m: Awaited<ReturnType<typeof measure>>) =>
+    console.log(`${name.padEnd(48)} ${fmt(m.perS).padStart(7)}  ${m.busyUsPerOp.toFixed(0).padStart(21)}  ${m.utilization.toFixed(2).padStart(16)}  ${`${m.userUs.toFixed(0)} / ${m.systemUs.toFixed(0)}`.padStart(21)}`);
+  console.log(`${"figure (SQLite store, in process)".padEnd(48)}   ops/s  event-loop busy µs/op  loop utilisation  process CPU µs/op usr/sys`);
+  row(`durable submits (${callers} callers, key each)`, submits);
+  row(`submit + claim + complete (${jobs} jobs)`, cycle);
+  row("floor: a keyed submit's 3 statements, 16/commit", floor);
   console.log(`(${seconds} s of submits, Node ${process.version})`);
 } finally {
   await store.close();
