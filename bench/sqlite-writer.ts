@@ -8,8 +8,8 @@
 // completed one by one, as the worker does. For each: operations/s and the event loop's busy
 // time per operation (performance.eventLoopUtilization: what a write takes from the thread
 // that serves HTTP), the share of the wall time the event loop was busy, and the process's CPU
-// per operation (all threads: the writer thread's too). The floor: the keyed submit's three
-// statements (key lookup, insert, key upsert) in a plain loop on this thread, 16 jobs per
+// per operation (all threads: the writer thread's too). The floor: the writer thread's own keyed
+// createJob (key lookup, insert, key upsert) in a plain loop on this thread, 16 jobs per
 // `BEGIN IMMEDIATE … COMMIT` with the store's pragmas (WAL, synchronous=FULL): what any submit
 // that keeps its job and key in SQLite costs, before HTTP, hand-offs and answers.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +29,7 @@ const { openSqliteJobStore } = await import("../reference-server/src/store/sqlit
 const { openSqliteDatabase } = await import("../reference-server/src/store/sqlite/open-sqlite-database.ts");
 const { migrateSqliteDatabase } = await import("../reference-server/src/store/sqlite/schema.ts");
 const { prepareJobStatements } = await import("../reference-server/src/store/sqlite/job-statements.ts");
+const { createWriteCommands } = await import("../reference-server/src/store/sqlite/write-commands.ts");
 const { encodeNewJob } = await import("../reference-server/src/store/job-row.ts");
 const { newId } = await import("../reference-server/src/new-id.ts");
 
@@ -84,22 +85,27 @@ try {
     return finished;
   });
 
+  // The writer thread's own createJob command, called in a plain loop on this thread.
   const floorDb = openSqliteDatabase(join(dir, "floor.db"));
   migrateSqliteDatabase(floorDb, Date.now());
-  const q = prepareJobStatements(floorDb);
-  const commitKeyed = floorDb.transaction((batch: { row: ReturnType<typeof encodeNewJob>; key: string }[]) => {
-    for (const { row, key } of batch) {
-      q.findKey.get(row.tenant, key, row.now);
-      q.insertJob.get(row);
-      q.upsertKey.run(row.tenant, key, "f", row.id, row.now + 86_400_000);
+  const commands = createWriteCommands({
+    q: prepareJobStatements(floorDb),
+    isolated: (work) => ({ ok: true, value: work() }),
+    webhookFirstDelayMs: 0,
+    maxRunningPerTenant: Infinity,
+    log: () => {},
+  });
+  const commitKeyed = floorDb.transaction((at: number) => {
+    for (let i = 0; i < 16; i++) {
+      const idempotency = { key: `k-${key++}`, fingerprint: "f", expiresAt: at + 86_400_000 };
+      commands.createJob({ row: encodeNewJob(command, newId("job", at), at), idempotency }, () => {});
     }
   });
   const floor = await measure(async () => {
     const until = performance.now() + seconds * 1000;
     let done = 0;
     while (performance.now() < until) {
-      const at = Date.now();
-      commitKeyed.immediate(Array.from({ length: 16 }, () => ({ row: encodeNewJob(command, newId("job", at), at), key: `k-${key++}` })));
+      commitKeyed.immediate(Date.now());
       done += 16;
     }
     return done;
@@ -112,7 +118,7 @@ try {
   console.log(`${"figure (SQLite store, in process)".padEnd(48)}   ops/s  event-loop busy µs/op  loop utilisation  process CPU µs/op usr/sys`);
   row(`durable submits (${callers} callers, key each)`, submits);
   row(`submit + claim + complete (${jobs} jobs)`, cycle);
-  row("floor: a keyed submit's 3 statements, 16/commit", floor);
+  row("floor: the keyed createJob command, 16/commit", floor);
   console.log(`(${seconds} s of submits, Node ${process.version})`);
 } finally {
   await store.close();

@@ -75,10 +75,10 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     }
     // A re-read costs about 0.3 µs per watched job (0.7 when it returned every one; 100 to 1,000
     // watched, quiet machine): while other processes commit without pause, it takes at most a
-    // fifth of the event loop (the next one waits four times as long). Only
-    // the re-read counts: the answers the announcements wake are work a change owes anyway. The
-    // cheaper of the last two counts: one stretched by a GC pause or by preemption on busy cores
-    // (25 ms instead of 1) would hold every wake of this process four times that long.
+    // fifth of the event loop (the next one waits four times as long). Only the re-read counts:
+    // the answers the announcements wake are work a change owes anyway. The cheaper of the last
+    // two counts: one stretched by a GC pause or by preemption on busy cores (25 ms instead of 1)
+    // would hold every wake of this process four times that long.
     const took = performance.now() - started;
     rereadAgainAt = performance.now() + 4 * Math.min(took, lastRereadMs);
     lastRereadMs = took;
