@@ -25,17 +25,28 @@ export async function* guardByteRate(source: AsyncIterable<Uint8Array>, options:
   const now = options.now ?? Date.now;
   const start = now();
   let bytes = 0;
-  let trip: (error: Error) => void = () => {};
-  const tripped = new Promise<never>((_, reject) => (trip = reject));
-  tripped.catch(() => {});
+  let tripped: Error | undefined;
+  // Fails the wait for the chunk being read. Each chunk gets a fresh wait: a race against one
+  // promise that lives as long as the body would keep every settled chunk reachable from it
+  // until the body ends (8 MiB a part, promoted to the old generation: a major GC every few
+  // dozen MiB of upload).
+  let failWait: (error: Error) => void = () => {};
   const timer = setInterval(() => {
     const owed = (options.minBytesPerS * (now() - start - options.graceMs)) / 1000;
-    if (bytes < owed) trip(requestTimeoutProblem());
+    if (bytes < owed) {
+      tripped ??= requestTimeoutProblem();
+      failWait(tripped);
+    }
   }, options.checkEveryMs ?? 1000);
   const iterator = source[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), tripped]);
+      const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+        if (tripped) return reject(tripped);
+        failWait = reject;
+        iterator.next().then(resolve, reject);
+      });
+      failWait = () => {};
       if (next.done) return;
       bytes += next.value.byteLength;
       yield next.value;
