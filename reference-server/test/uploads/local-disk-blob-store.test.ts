@@ -25,7 +25,7 @@ describe("local disk blob store", () => {
   });
 
   test("a body of many uneven chunks, over several write batches, is stored byte for byte", async () => {
-    // 3,000 chunks of 1..2,000 bytes: batches end on the byte bound and on the chunk-count bound.
+    // 3,000 chunks of 1..2,000 bytes (~3 MB): several gathered writes, the last one short.
     const pieces = Array.from({ length: 3000 }, (_, i) => randomBytes(1 + ((i * 7919) % 2000)));
     const whole = Buffer.concat(pieces);
     const part = await blobs.writePart("upl_many", 1, chunks(...pieces), whole.byteLength);
