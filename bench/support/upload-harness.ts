@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { BlobStore } from "../../reference-server/src/blobs/blob-store.ts";
 
 const MiB = 1024 * 1024;
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -81,8 +82,12 @@ export async function curlUpload(baseUrl: string, token: string, path: string, s
   return { seconds, maxRssMiB: Number(stderr.trim().split("\n").at(-1)) / 1024 };
 }
 
-/** Just enough of the upload API to take parts and throw their bytes away. */
-export async function startDiscardServer() {
+/**
+ * Just enough of the upload API to take parts and throw their bytes away; with `blobs`, to store
+ * them there instead (hashed, written, fsynced): what a durable part costs without the reference
+ * server's HTTP stack, body guard and database.
+ */
+export async function startDiscardServer(options: { blobs?: BlobStore } = {}) {
   const uploads = new Map<string, { size: number; partSize: number; count: number }>();
   let seq = 0;
   let origin = "";
@@ -103,6 +108,13 @@ export async function startDiscardServer() {
     };
     const url = new URL(req.url ?? "/", origin);
     const m = /^\/v1\/uploads(?:\/([^/]+)(?:\/(part-urls|complete|parts\/(\d+)))?)?$/.exec(url.pathname);
+    if (req.method === "PUT" && m?.[3] && options.blobs) {
+      options.blobs.writePart(m[1]!, Number(m[3]), req, Number(url.searchParams.get("size"))).then(
+        (part) => res.writeHead(200, { etag: part.etag }).end(),
+        (error: Error) => res.writeHead(500).end(error.message),
+      );
+      return;
+    }
     if (req.method === "PUT" && m?.[3]) {
       req.resume();
       req.on("end", () => {
