@@ -1,7 +1,7 @@
 // Bench: the reference server against its framework's ceiling (a bare fastify handler answering
 // a constant), through HTTP on loopback, printing each goal of issue 14 in one run:
 //
-//   npx tsx --conditions=async-jobs-source bench/server.ts [--duration 5] [--connections 32]
+//   npx tsx --conditions=async-jobs-source bench/server.ts [--duration 5] [--windows 3] [--connections 32]
 //       [--jobs 4000] [--waits 1000] [--samples 100] [--ingest-mib 256] [--no-postgres] [--only reads,wake,e2e,pg,ingest]
 //   (pg is pg-reads,pg-wake,pg-submits; BENCH_CPU_PROF=DIR profiles the server processes)
 //
@@ -34,6 +34,8 @@ import { measureWakeLatency } from "./server/wake-latency.ts";
 const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "5" },
+    // Reads and submits: this many bare-then-server pairs of runs; the median ratio is printed.
+    windows: { type: "string", default: "3" },
     connections: { type: "string", default: "32" },
     jobs: { type: "string", default: "4000" },
     waits: { type: "string", default: "1000" },
@@ -47,6 +49,7 @@ const sections = new Set(
   (values.only ?? "reads,wake,e2e,pg,ingest").split(",").flatMap((s) => (s === "pg" ? ["pg-reads", "pg-wake", "pg-submits"] : [s])),
 );
 const durationS = Number(values.duration);
+const windows = Number(values.windows);
 const connections = Number(values.connections);
 const waits = Number(values.waits);
 const samples = Number(values.samples);
@@ -63,7 +66,7 @@ const bare = await startBareFastify(load);
 let cluster: { stop(): Promise<void>; createDatabase(name: string): Promise<string> } | undefined;
 
 try {
-  if (sections.has("reads")) add(await measureApiRequests(load, { store: sqlite("requests"), dir, label: "SQLite", bare }));
+  if (sections.has("reads")) add(await measureApiRequests(load, { store: sqlite("requests"), dir, label: "SQLite", bare, windows }));
   if (sections.has("wake")) add(await measureWakeLatency(load, { store: sqlite("wake"), dir, label: "SQLite", waits, samples }));
   if (sections.has("e2e")) add([await measureEndToEnd(load, { store: sqlite("e2e"), dir, label: "SQLite", jobs: Number(values.jobs) })]);
 
@@ -73,7 +76,7 @@ try {
     cluster = await startPostgresCluster();
   }
   if (cluster && sections.has("pg-reads")) {
-    add(await measureApiRequests(load, { store: await cluster.createDatabase("bench_requests"), dir, label: "Postgres", bare }));
+    add(await measureApiRequests(load, { store: await cluster.createDatabase("bench_requests"), dir, label: "Postgres", bare, windows }));
   }
   if (cluster && sections.has("pg-wake")) {
     add(await measureWakeLatency(load, { store: await cluster.createDatabase("bench_wake"), dir, label: "Postgres", waits, samples, sameProcess: false }));
