@@ -30,7 +30,8 @@ export async function* guardByteRate(source: AsyncIterable<Uint8Array>, options:
   // promise that lives as long as the body would keep every settled chunk reachable from it
   // until the body ends (8 MiB a part, promoted to the old generation: a major GC every few
   // dozen MiB of upload).
-  let failWait: (error: Error) => void = () => {};
+  const noWait = () => {};
+  let failWait: (error: Error) => void = noWait;
   const timer = setInterval(() => {
     const owed = (options.minBytesPerS * (now() - start - options.graceMs)) / 1000;
     if (bytes < owed) {
@@ -46,7 +47,7 @@ export async function* guardByteRate(source: AsyncIterable<Uint8Array>, options:
         failWait = reject;
         iterator.next().then(resolve, reject);
       });
-      failWait = () => {};
+      failWait = noWait;
       if (next.done) return;
       bytes += next.value.byteLength;
       yield next.value;
