@@ -7,6 +7,7 @@ import type { JobStore, JobStoreOptions, Lease } from "../job-store.ts";
 import { decodeDeliveryRow, decodeEventRow } from "../outbox-row.ts";
 import { translateErrors } from "../store-errors.ts";
 import { prepareJobStatements } from "./job-statements.ts";
+import { readsPerTurn } from "./reads-per-turn.ts";
 import { fromSqliteError, openSqliteDatabase } from "./open-sqlite-database.ts";
 import { migrateSqliteDatabase } from "./schema.ts";
 import { startSqliteWriter } from "./sqlite-writer.ts";
@@ -42,6 +43,8 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
   // Migrated before the writer starts, so it prepares its statements against the newest schema.
   migrateSqliteDatabase(db, now());
   const q = prepareJobStatements(db);
+  // Status reads, the hottest read: those of one event-loop turn share a read transaction.
+  const versionOf = readsPerTurn(db, (id: string, tenant: string) => q.getJobVersion.get(id, tenant));
 
   // ---- other processes' commits -------------------------------------------------------------
   // The writer sees them (PRAGMA data_version, checked when another process bumps the commit
@@ -158,7 +161,7 @@ export async function openSqliteJobStore(options: SqliteJobStoreOptions): Promis
     async readJobText(tenant, id) {
       // Polls of an unchanged job (most of them) cost one version lookup, with no row to fetch
       // and decode; the lookup filters by tenant, so a cached text never crosses tenants.
-      const version = q.getJobVersion.get(id, tenant);
+      const version = await versionOf(id, tenant);
       if (version === undefined) return undefined;
       const cached = cachedJobTextOf(id, version);
       if (cached !== undefined) return cached;
