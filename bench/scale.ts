@@ -41,6 +41,7 @@ import { startPostgresCluster } from "../reference-server/test/support/postgres-
 import { percentile } from "./server/bench-row.ts";
 import { assertBuiltCli, BUILT_CLI } from "./server/bench-server.ts";
 import { cpuSecondsOf } from "./support/cli-processes.ts";
+import { median, medianBy } from "./support/median.ts";
 
 type Autocannon = (options: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; duration: number }>;
 // autocannon stops only at its next sample: with the default 1 s samples, a 2 s run lasted 2 or 3 s
@@ -557,13 +558,8 @@ async function openSide(bench: Bench, size: Side["size"], dir: string): Promise<
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-/** The sample whose value is the median (the upper one of an even count): its CPU note goes with it. */
-const medianSample = (list: Sample[]) => [...list].sort((a, b) => a.value - b.value)[list.length >> 1]!;
+/** The sample whose value is the median: its CPU note goes with it. */
+const medianSample = (list: Sample[]) => medianBy(list, (s) => s.value);
 
 /** Big/small of each repeat (inverted for latencies and sizes, so ≥ 0.8 reads "holds" for all): their median, min and max. */
 function ratios(name: string, small: Sample[], big: Sample[]) {

@@ -2,6 +2,7 @@ import { type BareFastify, type BareFigures, SUBMIT_BODY } from "./bare-fastify.
 import { againstBare, type BenchRow } from "./bench-row.ts";
 import { JSON_AUTH, startServerProcess, submitOne, TOKEN } from "./bench-server.ts";
 import type { LoadFigures, LoadGenerator } from "../support/load-generator.ts";
+import { medianBy } from "../support/median.ts";
 import { postgresMeters } from "./postgres-submits.ts";
 
 /**
@@ -31,17 +32,17 @@ export async function measureApiRequests(
     // requests before the JIT has compiled their path (the bare handler, in the bench's own
     // process, has run before). Submits come after the reads, so the RSS is the reads' alone.
     await load.run({ options: { ...reading, duration: 1 } });
+    const measured = async (run: () => Promise<LoadFigures>) => {
+      const [cpu, pgCpu] = [api.cpuSeconds(), postgresCpu()];
+      const figures = await run();
+      return { ...figures, cpuS: api.cpuSeconds() - cpu, pgCpuS: postgresCpu() - pgCpu };
+    };
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rss())), 100);
     const reads = await alternated(windows, bare.get, () => measured(() => load.run({ options: reading })));
     clearInterval(sampler);
     await load.run({ options: { ...submitting, duration: 1 }, idempotencyKeys: true });
     const submits = await alternated(windows, bare.post, () => measured(() => load.run({ options: submitting, idempotencyKeys: true })));
-    async function measured(run: () => Promise<LoadFigures>) {
-      const [cpu, pgCpu] = [api.cpuSeconds(), postgresCpu()];
-      const figures = await run();
-      return { ...figures, cpuS: api.cpuSeconds() - cpu, pgCpuS: postgresCpu() - pgCpu };
-    }
     for (const [name, pairs] of [["reads", reads], ["submits", submits]] as const) {
       const refused = pairs.reduce((n, p) => n + p.server.non2xx + p.server.errors, 0);
       if (refused > 0) console.error(`! ${label} ${name}: ${refused} non-2xx or errors`);
@@ -57,8 +58,8 @@ export async function measureApiRequests(
     const span = (pairs: typeof reads, ratio: (p: (typeof reads)[number]) => number) =>
       pairs.length > 1 ? `, windows ${Math.min(...pairs.map(ratio)).toFixed(2)}–${Math.max(...pairs.map(ratio)).toFixed(2)}` : "";
     const rowsOf = (pairs: typeof reads, name: string, goal: string): BenchRow[] => {
-      const byRps = medianPair(pairs, (p) => p.server.rps / p.bare.rps);
-      const byCpu = medianPair(pairs, (p) => p.server.total / p.server.cpuS / p.bare.perCpuS);
+      const byRps = medianBy(pairs, (p) => p.server.rps / p.bare.rps);
+      const byCpu = medianBy(pairs, (p) => p.server.total / p.server.cpuS / p.bare.perCpuS);
       return [
         againstBare({ figure: `${name}, ${label}${span(pairs, (p) => p.server.rps / p.bare.rps)}`, value: byRps.server.rps, unit: "req/s", goal }, byRps.bare.rps),
         againstBare(
@@ -87,9 +88,4 @@ async function alternated<T>(windows: number, bareRun: () => Promise<BareFigures
   const pairs: { bare: BareFigures; server: T }[] = [];
   for (let w = 0; w < windows; w++) pairs.push({ bare: await bareRun(), server: await serverRun() });
   return pairs;
-}
-
-/** The pair whose ratio is the median (the lower middle one of an even count). */
-function medianPair<P>(pairs: P[], ratio: (pair: P) => number): P {
-  return [...pairs].sort((a, b) => ratio(a) - ratio(b))[Math.floor((pairs.length - 1) / 2)]!;
 }

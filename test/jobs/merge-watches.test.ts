@@ -1,11 +1,6 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { mergeWatches } from "../../src/jobs/merge-watches.ts";
-
-// A full collection on demand, to see what the merge keeps alive (as `node --expose-gc` would).
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
+import { keptAfterGc } from "../helpers/kept-after-gc.ts";
 
 /** A watch whose states are pushed by the test, and which ends (or fails) when told to. */
 function pushedWatch<J>() {
@@ -66,10 +61,8 @@ describe("mergeWatches", () => {
       busy.push(state);
       expect((await merged.next()).value).toBe(state);
     }
-    await tick(); // WeakRefs hold their targets only until the job ends
-    collectGarbage();
     // The last state may still sit in the generator's frame; none of the others is kept.
-    expect(passedOn.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(1);
+    expect(await keptAfterGc(passedOn)).toBeLessThanOrEqual(1);
     quiet.end();
     busy.end();
     expect((await merged.next()).done).toBe(true);
