@@ -142,7 +142,12 @@ describe("crashes (real processes)", () => {
       await eventually(async () => new Set(got.map((g) => g.job)).size, (n) => n === 5, 15_000);
       expect(new Set(got.map((g) => g.job))).toEqual(new Set(ids));
       for (const id of ids) {
-        const { body } = await apiRequest(api.url, "GET", `/v1/jobs/${id}/deliveries`);
+        // The receiver has the request before the server has its 200 and records the attempt.
+        const { body } = await eventually(
+          () => apiRequest(api.url, "GET", `/v1/jobs/${id}/deliveries`),
+          (r) => r.body.data.at(-1)?.state !== "pending",
+          5_000,
+        );
         const eventIds = new Set(body.data.map((d: { event_id: string }) => d.event_id));
         expect(eventIds.size).toBe(1);
         expect(body.data.at(-1)).toMatchObject({ state: "delivered", status_code: 200 });
