@@ -3,6 +3,7 @@
 //
 //   npx tsx --conditions=async-jobs-source bench/await-job.ts [--jobs 2000] [--seed 1]
 //     [--retry-after-s 1] [--progress-steps 0] [--factor F] [--max-ms M]   (F, M: poll options)
+//     [--progress-at even|random] [--estimate]
 //   … bench/await-job.ts --live [--live-jobs 200] [--max-duration-ms 30000] [--modes long,plain,fixed]
 //
 // Simulated time: the real awaitJob (defaults: stream probe, Prefer: wait, ETags, the poll
@@ -18,12 +19,17 @@
 //   requests = 1 + ⌈D/T⌉ and delay = ⌈D/T⌉·T − D, with T found by bisection so that the mean
 //   request count equals the SDK's on that distribution. "Beats" = lower mean delay than it.
 // - fixed 1 s, the issue's baseline, for reference.
+// `--progress-steps S` gives each job S progress reports before its end, evenly spaced or at
+// `--progress-at random` times (S sorted uniform draws: an uneven rate, as real jobs report).
+// `--estimate` makes the simulated server suggest `Retry-After` from that progress with the
+// reference server's own rule (reference-server/src/store/poll-estimate.ts) instead of a fixed value.
 // `--live` adds the old real-time runs against the reference server (long poll, plain polling
 // through a Prefer-stripping proxy, per-request overhead): bench/support/await-job-live.ts.
 import { parseArgs } from "node:util";
 import { awaitJob, createBaseClient, type PollOptions, type RetryClock } from "async-jobs/jobs";
 import { makeJob } from "../test/helpers/job-fixture.ts";
 import { percentile } from "./server/bench-row.ts";
+import { estimatedEnd, suggestedPollSeconds } from "../reference-server/src/store/poll-estimate.ts";
 import { runLive } from "./support/await-job-live.ts";
 import { fixedPoll, fixedPollAt, mean } from "./support/fixed-poll.ts";
 
@@ -33,6 +39,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     "retry-after-s": { type: "string", default: "1" },
     "progress-steps": { type: "string", default: "0" },
+    "progress-at": { type: "string", default: "even" },
+    estimate: { type: "boolean", default: false },
     factor: { type: "string" },
     "max-ms": { type: "string" },
     live: { type: "boolean", default: false },
@@ -46,6 +54,8 @@ const { values } = parseArgs({
 const JOBS = Number(values.jobs);
 const RETRY_AFTER_S = Number(values["retry-after-s"]);
 const PROGRESS_STEPS = Number(values["progress-steps"]);
+const PROGRESS_AT_RANDOM = values["progress-at"] === "random";
+const ESTIMATE = values.estimate;
 const poll: PollOptions = {
   ...(values.factor && { factor: Number(values.factor) }),
   ...(values["max-ms"] && { maxMs: Number(values["max-ms"]) }),
@@ -84,33 +94,46 @@ const distributions: Array<{ name: string; draw: (random: () => number) => numbe
 
 const p95 = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 95);
 
+/** When a job of `durationMs` reports its `PROGRESS_STEPS` progress steps, ms after its start (= its submit). */
+function progressTimes(durationMs: number, random: () => number): number[] {
+  const at = Array.from({ length: PROGRESS_STEPS }, (_, k) => (PROGRESS_AT_RANDOM ? random() : (k + 1) / (PROGRESS_STEPS + 1)) * durationMs);
+  return at.sort((a, b) => a - b);
+}
+
 /**
- * A server without long poll, for one job at a time: the job ends at virtual `endsAt` (with
- * `PROGRESS_STEPS` changes before), a conditional read that matches answers `304`.
+ * A server without long poll, for one job at a time, started at its submit (virtual 0): the job
+ * ends at virtual `endsAt` after a progress change at each of `stepsAt`; a conditional read that
+ * matches answers `304`.
  */
 function simulatedServer(clock: { t: number }) {
-  const job = { endsAt: 0, reads: 0 };
+  const job = { endsAt: 0, stepsAt: [] as number[], reads: 0 };
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(input, init);
     job.reads++;
     const done = clock.t >= job.endsAt;
     // Representation version: one per progress step reached, and one more at the end.
-    const version = done ? PROGRESS_STEPS + 1 : Math.floor((clock.t / job.endsAt) * (PROGRESS_STEPS + 1));
+    const steps = job.stepsAt.filter((at) => at <= clock.t).length;
+    const version = done ? PROGRESS_STEPS + 1 : steps;
+    const updatedAt = done ? job.endsAt : steps === 0 ? 0 : job.stepsAt[steps - 1]!;
+    const progress = steps === 0 ? null : { percent: Math.round((100 * steps) / (PROGRESS_STEPS + 1)), message: null };
     const headers = new Headers({ etag: `"${version}"`, "content-type": "application/json" });
-    if (!done) headers.set("retry-after", String(RETRY_AFTER_S));
+    if (!done) {
+      const estimate = ESTIMATE ? estimatedEnd({ status: "running", attempt: 1, progress, startedAt: 0, updatedAt }) : null;
+      headers.set("retry-after", String(suggestedPollSeconds(estimate, clock.t, RETRY_AFTER_S)));
+    }
     if (request.headers.get("if-none-match") === `"${version}"`) return new Response(null, { status: 304, headers });
     // updated_at: when the current version began, so that awaitJob sees each change once.
-    const at = new Date(Date.UTC(2026, 0, 1) + (done ? job.endsAt : (version * job.endsAt) / (PROGRESS_STEPS + 1))).toISOString();
+    const at = new Date(Date.UTC(2026, 0, 1) + updatedAt).toISOString();
     const body = done
       ? makeJob({ status: "succeeded", result: { ok: true }, updated_at: at, completed_at: at })
-      : makeJob({ status: "running", progress: version ? { percent: Math.round((100 * version) / (PROGRESS_STEPS + 1)) } : null, updated_at: at });
+      : makeJob({ status: "running", progress, updated_at: at });
     return Response.json(body, { headers });
   };
   return { job, fetch: fetch as typeof globalThis.fetch };
 }
 
 /** awaitJob on each duration, in virtual time: delays and request counts per job. */
-async function runSdk(durations: readonly number[], random: () => number) {
+async function runSdk(durations: readonly number[], random: () => number, progressRandom: () => number) {
   const clock = { t: 0 };
   const virtual: RetryClock = {
     now: () => clock.t,
@@ -125,7 +148,7 @@ async function runSdk(durations: readonly number[], random: () => number) {
   const delays: number[] = [];
   const requests: number[] = [];
   for (const d of durations) {
-    Object.assign(server.job, { endsAt: d, reads: 0 });
+    Object.assign(server.job, { endsAt: d, stepsAt: progressTimes(d, progressRandom), reads: 0 });
     clock.t = 0;
     await awaitJob(client, "job_1", { poll });
     delays.push(clock.t - d);
@@ -137,7 +160,8 @@ async function runSdk(durations: readonly number[], random: () => number) {
 const seed = Number(values.seed);
 console.log(
   `Plain polling in simulated time: ${JOBS} jobs per distribution, server Retry-After ${RETRY_AFTER_S} s, ` +
-    `${PROGRESS_STEPS} progress changes per job, poll options ${JSON.stringify(poll)} over the SDK defaults, seed ${seed}\n`,
+    `${PROGRESS_STEPS} progress changes per job${PROGRESS_STEPS ? ` (${PROGRESS_AT_RANDOM ? "at random times" : "evenly spaced"})` : ""}` +
+    `${ESTIMATE ? ", Retry-After estimated from progress" : ""}, poll options ${JSON.stringify(poll)} over the SDK defaults, seed ${seed}\n`,
 );
 const cell = (xs: readonly number[]) => `${Math.round(mean(xs))} / ${Math.round(p95(xs))} ms`;
 const header = ["durations (mean)", "SDK delay mean / p95", "req", "fixed T at equal req", "delay mean / p95", "ratio mean", "ratio p95", "fixed 1 s: delay / req"];
@@ -146,7 +170,7 @@ const started = performance.now();
 for (const [i, { name, draw }] of distributions.entries()) {
   const random = seeded(seed * 1000 + i);
   const durations = Array.from({ length: JOBS }, () => draw(random));
-  const sdk = await runSdk(durations, seeded(seed * 1000 + 500 + i));
+  const sdk = await runSdk(durations, seeded(seed * 1000 + 500 + i), seeded(seed * 1000 + 700 + i));
   const requests = mean(sdk.requests);
   const equal = fixedPollAt(durations, requests);
   const oneSecond = fixedPoll(durations, 1000);

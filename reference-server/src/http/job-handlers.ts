@@ -4,6 +4,7 @@ import type { SubmitJobRequest } from "async-jobs/types";
 import { defaultServerConfig } from "../config.ts";
 import type { JobTypeRegistry } from "../job-types/index.ts";
 import { cachedJobText, type JobText, toJob } from "../store/job-representation.ts";
+import { suggestedPollSeconds } from "../store/poll-estimate.ts";
 import type { JobStore, StoredJob } from "../store/job-store.ts";
 import { checkWebhookUrl } from "../webhooks/webhook-url-guard.ts";
 import { createHeldWaits, type HeldWaits } from "./held-waits.ts";
@@ -66,7 +67,8 @@ export type JobOperationId = "submitJob" | "getJob" | "cancelJob" | "listJobs" |
 export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOperationId> {
   const { store, registry } = deps;
   const maxWaitS = deps.maxWaitS ?? defaultServerConfig.maxWaitS;
-  const retryAfter = formatRetryAfter(deps.retryAfterS ?? defaultServerConfig.retryAfterS);
+  const retryAfterS = deps.retryAfterS ?? defaultServerConfig.retryAfterS;
+  const retryAfter = formatRetryAfter(retryAfterS);
   // Never under the 24 h the protocol promises (spec §2).
   const keyTtlMs = Math.max(deps.idempotencyTtlMs ?? defaultServerConfig.idempotencyTtlMs, 86_400_000);
   // Keys whose first request is still being processed in this process (→ 409 idempotency_key_in_use).
@@ -75,7 +77,7 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
     deps.heldWaits ?? createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant });
   const heldStreams =
     deps.heldStreams ?? createHeldWaits({ max: defaultServerConfig.maxHeldWaits, perTenant: defaultServerConfig.maxHeldWaitsPerTenant });
-  const streamOptions = { store, heartbeatMs: deps.streamHeartbeatMs, closing: deps.closing, retryMs: (deps.retryAfterS ?? defaultServerConfig.retryAfterS) * 1000 };
+  const streamOptions = { store, heartbeatMs: deps.streamHeartbeatMs, closing: deps.closing, retryMs: retryAfterS * 1000 };
 
   /**
    * Honours `Prefer: wait` (spec §2): holds until `done(job)` or the wait is over, within the
@@ -210,10 +212,12 @@ export function createJobHandlers(deps: JobHandlerDeps): OperationHandlers<JobOp
   function answerStatus(request: OperationRequest<"getJob">, reply: FastifyReply, read: JobText) {
     const etag = jobETag(read.version);
     reply.header("ETag", etag).header("Cache-Control", "no-cache");
+    // The suggested poll interval (spec §1.9): when the job's progress says when it ends, about then.
+    const pollAfter = read.estimate === null ? retryAfter : formatRetryAfter(suggestedPollSeconds(read.estimate, Date.now(), retryAfterS));
     if (ifNoneMatchMatches(request.headers["if-none-match"], etag)) {
-      return reply.code(304).header("Retry-After", retryAfter).send();
+      return reply.code(304).header("Retry-After", pollAfter).send();
     }
-    if (!isTerminal(read.status)) reply.header("Retry-After", retryAfter);
+    if (!isTerminal(read.status)) reply.header("Retry-After", pollAfter);
     return sendJobText(reply.code(200), read.text);
   }
 

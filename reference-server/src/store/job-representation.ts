@@ -1,6 +1,7 @@
 import { createProblem } from "async-jobs/protocol";
 import type { Job, JobEvent, JobStatus, Problem } from "async-jobs/types";
 import type { StoredJob } from "./job-store.ts";
+import { estimatedEnd, type PollEstimate } from "./poll-estimate.ts";
 
 /** How long a job is kept after it ends (or after creation while it runs): `expires_at`. */
 export const JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -37,12 +38,15 @@ export function toJob(job: StoredJob): Job {
 
 /**
  * What a status read answers with (spec §2): the job's version (its ETag), its status (a
- * running job's answer carries `Retry-After`) and its Job representation as JSON text.
+ * running job's answer carries `Retry-After`, sized by `estimate`) and its Job representation
+ * as JSON text.
  */
 export interface JobText {
   readonly version: number;
   readonly status: JobStatus;
   readonly text: string;
+  /** When the job's progress says it ends (null when it says nothing): the reads' `Retry-After`. */
+  readonly estimate: PollEstimate | null;
 }
 
 /** Job representations by job id, each with the version it shows. */
@@ -64,7 +68,7 @@ const MAX_REPRESENTATIONS = 10_000;
 export function cachedJobText(job: StoredJob): JobText {
   const cached = cachedJobTextOf(job.id, job.version);
   if (cached !== undefined) return cached;
-  const built: JobText = { version: job.version, status: job.status, text: JSON.stringify(toJob(job)) };
+  const built: JobText = { version: job.version, status: job.status, text: JSON.stringify(toJob(job)), estimate: estimatedEnd(job) };
   if (representations.size >= MAX_REPRESENTATIONS) representations.clear();
   representations.set(job.id, built);
   return built;

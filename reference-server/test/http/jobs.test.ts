@@ -167,6 +167,21 @@ describe("status, ETag and long poll (spec §2)", () => {
     await t.request("POST", `/v1/jobs/${job.id}/cancel`);
   });
 
+  it("sizes a running job's Retry-After by its progress (the time left, at most half the time run)", async () => {
+    // 25 % after 3 s of a 12 s job: ~9 s left, so half the 3 s run (1.5 s → "2"), not the 1 s default.
+    const { body: job } = await t.request("POST", "/v1/jobs", { body: echo({ duration_ms: 12_000, progress_steps: 4 }) });
+    const fresh = await t.request("GET", `/v1/jobs/${job.id}`);
+    expect(fresh.headers.get("retry-after")).toBe("1"); // no progress yet: the configured interval
+    const quarter = await eventually(() => t.request("GET", `/v1/jobs/${job.id}`), (res) => res.body.progress?.percent === 25);
+    const hint = Number(quarter.headers.get("retry-after"));
+    expect(hint).toBeGreaterThanOrEqual(2);
+    expect(hint).toBeLessThanOrEqual(9);
+    const unchanged = await t.request("GET", `/v1/jobs/${job.id}`, { headers: { "if-none-match": quarter.headers.get("etag")! } });
+    expect(unchanged.status).toBe(304);
+    expect(Number(unchanged.headers.get("retry-after"))).toBeGreaterThanOrEqual(2);
+    await t.request("POST", `/v1/jobs/${job.id}/cancel`);
+  });
+
   it("changes the ETag whenever the representation changes, and ends without Retry-After", async () => {
     const { body: job } = await t.request("POST", "/v1/jobs", { body: echo({ duration_ms: 100, progress_steps: 2 }) });
     const seen = new Map<string, string>();
