@@ -1,6 +1,7 @@
 import type { Problem } from "async-jobs/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toJob } from "../../src/store/job-representation.ts";
+import { estimatedEnd } from "../../src/store/poll-estimate.ts";
 import type { CreateJobCommand, JobStore, JobStoreOptions, Lease, StoredJob } from "../../src/store/job-store.ts";
 
 const problem: Problem = { type: "https://async-jobs.dev/problems/x", title: "X", status: 500, detail: "boom", code: "boom" };
@@ -75,7 +76,7 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
 
     it("answers a status read with the text of the job's current version, per tenant only", async () => {
       const job = await created();
-      const textOf = (j: StoredJob) => ({ version: j.version, status: j.status, text: JSON.stringify(toJob(j)) });
+      const textOf = (j: StoredJob) => ({ version: j.version, status: j.status, text: JSON.stringify(toJob(j)), estimate: estimatedEnd(j) });
       expect(await store.readJobText("acme", job.id)).toEqual(textOf(job));
       // The text is built now; another tenant still learns nothing of the job.
       expect(await store.readJobText("globex", job.id)).toBeUndefined();
@@ -85,6 +86,8 @@ export function describeJobStore(name: string, create: (options?: JobStoreOption
       await store.reportProgress(leaseOf(running), 30, "a third");
       const progressed = (await store.getJob("acme", job.id))!;
       expect(await store.readJobText("acme", job.id)).toEqual(textOf(progressed));
+      // Progress on the first attempt dates the job's end: its reads' Retry-After (decision 0025).
+      expect((await store.readJobText("acme", job.id))!.estimate).not.toBeNull();
       expect(JSON.parse((await store.readJobText("acme", job.id))!.text)).toMatchObject({ status: "running", progress: { percent: 30, message: "a third" } });
     });
 

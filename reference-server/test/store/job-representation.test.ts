@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeJobRow, type JobRow } from "../../src/store/job-row.ts";
 import { toJob, cachedJobText, cachedJobTextOf } from "../../src/store/job-representation.ts";
+import { estimatedEnd } from "../../src/store/poll-estimate.ts";
 
 const queued: JobRow = {
   id: "job_01JD3Z9A7C1E2F3G4H5J6K7M8N",
@@ -45,7 +46,7 @@ const rows: [string, JobRow][] = [
 describe("cachedJobText: the Job representation's text, built once per job version", () => {
   it.each(rows)("%s: the same bytes as JSON.stringify(toJob(job))", (_name, row) => {
     const job = decodeJobRow({ ...row, id: `job_${_name.replace(/\W/g, "")}` });
-    expect(cachedJobText(job)).toEqual({ version: job.version, status: job.status, text: JSON.stringify(toJob(job)) });
+    expect(cachedJobText(job)).toEqual({ version: job.version, status: job.status, text: JSON.stringify(toJob(job)), estimate: estimatedEnd(job) });
     expect(cachedJobText(job).text).toBe(JSON.stringify(toJob(job))); // and again, from the cache
   });
 
