@@ -68,7 +68,7 @@ let cluster: { stop(): Promise<void>; createDatabase(name: string): Promise<stri
 try {
   if (sections.has("reads")) add(await measureApiRequests(load, { store: sqlite("requests"), dir, label: "SQLite", bare, windows }));
   if (sections.has("wake")) add(await measureWakeLatency(load, { store: sqlite("wake"), dir, label: "SQLite", waits, samples }));
-  if (sections.has("e2e")) add([await measureEndToEnd(load, { store: sqlite("e2e"), dir, label: "SQLite", jobs: Number(values.jobs) })]);
+  if (sections.has("e2e")) add([await measureEndToEnd(load, { store: sqlite("e2e"), dir, label: "SQLite", jobs: Number(values.jobs), rounds: windows })]);
 
   const postgres = !values["no-postgres"] && (sections.has("pg-reads") || sections.has("pg-wake"));
   if (postgres) {
