@@ -118,7 +118,7 @@ function simulatedServer(clock: { t: number }) {
     const progress = steps === 0 ? null : { percent: Math.round((100 * steps) / (PROGRESS_STEPS + 1)), message: null };
     const headers = new Headers({ etag: `"${version}"`, "content-type": "application/json" });
     if (!done) {
-      const estimate = ESTIMATE ? estimatedEnd({ status: "running", attempt: 1, progress, startedAt: 0, updatedAt }) : null;
+      const estimate = ESTIMATE ? estimatedEnd({ status: "running", attempt: 1, cancelRequested: false, progress, startedAt: 0, updatedAt }) : null;
       headers.set("retry-after", String(suggestedPollSeconds(estimate, clock.t, RETRY_AFTER_S)));
     }
     if (request.headers.get("if-none-match") === `"${version}"`) return new Response(null, { status: 304, headers });

@@ -5,16 +5,20 @@ import type { StoredJob } from "./job-store.ts";
  * reads (spec §1.9: the suggested poll interval, the server's choice): `startedAt` and the
  * estimated end, ms since the epoch. Linear: the time to `percent` % again for each such share
  * left, from the last change of the representation (`updated_at`, which a progress report
- * moves). Null when the job says nothing usable: not running, no progress yet, or a later
- * attempt (`started_at` is the first attempt's start, so its time would count twice).
+ * moves). Null when the job says nothing usable: not running, no progress yet, a later attempt
+ * (`started_at` is the first attempt's start, so its time would count twice), or a cancel asked
+ * for (the job ends when its code notices, not by its progress; the request also moved
+ * `updated_at`).
  *
  * @example
- * estimatedEnd({ status: "running", attempt: 1, progress: { percent: 25, message: null }, startedAt: 0, updatedAt: 5_000 })
+ * estimatedEnd({ status: "running", attempt: 1, cancelRequested: false, progress: { percent: 25, message: null }, startedAt: 0, updatedAt: 5_000 })
  * // → { startedAt: 0, endsAt: 20_000 }
  */
-export function estimatedEnd(job: Pick<StoredJob, "status" | "attempt" | "progress" | "startedAt" | "updatedAt">): PollEstimate | null {
+export function estimatedEnd(
+  job: Pick<StoredJob, "status" | "attempt" | "progress" | "startedAt" | "updatedAt" | "cancelRequested">,
+): PollEstimate | null {
   const percent = job.progress?.percent;
-  if (job.status !== "running" || job.attempt !== 1 || job.startedAt === null || percent === undefined) return null;
+  if (job.status !== "running" || job.attempt !== 1 || job.cancelRequested || job.startedAt === null || percent === undefined) return null;
   if (!(percent > 0 && percent < 100)) return null;
   const ran = job.updatedAt - job.startedAt;
   return { startedAt: job.startedAt, endsAt: job.updatedAt + (ran * (100 - percent)) / percent };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { estimatedEnd, MAX_ESTIMATED_POLL_S, suggestedPollSeconds } from "../../src/store/poll-estimate.ts";
 
-const running = { status: "running" as const, attempt: 1, startedAt: 10_000, updatedAt: 20_000 };
+const running = { status: "running" as const, attempt: 1, cancelRequested: false, startedAt: 10_000, updatedAt: 20_000 };
 const at = (percent: number) => ({ percent, message: null });
 
 describe("estimatedEnd", () => {
@@ -11,11 +11,12 @@ describe("estimatedEnd", () => {
     expect(estimatedEnd({ ...running, progress: at(50) })).toEqual({ startedAt: 10_000, endsAt: 30_000 });
   });
 
-  it("says nothing without usable progress, off the first attempt or when the job is not running", () => {
+  it("says nothing without usable progress, off the first attempt, once a cancel is asked for, or when the job is not running", () => {
     expect(estimatedEnd({ ...running, progress: null })).toBeNull();
     expect(estimatedEnd({ ...running, progress: at(0) })).toBeNull();
     expect(estimatedEnd({ ...running, progress: at(100) })).toBeNull();
     expect(estimatedEnd({ ...running, attempt: 2, progress: at(50) })).toBeNull();
+    expect(estimatedEnd({ ...running, cancelRequested: true, progress: at(50) })).toBeNull();
     expect(estimatedEnd({ ...running, status: "queued", progress: at(50) })).toBeNull();
     expect(estimatedEnd({ ...running, status: "succeeded", progress: at(50) })).toBeNull();
     expect(estimatedEnd({ ...running, startedAt: null, progress: at(50) })).toBeNull();
