@@ -27,6 +27,7 @@
 // through a Prefer-stripping proxy, per-request overhead): bench/support/await-job-live.ts.
 import { parseArgs } from "node:util";
 import { awaitJob, createBaseClient, type PollOptions, type RetryClock } from "async-jobs/jobs";
+import { formatRetryAfter } from "async-jobs/protocol";
 import { makeJob } from "../test/helpers/job-fixture.ts";
 import { percentile } from "./server/bench-row.ts";
 import { estimatedEnd, suggestedPollSeconds } from "../reference-server/src/store/poll-estimate.ts";
@@ -119,7 +120,7 @@ function simulatedServer(clock: { t: number }) {
     const headers = new Headers({ etag: `"${version}"`, "content-type": "application/json" });
     if (!done) {
       const estimate = ESTIMATE ? estimatedEnd({ status: "running", attempt: 1, cancelRequested: false, progress, startedAt: 0, updatedAt }) : null;
-      headers.set("retry-after", String(suggestedPollSeconds(estimate, clock.t, RETRY_AFTER_S)));
+      headers.set("retry-after", formatRetryAfter(suggestedPollSeconds(estimate, clock.t, RETRY_AFTER_S)));
     }
     if (request.headers.get("if-none-match") === `"${version}"`) return new Response(null, { status: 304, headers });
     // updated_at: when the current version began, so that awaitJob sees each change once.

@@ -33,19 +33,20 @@ export interface PollEstimate {
 export const MAX_ESTIMATED_POLL_S = 30;
 
 /**
- * `Retry-After` seconds for a status read at `now`: the time left by the estimate, rounded up so
- * the next read lands after the estimated end, but never longer than half the time the job has
- * run so far (an estimate from early, uneven progress may be far out: a job that speeds up is
- * still noticed within half its own elapsed time, as a backoff of ×1.5 would) nor than
+ * `Retry-After` seconds for a status read at `now` (`formatRetryAfter` rounds them up, so the
+ * next read lands after the estimated end): the time left by the estimate, but never longer
+ * than half the time the job has run so far (an estimate from early, uneven progress may be far
+ * out: a job that speeds up is still noticed within half its own elapsed time, as a backoff of
+ * ×1.5 would) nor than
  * {@link MAX_ESTIMATED_POLL_S}; never shorter than the operator's `floorS`. Without an estimate,
  * or once it is due, `floorS`. bench/await-job.ts `--estimate` measured the variants.
  *
  * @example
- * suggestedPollSeconds({ startedAt: 0, endsAt: 20_000 }, 16_000, 1) // → 4 (the time left)
+ * suggestedPollSeconds({ startedAt: 0, endsAt: 20_000 }, 16_500, 1) // → 3.5 (the time left; sent as "4")
  * suggestedPollSeconds({ startedAt: 0, endsAt: 20_000 }, 4_000, 1) // → 2 (half the time run)
  */
 export function suggestedPollSeconds(estimate: PollEstimate | null, now: number, floorS: number): number {
   if (estimate === null) return floorS;
   const waitMs = Math.min(estimate.endsAt - now, (now - estimate.startedAt) / 2, MAX_ESTIMATED_POLL_S * 1000);
-  return Math.max(floorS, Math.ceil(waitMs / 1000));
+  return Math.max(floorS, waitMs / 1000);
 }

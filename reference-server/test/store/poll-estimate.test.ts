@@ -1,3 +1,4 @@
+import { formatRetryAfter } from "async-jobs/protocol";
 import { describe, expect, it } from "vitest";
 import { estimatedEnd, MAX_ESTIMATED_POLL_S, suggestedPollSeconds } from "../../src/store/poll-estimate.ts";
 
@@ -26,9 +27,9 @@ describe("estimatedEnd", () => {
 describe("suggestedPollSeconds", () => {
   const estimate = { startedAt: 0, endsAt: 20_000 };
 
-  it("suggests the time left, rounded up so the read lands after the estimated end", () => {
+  it("suggests the time left, sent rounded up so the read lands after the estimated end", () => {
     expect(suggestedPollSeconds(estimate, 16_000, 1)).toBe(4);
-    expect(suggestedPollSeconds(estimate, 16_500, 1)).toBe(4);
+    expect(formatRetryAfter(suggestedPollSeconds(estimate, 16_500, 1))).toBe("4");
   });
 
   it("never more than half the time the job has run, nor the cap", () => {
